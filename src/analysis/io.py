@@ -1,0 +1,76 @@
+"""Safe writing: every output is written to a temporary file beside its target and renamed into place, so an
+interrupted command leaves the previous good output intact. Writing under data/raw is refused."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from analysis import paths
+
+
+class RawWriteError(PermissionError):
+    """A command tried to write under data/raw, which is kept as received."""
+
+
+def _guard(target: Path) -> Path:
+    target = Path(target).resolve()
+    raw = paths.raw_dir().resolve()
+    if target == raw or raw in target.parents:
+        raise RawWriteError(f"refusing to write {target}: data/raw is kept as received and never written by code")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``target`` atomically, on error it is removed."""
+    target = _guard(Path(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(target: str | os.PathLike, text: str) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+@contextlib.contextmanager
+def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty staging directory; on success it replaces ``target`` as a whole (the old one is removed only
+    after the new one is in place), on error the staging directory is removed and ``target`` is untouched."""
+    target = _guard(Path(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.", dir=target.parent))
+    try:
+        yield stage
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.old.{os.getpid()}"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(target, old)
+        os.replace(stage, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
