@@ -17,7 +17,7 @@ class RawWriteError(PermissionError):
     """A command tried to write under data/raw, which is kept as received."""
 
 
-def _guard(target: Path) -> Path:
+def guard_not_raw(target: Path) -> Path:
     target = Path(target).resolve()
     raw = paths.raw_dir().resolve()
     if target == raw or raw in target.parents:
@@ -28,7 +28,7 @@ def _guard(target: Path) -> Path:
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces ``target`` atomically, on error it is removed."""
-    target = _guard(Path(target))
+    target = guard_not_raw(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=target.parent)
     os.close(fd)
@@ -57,7 +57,7 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty staging directory; on success it replaces ``target`` as a whole (the old one is removed only
     after the new one is in place), on error the staging directory is removed and ``target`` is untouched."""
-    target = _guard(Path(target))
+    target = guard_not_raw(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.", dir=target.parent))
     try:

@@ -1,0 +1,495 @@
+"""Build: everything in data/raw (+ the fictional sample panel) → validated tidy tables in data/processed.
+
+Load:    reports (data/raw/reports/**, with .source.yaml sidecars), datasets (data/raw/datasets/*.xlsx|csv), the sample.
+Process: extract facts → resolve units → candidate observations → corrections ledger → precedence (one value per unit,
+         year and indicator; conflicts kept and listed) → explicit not-reported rows → quality rules → metrics.
+Save:    every table written to a staging folder first, then moved into data/processed file by file with the build
+         manifest last, so an interrupted build leaves the previous outputs in place. data/raw is hashed before and
+         after: a build that changed a raw file fails.
+
+Problems with one input never stop the build: they become findings (with file and place) and the build goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import __version__, paths
+from analysis.io import guard_not_raw
+from analysis.schema import FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
+
+DATASET_SUFFIXES = (".xlsx", ".csv")
+SCOPE_ORDER = {"year": 0, "to_date": 1, "half_year": 2, "partial_period": 3, "cumulative": 4, "per_unit": 5}
+DEFAULT_PRECEDENCE = ["correction", "dataset", "report", "sample"]
+
+
+@dataclasses.dataclass
+class BuildResult:
+    processed_dir: Path
+    counts: dict
+    findings_by_severity: dict
+    outputs: list[Path]
+
+    def summary(self) -> str:
+        c = self.counts
+        sev = ", ".join(f"{k} {v}" for k, v in sorted(self.findings_by_severity.items())) or "none"
+        return (
+            f"build → {self.processed_dir}\n"
+            f"  sources: {c['reports']} report(s), {c['datasets']} dataset file(s), sample panel: {c['sample']}\n"
+            f"  facts from reports: {c['facts']} ({c['facts_mapped']} mapped, {c['facts_unmapped']} unmapped)\n"
+            f"  observations: {c['observations']} rows ({c['observations_reported']} reported, "
+            f"{c['observations'] - c['observations_reported']} not reported) over {c['units']} units\n"
+            f"  conflicts: {c['conflicts']}; findings: {sev}"
+        )
+
+
+# ---------------------------------------------------------------- hashing
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_tree(root: Path) -> dict[str, str]:
+    """sha256 of every file under root, by relative path."""
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- load
+
+
+def _finding(rule, severity, message, source_file="", locator="", unit_id=None, year=None, indicator_id=None, detail=""):
+    return {
+        "rule": rule,
+        "severity": severity,
+        "unit_id": unit_id,
+        "year": year,
+        "indicator_id": indicator_id,
+        "message": message,
+        "source_file": source_file,
+        "locator": locator,
+        "detail": detail,
+    }
+
+
+def discover(raw_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Report files and dataset files under raw_dir (sidecars, hidden files and notes are not inputs)."""
+    from analysis.extract.report import REPORT_SUFFIXES
+
+    def visible(p: Path) -> bool:
+        return p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+
+    reports_root, datasets_root = raw_dir / "reports", raw_dir / "datasets"
+    reports = sorted(
+        p for p in reports_root.rglob("*") if visible(p) and p.suffix.lower() in REPORT_SUFFIXES
+    ) if reports_root.exists() else []
+    datasets = sorted(
+        p for p in datasets_root.rglob("*") if visible(p) and p.suffix.lower() in DATASET_SUFFIXES
+    ) if datasets_root.exists() else []
+    return reports, datasets
+
+
+def _rel(path: Path, raw_dir: Path) -> str:
+    try:
+        return str(Path("data/raw") / path.relative_to(raw_dir))
+    except ValueError:
+        return str(path)
+
+
+def _unit_info(units: pd.DataFrame) -> pd.DataFrame:
+    u = units.set_index("unit_id")
+    return pd.DataFrame(
+        {
+            "unit_name": u["name"],
+            "unit_level": u["level"],
+            "parent_unit_id": u["parent"],
+            "city": u["city"],
+            "province": u["province"],
+            "is_synthetic": u["synthetic"].astype(bool),
+        }
+    )
+
+
+def load_reports(report_paths, raw_dir, indicators, units):
+    """Extract every report; return (facts, candidates, problems, documents, findings)."""
+    from analysis.extract.documents import DocumentError
+    from analysis.extract.metadata import check_against_sidecar
+    from analysis.extract.report import extract_report
+    from analysis.registry.units import UnknownUnitError, resolve_unit
+
+    known = [n for n in units["name"]]
+    facts, cands, problems, docs, findings = [], [], [], [], []
+    seen_hashes: dict[str, str] = {}
+    for path in report_paths:
+        rel = _rel(path, raw_dir)
+        digest = sha256_file(path)
+        doc_row = {"source_file": rel, "sha256": digest, "status": "ok", "unit_id": None, "year": pd.NA,
+                   "district_detected": None, "year_detected": pd.NA, "published": None, "title": None,
+                   "n_facts": 0, "n_mapped": 0, "message": ""}
+        if digest in seen_hashes:
+            doc_row.update(status="duplicate", message=f"same content as {seen_hashes[digest]}")
+            findings.append(_finding("duplicate_file", "warning",
+                                     f"{rel} has the same content as {seen_hashes[digest]}; read once", rel))
+            docs.append(doc_row)
+            continue
+        seen_hashes[digest] = rel
+        try:
+            ex = extract_report(path, indicators=indicators, known_units=known)
+        except (DocumentError, ValueError) as exc:
+            doc_row.update(status="error", message=str(exc))
+            findings.append(_finding("unreadable_document", "error", str(exc), rel))
+            docs.append(doc_row)
+            continue
+        meta, sidecar = ex.meta, ex.sidecar or {}
+        for w in ex.warnings:
+            findings.append(_finding("document_warning", "warning", w, rel))
+        folder_parts = path.relative_to(raw_dir).parts[:-1]
+        for f in check_against_sidecar(meta, sidecar, folder_parts):
+            f = dict(f)
+            f["source_file"] = f.get("source_file") or rel
+            findings.append(f)
+        if not ex.sidecar:
+            findings.append(_finding("missing_sidecar", "warning",
+                                     f"{rel} has no provenance sidecar ({path.stem}.source.yaml); "
+                                     "district and year taken from the text", rel))
+        district = sidecar.get("district") or meta.get("district")
+        year = sidecar.get("year_covered") or meta.get("year_covered")
+        doc_row.update(district_detected=meta.get("district"), year_detected=meta.get("year_covered") or pd.NA,
+                       published=str(sidecar.get("published") or meta.get("published") or "") or None,
+                       title=meta.get("title"))
+        unit_id = None
+        try:
+            unit_id = resolve_unit(district or "")
+        except UnknownUnitError as exc:
+            findings.append(_finding("unknown_unit", "error", f"{rel}: {exc}", rel))
+        if year is None:
+            findings.append(_finding("unknown_year", "error", f"{rel}: the year covered could not be determined", rel))
+        f = ex.facts.copy()
+        f["source_file"] = rel
+        f["unit_id"] = unit_id
+        f["year"] = int(year) if year else pd.NA
+        facts.append(f)
+        doc_row.update(unit_id=unit_id, year=int(year) if year else pd.NA, n_facts=len(f),
+                       n_mapped=int((f["indicator_id"] != UNMAPPED).sum()))
+        if unit_id is None or year is None:
+            doc_row.update(status="not_filed", message="unit or year unknown: facts kept, not filed as observations")
+            docs.append(doc_row)
+            continue
+        if units.set_index("unit_id").at[unit_id, "synthetic"]:
+            findings.append(_finding("synthetic_unit_in_reports", "error",
+                                     f"{rel} is filed under the fictional unit {district}; reports are real", rel))
+        p = ex.problems.copy()
+        if len(p):
+            p["unit_id"], p["year"], p["source_file"] = unit_id, int(year), rel
+            problems.append(p)
+        docs.append(doc_row)
+        own = f[(f["indicator_id"] != UNMAPPED) & (f["level"] == "own")]
+        if len(own):
+            yr = np.where(own["scope"] == "prior_year", int(year) - 1, int(year))
+            cands.append(pd.DataFrame({
+                "unit_id": unit_id,
+                "year": yr,
+                "indicator_id": own["indicator_id"].to_numpy(),
+                "value": own["value"].to_numpy(dtype=float),
+                "unit": own["unit"].to_numpy(),
+                "value_state": own["value_state"].to_numpy(),
+                "approx": own["approx"].to_numpy(dtype=bool),
+                "scope": own["scope"].to_numpy(),
+                "source_kind": "report",
+                "source_file": rel,
+                "locator": own["locator"].astype(str).to_numpy(),
+                "evidence": own["evidence"].to_numpy(),
+                "fact_id": own["fact_id"].to_numpy(),
+            }))
+    return facts, cands, problems, docs, findings
+
+
+def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    from analysis.registry.units import UnknownUnitError, resolve_unit
+
+    f = result.facts
+    findings: list[dict] = []
+    if f.empty:
+        return pd.DataFrame(), findings
+    keys = f[["unit_name", "parent_name"]].drop_duplicates()
+    mapping = {}
+    for un, pn in keys.itertuples(index=False):
+        try:
+            mapping[(un, pn)] = resolve_unit(un, parent=pn if isinstance(pn, str) and pn else None)
+        except UnknownUnitError as exc:
+            mapping[(un, pn)] = None
+            findings.append(_finding("unknown_unit", "error", f"{rel}: {exc}", rel))
+    unit_ids = [mapping[(u, p)] for u, p in zip(f["unit_name"], f["parent_name"], strict=True)]
+    out = pd.DataFrame({
+        "unit_id": unit_ids,
+        "year": f["year"].to_numpy(),
+        "indicator_id": f["indicator_id"].to_numpy(),
+        "value": pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype=float),
+        "unit": f["unit"].to_numpy(),
+        "value_state": f["value_state"].to_numpy(),
+        "approx": f["approx"].astype(bool).to_numpy(),
+        "scope": f["scope"].to_numpy() if "scope" in f else "year",
+        "source_kind": source_kind,
+        "source_file": rel,
+        "locator": f["locator"].astype(str).to_numpy(),
+        "evidence": f["evidence"].astype(str).to_numpy(),
+        "fact_id": [f"{rel}:{loc}" for loc in f["locator"].astype(str)],
+    })
+    out = out[out["unit_id"].notna()]
+    synth = units.set_index("unit_id")["synthetic"]
+    if source_kind != "sample":
+        fake = out[out["unit_id"].map(synth).fillna(False).astype(bool)]
+        if len(fake):
+            findings.append(_finding("synthetic_unit_in_dataset", "error",
+                                     f"{rel} holds rows for fictional sample units; they are not filed", rel))
+            out = out.drop(fake.index)
+    return out, findings
+
+
+def load_datasets(dataset_paths, raw_dir, indicators, units):
+    from analysis.datasets import DatasetError, read_dataset
+
+    cands, findings = [], []
+    for path in dataset_paths:
+        rel = _rel(path, raw_dir)
+        try:
+            res = read_dataset(path, indicators=indicators, units=units)
+        except DatasetError as exc:
+            findings.append(_finding("unreadable_dataset", "error", str(exc), rel))
+            continue
+        fnd = res.findings.copy()
+        findings.extend(fnd.to_dict("records"))
+        c, f2 = _dataset_candidates(res, rel, "dataset", units)
+        cands.append(c)
+        findings.extend(f2)
+    return cands, findings
+
+
+def load_sample(indicators, units):
+    from analysis.sample import SAMPLE_SOURCE, sample_facts
+
+    res = sample_facts(indicators=indicators)
+    c, f2 = _dataset_candidates(res, SAMPLE_SOURCE, "sample", units)
+    return [c], res.findings.to_dict("records") + f2
+
+
+# ---------------------------------------------------------------- process
+
+
+def choose(candidates: pd.DataFrame, precedence: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank candidates per (unit, year, indicator): source precedence, then scope (全年 before 截至/累计), then
+    exact before approximate, then order of appearance. Return (ranked candidates, conflicts)."""
+    if candidates.empty:
+        return candidates.assign(precedence_rank=pd.Series(dtype=int)), pd.DataFrame()
+    c = candidates.reset_index(drop=True).copy()
+    c["_src"] = c["source_kind"].map({k: i for i, k in enumerate(precedence)}).fillna(len(precedence))
+    c["_scope"] = c["scope"].map(SCOPE_ORDER).fillna(len(SCOPE_ORDER))
+    c["_order"] = np.arange(len(c))
+    key = ["unit_id", "year", "indicator_id"]
+    c = c.sort_values([*key, "_src", "_scope", "approx", "_order"], kind="stable")
+    c["precedence_rank"] = c.groupby(key).cumcount()
+    # conflicts: a key whose candidates disagree in value (beyond float noise) across sources or facts
+    vals = c[c["value"].notna()]
+    spread = vals.groupby(key)["value"].agg(["min", "max", "count"])
+    bad = spread[(spread["count"] > 1) & ~np.isclose(spread["min"], spread["max"])].index
+    conflicts = pd.DataFrame()
+    if len(bad):
+        cc = vals.set_index(key).loc[bad].reset_index()
+        conflicts = cc[[*key, "value", "approx", "value_state", "scope", "source_kind", "source_file", "locator",
+                        "evidence", "precedence_rank"]].assign(chosen=lambda d: d["precedence_rank"] == 0)
+    return c.drop(columns=["_src", "_scope", "_order"]), conflicts
+
+
+def complete_grid(chosen: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Add a not_reported row (value NA) for every registry indicator a unit-year did not report."""
+    uy = chosen[["unit_id", "year"]].drop_duplicates()
+    grid = uy.merge(pd.DataFrame({"indicator_id": indicators.index}), how="cross")
+    merged = grid.merge(chosen, on=["unit_id", "year", "indicator_id"], how="left", indicator=True)
+    missing = merged["_merge"] == "left_only"
+    merged.loc[missing, "value_state"] = "not_reported"
+    merged.loc[missing, "approx"] = False
+    merged.loc[missing, "unit"] = merged.loc[missing, "indicator_id"].map(indicators["unit"])
+    merged.loc[missing, "source_kind"] = ""
+    merged = merged.drop(columns="_merge")
+    extra = chosen[~chosen["indicator_id"].isin(indicators.index)]
+    return pd.concat([merged, extra], ignore_index=True)
+
+
+# ---------------------------------------------------------------- save
+
+
+def _to_parquet(df: pd.DataFrame, path: Path) -> None:
+    df = df.copy()
+    for col in df.columns:
+        if df[col].dtype == object:
+            sample = df[col].dropna()
+            if len(sample) and not all(isinstance(v, str) for v in sample.head(50)):
+                if all(isinstance(v, (list, tuple)) for v in sample.head(50)):
+                    df[col] = df[col].map(lambda v: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+                else:
+                    df[col] = df[col].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    df.to_parquet(path, index=False)
+
+
+def write_outputs(tables: dict[str, pd.DataFrame], processed_dir: Path, manifest: dict, csv: tuple[str, ...]) -> list[Path]:
+    """Write every table to a staging folder, then move each into place; the manifest goes last."""
+    processed_dir = guard_not_raw(processed_dir)
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".build-staging-", dir=processed_dir))
+    written: list[Path] = []
+    try:
+        for name, df in tables.items():
+            target = stage / f"{name}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _to_parquet(df, target)
+            if name in csv:
+                df.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8-sig")
+        (stage / "build_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                                   encoding="utf-8")
+        files = sorted(p for p in stage.rglob("*") if p.is_file() and p.name != "build_manifest.json")
+        for p in [*files, stage / "build_manifest.json"]:
+            dest = processed_dir / p.relative_to(stage)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(p, dest)
+            written.append(dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return written
+
+
+# ---------------------------------------------------------------- the build
+
+
+def build(raw_dir: Path | None = None, processed_dir: Path | None = None, include_sample: bool = True,
+          config: dict | None = None, progress=None) -> BuildResult:
+    from analysis.corrections import apply_corrections, load_ledger
+    from analysis.metrics import compute_all, load_config
+    from analysis.quality import check_candidates, check_year_jumps
+    from analysis.registry import load_indicators
+    from analysis.registry.units import load_units
+
+    say = progress or (lambda msg: None)
+    raw_dir = Path(raw_dir) if raw_dir else paths.raw_dir()
+    processed_dir = Path(processed_dir) if processed_dir else paths.processed_dir()
+    started = dt.datetime.now(dt.UTC)
+    raw_before = hash_tree(raw_dir)
+    config = config if config is not None else load_config()
+    indicators = load_indicators()
+    units = load_units(include_sample=True)
+
+    report_paths, dataset_paths = discover(raw_dir)
+    say(f"reading {len(report_paths)} report(s) and {len(dataset_paths)} dataset file(s) from {raw_dir}")
+    facts, cands, problems, docs, findings = load_reports(report_paths, raw_dir, indicators, units)
+    c2, f2 = load_datasets(dataset_paths, raw_dir, indicators, units)
+    cands += c2
+    findings += f2
+    if include_sample:
+        c3, f3 = load_sample(indicators, units)
+        cands += c3
+        findings += f3
+
+    cand_cols = [c for c in OBSERVATION_COLUMNS if c not in ("precedence_rank",) and c not in _unit_info(units).columns]
+    candidates = pd.concat([c for c in cands if len(c)], ignore_index=True) if any(len(c) for c in cands) \
+        else pd.DataFrame(columns=cand_cols)
+    candidates["year"] = candidates["year"].astype(int)
+
+    ledger = load_ledger()
+    candidates, corr_findings = apply_corrections(candidates, ledger)
+    findings += corr_findings.to_dict("records") if len(corr_findings) else []
+
+    findings += check_candidates(candidates, indicators).to_dict("records")
+    precedence = (config.get("precedence") or DEFAULT_PRECEDENCE) if isinstance(config, dict) else DEFAULT_PRECEDENCE
+    ranked, conflicts = choose(candidates, precedence)
+    for r in conflicts[conflicts.get("chosen", pd.Series(dtype=bool))].itertuples(index=False) if len(conflicts) else []:
+        others = conflicts[(conflicts.unit_id == r.unit_id) & (conflicts.year == r.year)
+                           & (conflicts.indicator_id == r.indicator_id) & ~conflicts.chosen]
+        alt = "; ".join(f"{v:g} ({k}: {s} {loc})" for v, k, s, loc in
+                        zip(others.value, others.source_kind, others.source_file, others.locator, strict=True))
+        findings.append(_finding("source_conflict", "warning",
+                                 f"{r.value:g} from {r.source_kind} chosen by precedence; also {alt}",
+                                 r.source_file, r.locator, r.unit_id, int(r.year), r.indicator_id))
+
+    info = _unit_info(units)
+    observations_all = ranked.join(info, on="unit_id")[OBSERVATION_COLUMNS]
+    chosen = ranked[ranked["precedence_rank"] == 0].drop(columns="precedence_rank")
+    observations = complete_grid(chosen, indicators).join(info, on="unit_id")
+    observations["precedence_rank"] = observations["value"].notna().map({True: 0, False: pd.NA})
+    observations = observations[OBSERVATION_COLUMNS].sort_values(["is_synthetic", "unit_id", "year", "indicator_id"])
+    observations = observations.reset_index(drop=True)
+    observations["approx"] = observations["approx"].astype(bool)
+    findings += check_year_jumps(observations).to_dict("records")
+
+    say("computing metrics")
+    metrics = compute_all(observations, indicators, config)
+
+    fact_frame = pd.concat(facts, ignore_index=True) if facts else pd.DataFrame(
+        columns=[*FACT_COLUMNS, "source_file", "unit_id", "year"])
+    problem_frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(
+        columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
+    findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
+    findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")
+    units_out = units.copy()
+    units_out["aliases"] = units_out["aliases"].map(lambda a: ",".join(a))
+
+    tables = {
+        "observations": observations,
+        "observations_all": observations_all,
+        "facts": fact_frame,
+        "conflicts": conflicts if len(conflicts) else pd.DataFrame(
+            columns=["unit_id", "year", "indicator_id", "value", "source_kind", "source_file", "locator", "chosen"]),
+        "findings": findings_frame,
+        "problems": problem_frame,
+        "documents": pd.DataFrame(docs, columns=["source_file", "sha256", "status", "unit_id", "year",
+                                                 "district_detected", "year_detected", "published", "title",
+                                                 "n_facts", "n_mapped", "message"]),
+        "units": units_out,
+        **{f"metrics/{k}": v for k, v in metrics.items()},
+    }
+    raw_after = hash_tree(raw_dir)
+    if raw_after != raw_before:
+        changed = sorted(set(raw_before.items()) ^ set(raw_after.items()))
+        raise RuntimeError(f"data/raw changed during the build ({changed[:3]}); outputs not written")
+
+    counts = {
+        "reports": len(report_paths),
+        "datasets": len(dataset_paths),
+        "sample": bool(include_sample),
+        "facts": len(fact_frame),
+        "facts_mapped": int((fact_frame["indicator_id"] != UNMAPPED).sum()),
+        "facts_unmapped": int((fact_frame["indicator_id"] == UNMAPPED).sum()),
+        "observations": len(observations),
+        "observations_reported": int(observations["value"].notna().sum()),
+        "units": int(observations["unit_id"].nunique()),
+        "conflicts": int(len(conflicts) and conflicts[["unit_id", "year", "indicator_id"]].drop_duplicates().shape[0]),
+    }
+    manifest = {
+        "built_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "analysis_version": __version__,
+        "raw_files": raw_before,
+        "registry_sha256": sha256_file(paths.REGISTRY_DIR / "indicators.yaml"),
+        "include_sample": include_sample,
+        "counts": counts,
+        "tables": sorted(tables),
+    }
+    say(f"writing {len(tables)} tables to {processed_dir}")
+    outputs = write_outputs(tables, processed_dir, manifest,
+                            csv=("observations", "facts", "findings", "conflicts", "problems", "documents"))
+    sev = findings_frame["severity"].value_counts().to_dict()
+    return BuildResult(processed_dir, counts, {str(k): int(v) for k, v in sev.items()}, outputs)
