@@ -14,7 +14,7 @@ SHARED = REPO.parent / "shared"
 SEED_TXT = REPO / "data" / "raw" / "reports" / "马村区" / "2023" / "000_280033b0075f93d2.txt"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
 

@@ -74,7 +74,9 @@ def hash_tree(root: Path) -> dict[str, str]:
 # ---------------------------------------------------------------- load
 
 
-def _finding(rule, severity, message, source_file="", locator="", unit_id=None, year=None, indicator_id=None, detail=""):
+def _finding(
+    rule, severity, message, source_file="", locator="", unit_id=None, year=None, indicator_id=None, detail=""
+):
     return {
         "rule": rule,
         "severity": severity,
@@ -96,12 +98,16 @@ def discover(raw_dir: Path) -> tuple[list[Path], list[Path]]:
         return p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
 
     reports_root, datasets_root = raw_dir / "reports", raw_dir / "datasets"
-    reports = sorted(
-        p for p in reports_root.rglob("*") if visible(p) and p.suffix.lower() in REPORT_SUFFIXES
-    ) if reports_root.exists() else []
-    datasets = sorted(
-        p for p in datasets_root.rglob("*") if visible(p) and p.suffix.lower() in DATASET_SUFFIXES
-    ) if datasets_root.exists() else []
+    reports = (
+        sorted(p for p in reports_root.rglob("*") if visible(p) and p.suffix.lower() in REPORT_SUFFIXES)
+        if reports_root.exists()
+        else []
+    )
+    datasets = (
+        sorted(p for p in datasets_root.rglob("*") if visible(p) and p.suffix.lower() in DATASET_SUFFIXES)
+        if datasets_root.exists()
+        else []
+    )
     return reports, datasets
 
 
@@ -139,13 +145,27 @@ def load_reports(report_paths, raw_dir, indicators, units):
     for path in report_paths:
         rel = _rel(path, raw_dir)
         digest = sha256_file(path)
-        doc_row = {"source_file": rel, "sha256": digest, "status": "ok", "unit_id": None, "year": pd.NA,
-                   "district_detected": None, "year_detected": pd.NA, "published": None, "title": None,
-                   "n_facts": 0, "n_mapped": 0, "message": ""}
+        doc_row = {
+            "source_file": rel,
+            "sha256": digest,
+            "status": "ok",
+            "unit_id": None,
+            "year": pd.NA,
+            "district_detected": None,
+            "year_detected": pd.NA,
+            "published": None,
+            "title": None,
+            "n_facts": 0,
+            "n_mapped": 0,
+            "message": "",
+        }
         if digest in seen_hashes:
             doc_row.update(status="duplicate", message=f"same content as {seen_hashes[digest]}")
-            findings.append(_finding("duplicate_file", "warning",
-                                     f"{rel} has the same content as {seen_hashes[digest]}; read once", rel))
+            findings.append(
+                _finding(
+                    "duplicate_file", "warning", f"{rel} has the same content as {seen_hashes[digest]}; read once", rel
+                )
+            )
             docs.append(doc_row)
             continue
         seen_hashes[digest] = rel
@@ -157,22 +177,48 @@ def load_reports(report_paths, raw_dir, indicators, units):
             docs.append(doc_row)
             continue
         meta, sidecar = ex.meta, ex.sidecar or {}
+        if ex.fingerprint in seen_hashes:
+            first = seen_hashes[ex.fingerprint]
+            doc_row.update(status="duplicate", message=f"same text as {first} (another encoding or format)")
+            findings.append(_finding("duplicate_report", "warning",
+                                     f"{rel} holds the same report text as {first}; read once", rel))
+            docs.append(doc_row)
+            continue
+        seen_hashes[ex.fingerprint] = rel
+        if sidecar.get("sha256") and str(sidecar["sha256"]).lower() != digest:
+            findings.append(
+                _finding(
+                    "sha256_mismatch",
+                    "error",
+                    f"{rel}: sha256 {digest[:12]}… differs from its sidecar's {str(sidecar['sha256'])[:12]}…"
+                    " — the file changed since it was received",
+                    rel,
+                )
+            )
         for w in ex.warnings:
             findings.append(_finding("document_warning", "warning", w, rel))
         folder_parts = path.relative_to(raw_dir).parts[:-1]
-        for f in check_against_sidecar(meta, sidecar, folder_parts):
+        for f in check_against_sidecar(meta, sidecar, folder_parts, known_units=known, source_file=rel):
             f = dict(f)
             f["source_file"] = f.get("source_file") or rel
             findings.append(f)
         if not ex.sidecar:
-            findings.append(_finding("missing_sidecar", "warning",
-                                     f"{rel} has no provenance sidecar ({path.stem}.source.yaml); "
-                                     "district and year taken from the text", rel))
+            findings.append(
+                _finding(
+                    "missing_sidecar",
+                    "warning",
+                    f"{rel} has no provenance sidecar ({path.stem}.source.yaml); district and year taken from the text",
+                    rel,
+                )
+            )
         district = sidecar.get("district") or meta.get("district")
         year = sidecar.get("year_covered") or meta.get("year_covered")
-        doc_row.update(district_detected=meta.get("district"), year_detected=meta.get("year_covered") or pd.NA,
-                       published=str(sidecar.get("published") or meta.get("published") or "") or None,
-                       title=meta.get("title"))
+        doc_row.update(
+            district_detected=meta.get("district"),
+            year_detected=meta.get("year_covered") or pd.NA,
+            published=str(sidecar.get("published") or meta.get("published") or "") or None,
+            title=meta.get("title"),
+        )
         unit_id = None
         try:
             unit_id = resolve_unit(district or "")
@@ -185,15 +231,25 @@ def load_reports(report_paths, raw_dir, indicators, units):
         f["unit_id"] = unit_id
         f["year"] = int(year) if year else pd.NA
         facts.append(f)
-        doc_row.update(unit_id=unit_id, year=int(year) if year else pd.NA, n_facts=len(f),
-                       n_mapped=int((f["indicator_id"] != UNMAPPED).sum()))
+        doc_row.update(
+            unit_id=unit_id,
+            year=int(year) if year else pd.NA,
+            n_facts=len(f),
+            n_mapped=int((f["indicator_id"] != UNMAPPED).sum()),
+        )
         if unit_id is None or year is None:
             doc_row.update(status="not_filed", message="unit or year unknown: facts kept, not filed as observations")
             docs.append(doc_row)
             continue
         if units.set_index("unit_id").at[unit_id, "synthetic"]:
-            findings.append(_finding("synthetic_unit_in_reports", "error",
-                                     f"{rel} is filed under the fictional unit {district}; reports are real", rel))
+            findings.append(
+                _finding(
+                    "synthetic_unit_in_reports",
+                    "error",
+                    f"{rel} is filed under the fictional unit {district}; reports are real",
+                    rel,
+                )
+            )
         p = ex.problems.copy()
         if len(p):
             p["unit_id"], p["year"], p["source_file"] = unit_id, int(year), rel
@@ -202,21 +258,25 @@ def load_reports(report_paths, raw_dir, indicators, units):
         own = f[(f["indicator_id"] != UNMAPPED) & (f["level"] == "own")]
         if len(own):
             yr = np.where(own["scope"] == "prior_year", int(year) - 1, int(year))
-            cands.append(pd.DataFrame({
-                "unit_id": unit_id,
-                "year": yr,
-                "indicator_id": own["indicator_id"].to_numpy(),
-                "value": own["value"].to_numpy(dtype=float),
-                "unit": own["unit"].to_numpy(),
-                "value_state": own["value_state"].to_numpy(),
-                "approx": own["approx"].to_numpy(dtype=bool),
-                "scope": own["scope"].to_numpy(),
-                "source_kind": "report",
-                "source_file": rel,
-                "locator": own["locator"].astype(str).to_numpy(),
-                "evidence": own["evidence"].to_numpy(),
-                "fact_id": own["fact_id"].to_numpy(),
-            }))
+            cands.append(
+                pd.DataFrame(
+                    {
+                        "unit_id": unit_id,
+                        "year": yr,
+                        "indicator_id": own["indicator_id"].to_numpy(),
+                        "value": own["value"].to_numpy(dtype=float),
+                        "unit": own["unit"].to_numpy(),
+                        "value_state": own["value_state"].to_numpy(),
+                        "approx": own["approx"].to_numpy(dtype=bool),
+                        "scope": own["scope"].to_numpy(),
+                        "source_kind": "report",
+                        "source_file": rel,
+                        "locator": own["locator"].astype(str).to_numpy(),
+                        "evidence": own["evidence"].to_numpy(),
+                        "fact_id": own["fact_id"].to_numpy(),
+                    }
+                )
+            )
     return facts, cands, problems, docs, findings
 
 
@@ -236,28 +296,36 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
             mapping[(un, pn)] = None
             findings.append(_finding("unknown_unit", "error", f"{rel}: {exc}", rel))
     unit_ids = [mapping[(u, p)] for u, p in zip(f["unit_name"], f["parent_name"], strict=True)]
-    out = pd.DataFrame({
-        "unit_id": unit_ids,
-        "year": f["year"].to_numpy(),
-        "indicator_id": f["indicator_id"].to_numpy(),
-        "value": pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype=float),
-        "unit": f["unit"].to_numpy(),
-        "value_state": f["value_state"].to_numpy(),
-        "approx": f["approx"].astype(bool).to_numpy(),
-        "scope": f["scope"].to_numpy() if "scope" in f else "year",
-        "source_kind": source_kind,
-        "source_file": rel,
-        "locator": f["locator"].astype(str).to_numpy(),
-        "evidence": f["evidence"].astype(str).to_numpy(),
-        "fact_id": [f"{rel}:{loc}" for loc in f["locator"].astype(str)],
-    })
+    out = pd.DataFrame(
+        {
+            "unit_id": unit_ids,
+            "year": f["year"].to_numpy(),
+            "indicator_id": f["indicator_id"].to_numpy(),
+            "value": pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype=float),
+            "unit": f["unit"].to_numpy(),
+            "value_state": f["value_state"].to_numpy(),
+            "approx": f["approx"].astype(bool).to_numpy(),
+            "scope": f["scope"].to_numpy() if "scope" in f else "year",
+            "source_kind": source_kind,
+            "source_file": rel,
+            "locator": f["locator"].astype(str).to_numpy(),
+            "evidence": f["evidence"].astype(str).to_numpy(),
+            "fact_id": [f"{rel}:{loc}" for loc in f["locator"].astype(str)],
+        }
+    )
     out = out[out["unit_id"].notna()]
     synth = units.set_index("unit_id")["synthetic"]
     if source_kind != "sample":
         fake = out[out["unit_id"].map(synth).fillna(False).astype(bool)]
         if len(fake):
-            findings.append(_finding("synthetic_unit_in_dataset", "error",
-                                     f"{rel} holds rows for fictional sample units; they are not filed", rel))
+            findings.append(
+                _finding(
+                    "synthetic_unit_in_dataset",
+                    "error",
+                    f"{rel} holds rows for fictional sample units; they are not filed",
+                    rel,
+                )
+            )
             out = out.drop(fake.index)
     return out, findings
 
@@ -311,8 +379,20 @@ def choose(candidates: pd.DataFrame, precedence: list[str]) -> tuple[pd.DataFram
     conflicts = pd.DataFrame()
     if len(bad):
         cc = vals.set_index(key).loc[bad].reset_index()
-        conflicts = cc[[*key, "value", "approx", "value_state", "scope", "source_kind", "source_file", "locator",
-                        "evidence", "precedence_rank"]].assign(chosen=lambda d: d["precedence_rank"] == 0)
+        conflicts = cc[
+            [
+                *key,
+                "value",
+                "approx",
+                "value_state",
+                "scope",
+                "source_kind",
+                "source_file",
+                "locator",
+                "evidence",
+                "precedence_rank",
+            ]
+        ].assign(chosen=lambda d: d["precedence_rank"] == 0)
     return c.drop(columns=["_src", "_scope", "_order"]), conflicts
 
 
@@ -347,11 +427,35 @@ def _to_parquet(df: pd.DataFrame, path: Path) -> None:
     df.to_parquet(path, index=False)
 
 
-def write_outputs(tables: dict[str, pd.DataFrame], processed_dir: Path, manifest: dict, csv: tuple[str, ...]) -> list[Path]:
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_staging(processed_dir: Path) -> None:
+    """Remove staging folders left by builds that were killed (their process is gone)."""
+    for p in processed_dir.glob(".build-staging-*"):
+        try:
+            pid = int(p.name.split("-")[2])
+        except (IndexError, ValueError):
+            pid = -1
+        if pid != os.getpid() and (pid < 0 or not _pid_alive(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def write_outputs(
+    tables: dict[str, pd.DataFrame], processed_dir: Path, manifest: dict, csv: tuple[str, ...]
+) -> list[Path]:
     """Write every table to a staging folder, then move each into place; the manifest goes last."""
     processed_dir = guard_not_raw(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".build-staging-", dir=processed_dir))
+    _remove_stale_staging(processed_dir)
+    stage = Path(tempfile.mkdtemp(prefix=f".build-staging-{os.getpid()}-", dir=processed_dir))
     written: list[Path] = []
     try:
         for name, df in tables.items():
@@ -360,8 +464,9 @@ def write_outputs(tables: dict[str, pd.DataFrame], processed_dir: Path, manifest
             _to_parquet(df, target)
             if name in csv:
                 df.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8-sig")
-        (stage / "build_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                                   encoding="utf-8")
+        (stage / "build_manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
         files = sorted(p for p in stage.rglob("*") if p.is_file() and p.name != "build_manifest.json")
         for p in [*files, stage / "build_manifest.json"]:
             dest = processed_dir / p.relative_to(stage)
@@ -376,8 +481,13 @@ def write_outputs(tables: dict[str, pd.DataFrame], processed_dir: Path, manifest
 # ---------------------------------------------------------------- the build
 
 
-def build(raw_dir: Path | None = None, processed_dir: Path | None = None, include_sample: bool = True,
-          config: dict | None = None, progress=None) -> BuildResult:
+def build(
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    include_sample: bool = True,
+    config: dict | None = None,
+    progress=None,
+) -> BuildResult:
     from analysis.corrections import apply_corrections, load_ledger
     from analysis.metrics import compute_all, load_config
     from analysis.quality import check_candidates, check_year_jumps
@@ -405,8 +515,11 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None, includ
         findings += f3
 
     cand_cols = [c for c in OBSERVATION_COLUMNS if c not in ("precedence_rank",) and c not in _unit_info(units).columns]
-    candidates = pd.concat([c for c in cands if len(c)], ignore_index=True) if any(len(c) for c in cands) \
+    candidates = (
+        pd.concat([c for c in cands if len(c)], ignore_index=True)
+        if any(len(c) for c in cands)
         else pd.DataFrame(columns=cand_cols)
+    )
     candidates["year"] = candidates["year"].astype(int)
 
     ledger = load_ledger()
@@ -416,14 +529,31 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None, includ
     findings += check_candidates(candidates, indicators).to_dict("records")
     precedence = (config.get("precedence") or DEFAULT_PRECEDENCE) if isinstance(config, dict) else DEFAULT_PRECEDENCE
     ranked, conflicts = choose(candidates, precedence)
-    for r in conflicts[conflicts.get("chosen", pd.Series(dtype=bool))].itertuples(index=False) if len(conflicts) else []:
-        others = conflicts[(conflicts.unit_id == r.unit_id) & (conflicts.year == r.year)
-                           & (conflicts.indicator_id == r.indicator_id) & ~conflicts.chosen]
-        alt = "; ".join(f"{v:g} ({k}: {s} {loc})" for v, k, s, loc in
-                        zip(others.value, others.source_kind, others.source_file, others.locator, strict=True))
-        findings.append(_finding("source_conflict", "warning",
-                                 f"{r.value:g} from {r.source_kind} chosen by precedence; also {alt}",
-                                 r.source_file, r.locator, r.unit_id, int(r.year), r.indicator_id))
+    for r in (
+        conflicts[conflicts.get("chosen", pd.Series(dtype=bool))].itertuples(index=False) if len(conflicts) else []
+    ):
+        others = conflicts[
+            (conflicts.unit_id == r.unit_id)
+            & (conflicts.year == r.year)
+            & (conflicts.indicator_id == r.indicator_id)
+            & ~conflicts.chosen
+        ]
+        alt = "; ".join(
+            f"{v:g} ({k}: {s} {loc})"
+            for v, k, s, loc in zip(others.value, others.source_kind, others.source_file, others.locator, strict=True)
+        )
+        findings.append(
+            _finding(
+                "source_conflict",
+                "warning",
+                f"{r.value:g} from {r.source_kind} chosen by precedence; also {alt}",
+                r.source_file,
+                r.locator,
+                r.unit_id,
+                int(r.year),
+                r.indicator_id,
+            )
+        )
 
     info = _unit_info(units)
     observations_all = ranked.join(info, on="unit_id")[OBSERVATION_COLUMNS]
@@ -438,10 +568,16 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None, includ
     say("computing metrics")
     metrics = compute_all(observations, indicators, config)
 
-    fact_frame = pd.concat(facts, ignore_index=True) if facts else pd.DataFrame(
-        columns=[*FACT_COLUMNS, "source_file", "unit_id", "year"])
-    problem_frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(
-        columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
+    fact_frame = (
+        pd.concat(facts, ignore_index=True)
+        if facts
+        else pd.DataFrame(columns=[*FACT_COLUMNS, "source_file", "unit_id", "year"])
+    )
+    problem_frame = (
+        pd.concat(problems, ignore_index=True)
+        if problems
+        else pd.DataFrame(columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
+    )
     findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")
     units_out = units.copy()
@@ -451,13 +587,30 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None, includ
         "observations": observations,
         "observations_all": observations_all,
         "facts": fact_frame,
-        "conflicts": conflicts if len(conflicts) else pd.DataFrame(
-            columns=["unit_id", "year", "indicator_id", "value", "source_kind", "source_file", "locator", "chosen"]),
+        "conflicts": conflicts
+        if len(conflicts)
+        else pd.DataFrame(
+            columns=["unit_id", "year", "indicator_id", "value", "source_kind", "source_file", "locator", "chosen"]
+        ),
         "findings": findings_frame,
         "problems": problem_frame,
-        "documents": pd.DataFrame(docs, columns=["source_file", "sha256", "status", "unit_id", "year",
-                                                 "district_detected", "year_detected", "published", "title",
-                                                 "n_facts", "n_mapped", "message"]),
+        "documents": pd.DataFrame(
+            docs,
+            columns=[
+                "source_file",
+                "sha256",
+                "status",
+                "unit_id",
+                "year",
+                "district_detected",
+                "year_detected",
+                "published",
+                "title",
+                "n_facts",
+                "n_mapped",
+                "message",
+            ],
+        ),
         "units": units_out,
         **{f"metrics/{k}": v for k, v in metrics.items()},
     }
@@ -489,7 +642,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None, includ
         "tables": sorted(tables),
     }
     say(f"writing {len(tables)} tables to {processed_dir}")
-    outputs = write_outputs(tables, processed_dir, manifest,
-                            csv=("observations", "facts", "findings", "conflicts", "problems", "documents"))
+    outputs = write_outputs(
+        tables, processed_dir, manifest, csv=("observations", "facts", "findings", "conflicts", "problems", "documents")
+    )
     sev = findings_frame["severity"].value_counts().to_dict()
     return BuildResult(processed_dir, counts, {str(k): int(v) for k, v in sev.items()}, outputs)

@@ -9,8 +9,23 @@ from pathlib import Path
 
 from analysis import paths
 
-EXTRACT_COLUMNS = ["indicator_id", "value", "unit", "approx", "evidence", "value_state", "scope", "level", "unit_raw",
-                   "number_text", "span_start", "span_end", "locator", "fact_id", "parent_fact_id"]
+EXTRACT_COLUMNS = [
+    "indicator_id",
+    "value",
+    "unit",
+    "approx",
+    "evidence",
+    "value_state",
+    "scope",
+    "level",
+    "unit_raw",
+    "number_text",
+    "span_start",
+    "span_end",
+    "locator",
+    "fact_id",
+    "parent_fact_id",
+]
 
 
 def _err(msg: str) -> int:
@@ -50,8 +65,11 @@ def cmd_extract(args) -> int:
         with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
             print(out[["indicator_id", "value", "unit", "approx", "scope", "evidence"]].to_string(index=False))
     n_mapped = int((ex.facts["indicator_id"] != "unmapped").sum())
-    print(f"# {path.name}: district={meta['district']} year={meta['year_covered']} published={meta['published']}; "
-          f"{len(ex.facts)} facts ({n_mapped} mapped, {len(ex.facts) - n_mapped} unmapped)", file=sys.stderr)
+    print(
+        f"# {path.name}: district={meta['district']} year={meta['year_covered']} published={meta['published']}; "
+        f"{len(ex.facts)} facts ({n_mapped} mapped, {len(ex.facts) - n_mapped} unmapped)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -62,16 +80,28 @@ def cmd_build(args) -> int:
     print(res.summary())
     errors = res.findings_by_severity.get("error", 0)
     if errors:
-        print(f"{errors} error finding(s): see data/processed/findings.csv (rule, file and place for each)",
-              file=sys.stderr)
+        print(
+            f"{errors} error finding(s): see data/processed/findings.csv (rule, file and place for each)",
+            file=sys.stderr,
+        )
     return 1 if (errors and args.strict) else 0
 
 
 def cmd_run(args) -> int:
     from analysis.batch.runner import run_all
 
-    summary = run_all(jobs=args.jobs, force=args.force, scheduler=args.scheduler, only=args.only or None,
-                      progress=not args.no_progress)
+    from analysis.publish import publish
+
+    summary = run_all(
+        jobs=args.jobs,
+        force=args.force,
+        scheduler=args.scheduler,
+        only=args.only or None,
+        progress=not args.no_progress,
+    )
+    if not args.only:
+        out = publish()
+        print(f"briefs: {len(out['briefs'])} file(s); methodology: {out['methodology']}; open {out['index']}")
     return 1 if summary.failed else 0
 
 
@@ -149,7 +179,9 @@ def make_parser() -> argparse.ArgumentParser:
     e.add_argument("--mapped-only", action="store_true", help="leave out facts not mapped to an indicator")
     e.set_defaults(func=cmd_extract)
 
-    b = sub.add_parser("build", help="data/raw (+ sample panel) → data/processed (tidy table, facts, findings, metrics)")
+    b = sub.add_parser(
+        "build", help="data/raw (+ sample panel) → data/processed (tidy table, facts, findings, metrics)"
+    )
     b.add_argument("--no-sample", action="store_true", help="leave out the fictional 示例市 sample panel")
     b.add_argument("--strict", action="store_true", help="exit 1 when any finding has severity error")
     b.set_defaults(func=cmd_build)
@@ -183,8 +215,12 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = make_parser().parse_args(argv)
+    from analysis.io import RawWriteError
+
     try:
         return args.func(args)
+    except RawWriteError as exc:
+        return _err(str(exc))
     except KeyboardInterrupt:
         print("interrupted; outputs written so far are complete files, the rest are untouched", file=sys.stderr)
         return 130

@@ -25,6 +25,7 @@ class ReportExtraction:
     problems: pd.DataFrame
     text: str
     warnings: list[str]
+    fingerprint: str
 
 
 def sidecar_path(path: Path) -> Path:
@@ -69,4 +70,5 @@ def extract_report(path: str | Path, indicators: pd.DataFrame | None = None, kno
         problems=problems,
         text=doc.text,
         warnings=list(doc.warnings),
+        fingerprint=doc.fingerprint,
     )
