@@ -1,0 +1,668 @@
+"""Report files → normalized text with locators.
+
+``read_document(path)`` reads a .txt / .html / .htm / .docx / .pdf report and returns a :class:`Document` whose
+``text`` is what every later step matches against: evidence spans (``span_start``/``span_end``) are offsets into it,
+and ``Document.locate(offset)`` turns such an offset back into a place in the original file (``para 12``,
+``page 3, para 2``, ``table 1, row 2, cell 3``).
+
+Anything that cannot be read raises :class:`DocumentError` (a ``ValueError``) whose message names the file and,
+when known, the place: empty file, binary junk, corrupt .docx, unknown extension, a PDF without a text layer,
+undecodable bytes. Things that can be read but look suspicious are read and reported in ``Document.warnings``.
+
+Encodings (plain text and HTML bytes): a BOM wins (UTF-8/UTF-16); then strict UTF-8 (for HTML, valid UTF-8 also wins
+over a declared ``charset``, which mirrors often keep after re-encoding; otherwise the declared charset is tried);
+then GB18030 (a superset of GBK/GB2312) and Big5 are both tried strictly and the one whose Chinese characters are
+more often *common* characters wins (ties go to GB18030); then, for files mixing encodings, a line-by-line decode
+(UTF-8, else GB18030, else Big5 per line) with a warning naming the lines; then charset-normalizer's best guess if it
+yields Chinese; then, when at most 1 line in 50 is undecodable, those lines with U+FFFD and a warning naming them.
+Anything else raises ``DocumentError`` ("undecodable bytes", with the first bad line).
+
+Formats. ``.txt``: ``text`` is the whole normalized file, paragraphs are its non-blank lines (``para N``).
+``.html``: scripts/styles/forms and navigation/header/footer/aside/share/breadcrumb blocks (by tag or class/id)
+are dropped, then trafilatura extracts the article; if it finds none (short pages) or fails, a bs4 heuristic takes
+the element holding most Chinese text; the ``<h1>`` (or ``<title>`` before its ``_site`` suffix) is the title.
+``.docx``: body paragraphs and table cells in document order (``para N`` / ``table T, row R, cell C``; a merged
+cell is read once). ``.pdf``: text layer per page; a page's lines are re-joined into paragraphs (a paragraph ends at
+a blank line, at 。！？；：, at a clearly short line or a ``一、``/``（一）`` heading) → ``page P, para K``.
+In these three formats ``text`` is the blocks joined by ``\n`` (a block's own line breaks become spaces).
+
+Warnings (each starts with the file path): traditional text converted, mixed encodings, replaced bytes, text cut
+at ``MAX_CHARS``, and gambling/spam words injected by mirror sites (``spam_warnings``, with the paragraph).
+``Document.fingerprint`` is a whitespace-insensitive hash of ``text`` so the same report filed twice (another
+format, encoding or layout) can be recognised.
+
+Normalization (``normalize_text``), applied before anything is matched, so offsets always refer to normalized text:
+
+* line ends ``\\r\\n``/``\\r`` → ``\\n``; zero-width characters and BOMs are removed; NBSP and the ideographic
+  space U+3000 become an ASCII space;
+* full-width ASCII forms U+FF01–U+FF5E (digits ０-９, letters, ％ ＋ － ． ／ ＝ ＜ ＞ …) → their ASCII
+  counterparts, **except** the Chinese punctuation the extractor splits clauses on, which is kept exactly as
+  written: ，；：（）！？ (and 。、“”‘’《》〔〕 are outside that block, so they are untouched as well);
+* traditional → simplified (OpenCC ``t2s``) only when the text looks traditional (more than 1 % of its Han
+  characters change under t2s), with a warning; already-simplified text is never passed through t2s, so forms
+  like 著/乾 in simplified text are left alone.
+
+Large inputs: text beyond ``MAX_CHARS`` characters is cut off with a warning that says so (a report is tens of
+kilobytes; a 20 MB file is a mirror dump or an accident, not something to match in full).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+MAX_BYTES = 64 * 1024 * 1024  # never read more than this from disk
+MAX_CHARS = 2_000_000  # normalized characters kept; the rest is cut with a warning
+KEEP_FULLWIDTH = frozenset("，；：（）！？")
+TRADITIONAL_SHARE = 0.01  # share of Han characters changed by t2s above which a text is treated as traditional
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+# The most frequent Chinese characters (simplified); their traditional forms are added at import time. Used only to
+# score candidate decodings: a wrong codec produces rare characters, the right one produces common ones.
+_COMMON_SIMPLIFIED = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
+    "行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其"
+    "些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建"
+    "月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接"
+    "知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器"
+    "压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议"
+    "声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复"
+    "容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往历市克何除消构府称太准精值号率族维划选标写"
+    "存候亲快效院查型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该价严龙审核执监督案街道区县"
+)
+
+
+class DocumentError(ValueError):
+    """A report file cannot be read; the message names the file (and the place when known)."""
+
+
+@dataclass
+class Document:
+    """A report as normalized text plus the map from text offsets back to places in the file."""
+
+    path: Path
+    text: str
+    raw_encoding: str | None
+    kind: str
+    paragraphs: list[tuple[int, int, str]] = field(default_factory=list)
+    title: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def locate(self, offset: int) -> str:
+        """Where character ``offset`` of ``text`` sits in the original file, e.g. ``para 12`` or ``page 3, para 2``.
+
+        An offset between paragraphs maps to the paragraph that follows it (or the last one at the end)."""
+        if not self.paragraphs:
+            return "text"
+        if offset < 0:
+            offset = max(0, len(self.text) + offset)
+        starts = self.__dict__.get("_starts")
+        if starts is None or len(starts) != len(self.paragraphs):
+            starts = [p[0] for p in self.paragraphs]
+            self.__dict__["_starts"] = starts
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return self.paragraphs[0][2]
+        start, end, loc = self.paragraphs[i]
+        if offset < end or i == len(self.paragraphs) - 1:
+            return loc
+        return self.paragraphs[i + 1][2]
+
+    @property
+    def fingerprint(self) -> str:
+        """Whitespace-insensitive sha256 of ``text`` (see :func:`fingerprint`)."""
+        return fingerprint(self.text)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# normalization
+
+
+@functools.cache
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@functools.cache
+def _common_chars() -> frozenset[str]:
+    from opencc import OpenCC
+
+    trad = OpenCC("s2t").convert(_COMMON_SIMPLIFIED)
+    return frozenset(_COMMON_SIMPLIFIED) | frozenset(trad)
+
+
+def _fullwidth_char(ch: str) -> str:
+    cp = ord(ch)
+    if 0xFF01 <= cp <= 0xFF5E and ch not in KEEP_FULLWIDTH:
+        return chr(cp - 0xFEE0)
+    return ch
+
+
+_FULLWIDTH_TABLE = {cp: _fullwidth_char(chr(cp)) for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH_TABLE.update({0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " "})
+
+
+def looks_traditional(text: str, sample: int = 50_000) -> tuple[bool, int]:
+    """(is the text traditional Chinese?, number of Han characters t2s would change in the sample)."""
+    head = text[:sample]
+    han = _HAN.findall(head)
+    if not han:
+        return False, 0
+    joined = "".join(han)
+    changed = sum(a != b for a, b in zip(joined, _t2s().convert(joined), strict=False))
+    return changed > max(2, TRADITIONAL_SHARE * len(han)), changed
+
+
+def normalize_text(text: str) -> tuple[str, list[str]]:
+    """Normalize ``text`` as described in the module docstring; returns (text, warnings)."""
+    warnings: list[str] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH).translate(_FULLWIDTH_TABLE)
+    is_trad, changed = looks_traditional(text)
+    if is_trad:
+        text = _t2s().convert(text)
+        warnings.append(f"traditional characters converted to simplified ({changed} in the first 50000 characters)")
+    return text, warnings
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# bytes → str
+
+
+def _common_score(text: str) -> float:
+    han = _HAN.findall(text[:200_000])
+    if not han:
+        return 0.0
+    common = _common_chars()
+    return sum(c in common for c in han) / len(han)
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _bad_control_share(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:100_000]
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f") or 0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd")
+    return bad / len(sample)
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str, list[str]]:
+    """Decode report bytes; returns (text, encoding, warnings). Raises DocumentError when nothing decodes cleanly."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = _strict(data[3:], "utf-8")
+        if text is None:
+            raise DocumentError(f"{name}: undecodable bytes: a UTF-8 byte-order mark but invalid UTF-8 after it")
+        return text, "utf-8-sig", []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _strict(data, "utf-16")
+        if text is None:
+            raise DocumentError(f"{name}: starts with a UTF-16 byte-order mark but is not valid UTF-16")
+        return text, "utf-16", []
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text, "utf-8", []
+    candidates = [(c, t) for c in ("gb18030", "big5") if (t := _strict(data, c)) is not None]
+    if candidates:
+        best = max(candidates, key=lambda ct: (_common_score(ct[1]), ct[0] == "gb18030"))
+        return best[1], best[0], []
+    return _decode_fallback(data, name)
+
+
+def _decode_fallback(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """Line-by-line decoding for files that mix encodings; charset-normalizer as a last resort."""
+    lines = data.split(b"\n")
+    out: list[str] = []
+    used: dict[str, list[int]] = {}
+    failed: list[int] = []
+    for no, raw in enumerate(lines, start=1):
+        for codec in ("utf-8", "gb18030", "big5"):
+            t = _strict(raw, codec)
+            if t is not None:
+                out.append(t)
+                used.setdefault(codec, []).append(no)
+                break
+        else:
+            failed.append(no)
+            out.append(raw.decode("gb18030", errors="replace"))
+    nonblank = [no for no, raw in enumerate(lines, start=1) if raw.strip()]
+    if not failed and len(used) > 1:
+        minor = {c: ls for c, ls in used.items() if c != "utf-8"}
+        where = "; ".join(f"{c}: line(s) {_ranges(ls)}" for c, ls in minor.items())
+        return "\n".join(out), "mixed", [f"mixed encodings: utf-8 with {where}"]
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:  # noqa: BLE001 - the library's own failure only means "no guess"
+        best = None
+    if best is not None and best.encoding:
+        text = str(best)
+        if _bad_control_share(text) < 0.01 and _common_score(text) > 0.3:
+            return text, best.encoding, [f"encoding guessed by charset-normalizer as {best.encoding}"]
+    joined = "\n".join(out)
+    if failed and len(failed) <= len(nonblank) // 50 and joined.count("\ufffd") <= 0.01 * len(joined):
+        return joined, "mixed", [f"undecodable bytes replaced by U+FFFD on line(s) {_ranges(failed)}"]
+    first = failed[0] if failed else 1
+    raise DocumentError(f"{name}: undecodable bytes (not UTF-8, GB18030 or Big5), first at line {first}")
+
+
+def _ranges(nums: Iterable[int], limit: int = 8) -> str:
+    nums = list(nums)
+    shown = ", ".join(map(str, nums[:limit]))
+    return shown + (f" … ({len(nums)} lines)" if len(nums) > limit else "")
+
+
+def _sniff_binary(data: bytes, name: str) -> None:
+    """Refuse bytes that are clearly not text (NULs, other file formats) with a message naming what they look like."""
+    magic = {
+        b"%PDF": "a PDF",
+        b"PK\x03\x04": "a zip/Office file",
+        b"\xd0\xcf\x11\xe0": "an old Office (OLE) file",
+        b"\x89PNG": "a PNG image",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+    }
+    for sig, what in magic.items():
+        if data.startswith(sig):
+            raise DocumentError(f"{name}: binary content: the bytes are {what}, not text (wrong extension?)")
+    head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    if head.count(b"\x00") > max(1, len(head) // 1000):
+        raise DocumentError(f"{name}: binary content (NUL bytes), not a text report")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# formats
+
+
+def _read_bytes(path: Path) -> tuple[bytes, list[str]]:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES)
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    warnings = []
+    if size > MAX_BYTES:
+        warnings.append(f"file is {size} bytes; only the first {MAX_BYTES} bytes were read")
+        data = data[: data.rfind(b"\n") + 1] or data
+    return data, warnings
+
+
+def _lines_to_paragraphs(text: str, prefix: str = "") -> list[tuple[int, int, str]]:
+    """Non-blank lines of ``text`` as paragraphs ``para 1`` … (offsets into ``text``)."""
+    paras = []
+    n = 0
+    for m in re.finditer(r"[^\n]+", text):
+        if m.group().strip():
+            n += 1
+            paras.append((m.start(), m.end(), f"{prefix}para {n}"))
+    return paras
+
+
+def _cap(text: str, warnings: list[str], name: str) -> str:
+    if len(text) > MAX_CHARS:
+        warnings.append(
+            f"{name}: text has {len(text)} characters; only the first {MAX_CHARS} are used (the rest is ignored)"
+        )
+        cut = text.rfind("\n", 0, MAX_CHARS)
+        return text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+    return text
+
+
+def _guess_title(paragraphs: Iterable[str]) -> str:
+    """The first short line that reads like a report title (…报告), else the first non-blank short line."""
+    first = ""
+    for i, p in enumerate(paragraphs):
+        s = p.strip()
+        if not s:
+            continue
+        if i > 40:
+            break
+        if len(s) <= 80 and ("报告" in s or "情况" in s or "总结" in s) and not s.startswith(("现将", "根据")):
+            return s
+        if not first and len(s) <= 80:
+            first = s
+    return first
+
+
+def _from_blocks(
+    blocks: list[tuple[str, str]], path: Path, kind: str, encoding: str | None, warnings: list[str], title: str = ""
+) -> Document:
+    """Assemble a Document from (locator, raw text) blocks: normalize, join with newlines, record offsets."""
+    parts: list[str] = []
+    paragraphs: list[tuple[int, int, str]] = []
+    pos = 0
+    trad_warned = False
+    joined_raw = "\n".join(t for _, t in blocks)
+    is_trad, changed = looks_traditional(joined_raw.translate(_FULLWIDTH_TABLE))
+    for loc, raw in blocks:
+        t = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH).translate(_FULLWIDTH_TABLE)
+        t = re.sub(r"\n+", " ", t).strip()
+        if not t:
+            continue
+        if is_trad:
+            t = _t2s().convert(t)
+            trad_warned = True
+        parts.append(t)
+        paragraphs.append((pos, pos + len(t), loc))
+        pos += len(t) + 1
+        if pos > MAX_CHARS:
+            warnings.append(f"{path}: text longer than {MAX_CHARS} characters; the rest is ignored")
+            break
+    if trad_warned:
+        warnings.append(f"traditional characters converted to simplified ({changed} in the first 50000 characters)")
+    text = "\n".join(parts)
+    if not text.strip():
+        raise DocumentError(f"{path}: empty document: no text found in the {kind} file")
+    title_norm = normalize_text(title)[0].strip() if title else ""
+    return Document(
+        path=path,
+        text=text,
+        raw_encoding=encoding,
+        kind=kind,
+        paragraphs=paragraphs,
+        title=title_norm or _guess_title(parts),
+        warnings=warnings,
+    )
+
+
+def _read_txt(path: Path) -> Document:
+    data, warnings = _read_bytes(path)
+    if not data.strip():
+        raise DocumentError(f"{path}: empty file")
+    _sniff_binary(data, str(path))
+    raw, enc, w = decode_bytes(data, str(path))
+    warnings += w
+    if _bad_control_share(raw) > 0.02:
+        raise DocumentError(f"{path}: binary junk: {100 * _bad_control_share(raw):.0f}% control/private characters")
+    raw = _cap(raw, warnings, str(path))
+    text, w = normalize_text(raw)
+    warnings += w
+    if not text.strip():
+        raise DocumentError(f"{path}: empty file (only whitespace)")
+    paragraphs = _lines_to_paragraphs(text)
+    return Document(
+        path=path,
+        text=text,
+        raw_encoding=enc,
+        kind="txt",
+        paragraphs=paragraphs,
+        title=_guess_title(text[s:e] for s, e, _ in paragraphs[:60]),
+        warnings=warnings,
+    )
+
+
+_FURNITURE = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select")
+_FURNITURE_RE = re.compile(
+    r"(^|[-_ ])(nav|menu|footer|header|breadcrumb|share|sidebar|copyright|banner)([-_ ]|$)", re.I
+)
+
+
+def _html_soup_clean(html: str, warnings: list[str]):
+    """Parse and drop page furniture (scripts, styles, navigation, headers, footers, share bars). If dropping the
+    class/id-named furniture would remove most of the Chinese text (a page wrapped in class="header"…), only
+    scripts/styles/forms are dropped, with a warning."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "noscript", "iframe", "form", "button", "select"]):
+        tag.decompose()
+    full = len(_HAN.findall(soup.get_text()))
+    light = str(soup)
+    for tag in soup(list(_FURNITURE)):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        attrs = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+        if attrs and _FURNITURE_RE.search(attrs) and tag.name not in ("html", "body"):
+            tag.decompose()
+    if full and len(_HAN.findall(soup.get_text())) < 0.3 * full:
+        warnings.append("removing navigation/header/footer blocks would drop most of the text; kept them")
+        return BeautifulSoup(light, "lxml")
+    return soup
+
+
+def _bs4_main_text(soup) -> list[str]:
+    """Fallback main-content heuristic: the element with the most Chinese text in <p>/<div> leaves."""
+    candidates = soup.find_all(["article", "main", "div", "td", "section", "body"])
+    best, best_len = None, -1
+    for el in candidates:
+        paras = el.find_all("p")
+        n = sum(len(_HAN.findall(p.get_text())) for p in paras) if paras else len(_HAN.findall(el.get_text()))
+        # prefer the innermost element holding most of the text
+        if n > best_len * 1.1 or (best is not None and n >= best_len and best in el.parents):
+            best, best_len = el, n
+    root = best or soup
+    lines = [ln.strip() for ln in root.get_text("\n").split("\n")]
+    return [ln for ln in lines if ln]
+
+
+def _read_html(path: Path) -> Document:
+    data, warnings = _read_bytes(path)
+    if not data.strip():
+        raise DocumentError(f"{path}: empty file")
+    _sniff_binary(data, str(path))
+    m = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
+    declared = m.group(1).decode("ascii").lower() if m else None
+    # valid UTF-8 wins over a declared charset (mirrors often re-encode pages and keep the old declaration)
+    html = _strict(data, "utf-8")
+    enc = "utf-8" if html is not None else None
+    if html is None and declared and declared not in ("utf-8", "utf8"):
+        codec = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5"}.get(declared, declared)
+        html = _strict(data, codec)
+        enc = codec if html is not None else None
+    if html is None:
+        html, enc, w = decode_bytes(data, str(path))
+        warnings += w
+    if _bad_control_share(html) > 0.02:
+        raise DocumentError(f"{path}: binary junk in an HTML file")
+    soup = _html_soup_clean(html, warnings)
+    title_tag = soup.find("title")
+    page_title = title_tag.get_text(" ", strip=True) if title_tag else ""
+    h1 = soup.find(["h1", "h2"])
+    heading = h1.get_text(" ", strip=True) if h1 else ""
+    lines: list[str] = []
+    try:
+        import trafilatura
+
+        extracted = trafilatura.extract(str(soup), include_tables=True, include_comments=False, favor_recall=True)
+    except Exception as exc:  # noqa: BLE001 - trafilatura failing is a reason to fall back, not to stop
+        warnings.append(f"trafilatura failed ({type(exc).__name__}); used the bs4 main-content heuristic")
+        extracted = None
+    if extracted and len(_HAN.findall(extracted)) >= 20:
+        lines = [ln.strip() for ln in extracted.split("\n") if ln.strip()]
+    else:
+        lines = _bs4_main_text(soup)  # short pages: trafilatura often finds no article; the heuristic is enough
+    if heading and lines and heading not in lines[:3] and ("报告" in heading or "情况" in heading):
+        lines.insert(0, heading)
+    blocks = [(f"para {i}", ln) for i, ln in enumerate(lines, start=1)]
+    if not blocks:
+        raise DocumentError(f"{path}: empty document: no article text in the HTML")
+    title = heading if ("报告" in heading or "情况" in heading) else ""
+    if not title and ("报告" in page_title or "情况" in page_title):
+        title = re.split(r"\s*[-_|–—]\s*", page_title)[0]
+    doc = _from_blocks(blocks, path, "html", enc, warnings, title=title)
+    return doc
+
+
+def _iter_docx_blocks(document) -> Iterable[tuple[str, str]]:
+    """Body paragraphs and table cells in document order, with locators."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    para_no = 0
+    table_no = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = Paragraph(child, document).text
+            if text.strip():
+                para_no += 1
+                yield f"para {para_no}", text
+        elif tag == "tbl":
+            table_no += 1
+            table = Table(child, document)
+            for r, row in enumerate(table.rows, start=1):
+                seen: set[int] = set()
+                for c, cell in enumerate(row.cells, start=1):
+                    if id(cell._tc) in seen:  # merged cells repeat the same cell object
+                        continue
+                    seen.add(id(cell._tc))
+                    if cell.text.strip():
+                        yield f"table {table_no}, row {r}, cell {c}", cell.text
+
+
+def _read_docx(path: Path) -> Document:
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:  # pragma: no cover - python-docx is a declared dependency
+        raise DocumentError(f"{path}: python-docx is not installed") from exc
+    if path.stat().st_size == 0:
+        raise DocumentError(f"{path}: empty file")
+    if not zipfile.is_zipfile(path):
+        raise DocumentError(f"{path}: corrupt or truncated .docx (not a zip package)")
+    try:
+        document = docx.Document(str(path))
+        blocks = list(_iter_docx_blocks(document))
+        core_title = (document.core_properties.title or "").strip()
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        raise DocumentError(f"{path}: corrupt or truncated .docx ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - lxml parse errors of damaged parts and similar
+        raise DocumentError(f"{path}: corrupt .docx ({type(exc).__name__}: {exc})") from exc
+    if not blocks:
+        raise DocumentError(f"{path}: empty document: the .docx has no text")
+    title = core_title if ("报告" in core_title or "情况" in core_title) else ""
+    return _from_blocks(blocks, path, "docx", None, [], title=title)
+
+
+_PDF_HEADING = re.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))")
+_PDF_BREAK = re.compile(r"[。！？；：!?;:]\s*$")
+
+
+def _pdf_page_paragraphs(page_text: str) -> list[str]:
+    """Rejoin a PDF page's lines into paragraphs. A paragraph ends at a blank line, at a line ending in 。！？；：,
+    or at a line clearly shorter than the page's full lines (a title, a heading, the last line of a paragraph);
+    other line breaks are layout wraps and are removed (with no space between two Chinese characters)."""
+    lines = [ln.strip() for ln in page_text.replace("\r", "\n").split("\n")]
+    full = max((len(ln) for ln in lines), default=0)
+    paras: list[str] = []
+    cur = ""
+    for s in lines:
+        if not s:
+            if cur:
+                paras.append(cur)
+                cur = ""
+            continue
+        if cur and _PDF_HEADING.match(s):
+            paras.append(cur)
+            cur = ""
+        if cur and not (_HAN.match(cur[-1]) or _HAN.match(s[0])):
+            cur += " "
+        cur += s
+        if _PDF_BREAK.search(s) or len(s) < 0.8 * full or s.endswith(("报告", "情况")):
+            paras.append(cur)
+            cur = ""
+    if cur:
+        paras.append(cur)
+    return paras
+
+
+def _read_pdf(path: Path) -> Document:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover
+        raise DocumentError(f"{path}: pypdf is not installed") from exc
+    if path.stat().st_size == 0:
+        raise DocumentError(f"{path}: empty file")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        raise DocumentError(f"{path}: not a PDF (no %PDF- header in the first 1024 bytes)")
+    warnings: list[str] = []
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError(f"{path}: encrypted PDF (needs a password)")
+        pages = list(reader.pages)
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, EOFError, TypeError) as exc:
+        raise DocumentError(f"{path}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    blocks: list[tuple[str, str]] = []
+    for p_no, page in enumerate(pages, start=1):
+        try:
+            page_text = page.extract_text() or ""
+        except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
+            warnings.append(f"{path}: page {p_no}: text could not be extracted ({type(exc).__name__})")
+            continue
+        for k, para in enumerate(_pdf_page_paragraphs(page_text), start=1):
+            blocks.append((f"page {p_no}, para {k}", para))
+    if not any(_HAN.search(t) or re.search(r"\w", t) for _, t in blocks):
+        raise DocumentError(f"{path}: scanned PDF without a text layer ({len(pages)} page(s), no extractable text)")
+    return _from_blocks(blocks, path, "pdf", None, warnings)
+
+
+def read_document(path: str | Path) -> Document:
+    """Read one report file into a :class:`Document`; raises :class:`DocumentError` naming the file on failure."""
+    path = Path(path)
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise DocumentError(
+            f"{path}: unknown extension {path.suffix or '(none)'!r}; expected one of {', '.join(sorted(KINDS))}"
+        )
+    if not path.is_file():
+        raise DocumentError(f"{path}: no such file")
+    reader = {"txt": _read_txt, "html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[kind]
+    doc = reader(path)
+    doc.warnings.extend(spam_warnings(doc))
+    doc.warnings = [w if w.startswith(str(path)) else f"{path}: {w}" for w in doc.warnings]
+    return doc
+
+
+# advertising phrases of gambling/adult spam (not words a report may use about enforcement, such as 赌博 or 棋牌室)
+SPAM_WORDS = re.compile(
+    r"娱乐城|娱乐平台|百家乐|时时彩|六合彩|彩票开户|真人视讯|体育投注|威尼斯人|太阳城|葡京|注册送|开户送|首存|彩金|"
+    r"成人视频|裸聊"
+)
+
+
+def spam_warnings(doc: Document, limit: int = 5) -> list[str]:
+    """Warnings for paragraphs carrying gambling/spam words (mirror sites inject them mid-sentence)."""
+    hits = [(m.start(), m.group()) for m in SPAM_WORDS.finditer(doc.text)]
+    if not hits:
+        return []
+    places = []
+    for off, word in hits:
+        loc = doc.locate(off)
+        if all(loc != p[0] for p in places):
+            places.append((loc, word, off))
+    shown = "; ".join(f"{loc} ({word!r} at offset {off})" for loc, word, off in places[:limit])
+    more = f" and {len(places) - limit} more place(s)" if len(places) > limit else ""
+    return [f"possible spam injection (mirror page?): {shown}{more}; numbers near it may not belong to the report"]
+
+
+def fingerprint(text: str) -> str:
+    """sha256 of the text with all whitespace removed: equal for the same report read from different files,
+    encodings or formats (used to flag the same report filed twice)."""
+    import hashlib
+
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
