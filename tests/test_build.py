@@ -122,3 +122,39 @@ def test_killed_build_leaves_previous_outputs(tmp_path, repo):
     assert {k: v for k, v in hash_tree(out).items() if not k.startswith(".build-staging")} == before
     subprocess.run([sys.executable, "-m", "analysis", "build"], env=env, check=True, capture_output=True)
     assert not [p for p in out.iterdir() if p.name.startswith(".build-staging")]
+
+
+def test_dataset_and_report_disagree_both_kept_and_listed(tmp_path, repo):
+    """A dataset row for 马村区 2023 that disagrees with the report: both candidates kept, precedence decides, the
+    conflict is a finding; flipping the configured precedence flips the chosen value."""
+    import shutil
+
+    from analysis.metrics import load_config
+
+    raw = tmp_path / "raw"
+    shutil.copytree(repo / "data" / "raw" / "reports", raw / "reports")
+    (raw / "datasets").mkdir()
+    (raw / "datasets" / "马村区2023.csv").write_text(
+        "单位,上级单位,单位类型,年份,出台行政规范性文件（件）[nd_issued],规范性文件备案（件）[nd_filed]\n"
+        "马村区,焦作市,区县,2023,9,7\n",
+        encoding="gb18030",
+    )
+    cfg = load_config()
+    out = tmp_path / "p1"
+    build(raw_dir=raw, processed_dir=out, include_sample=False, config={**cfg, "precedence": ["dataset", "report"]})
+    obs = pd.read_parquet(out / "observations.parquet").set_index(["unit_id", "year", "indicator_id"])
+    assert obs.loc[("jiaozuo-macun", 2023, "nd_issued"), "value"] == 9
+    assert obs.loc[("jiaozuo-macun", 2023, "nd_issued"), "source_kind"] == "dataset"
+    allc = pd.read_parquet(out / "observations_all.parquet")
+    both = allc[(allc.unit_id == "jiaozuo-macun") & (allc.indicator_id == "nd_issued")]
+    assert sorted(both["value"]) == [7, 9]
+    conflicts = pd.read_parquet(out / "conflicts.parquet")
+    assert set(conflicts["indicator_id"]) == {"nd_issued"}  # nd_filed agrees: no conflict
+    f = pd.read_parquet(out / "findings.parquet")
+    c = f[f["rule"] == "source_conflict"]
+    assert len(c) == 1 and "also 7 (report" in c.iloc[0]["message"]
+
+    out2 = tmp_path / "p2"
+    build(raw_dir=raw, processed_dir=out2, include_sample=False, config={**cfg, "precedence": ["report", "dataset"]})
+    obs2 = pd.read_parquet(out2 / "observations.parquet").set_index(["unit_id", "year", "indicator_id"])
+    assert obs2.loc[("jiaozuo-macun", 2023, "nd_issued"), "value"] == 7

@@ -180,8 +180,9 @@ def load_reports(report_paths, raw_dir, indicators, units):
         if ex.fingerprint in seen_hashes:
             first = seen_hashes[ex.fingerprint]
             doc_row.update(status="duplicate", message=f"same text as {first} (another encoding or format)")
-            findings.append(_finding("duplicate_report", "warning",
-                                     f"{rel} holds the same report text as {first}; read once", rel))
+            findings.append(
+                _finding("duplicate_report", "warning", f"{rel} holds the same report text as {first}; read once", rel)
+            )
             docs.append(doc_row)
             continue
         seen_hashes[ex.fingerprint] = rel
@@ -526,7 +527,9 @@ def build(
     candidates, corr_findings = apply_corrections(candidates, ledger)
     findings += corr_findings.to_dict("records") if len(corr_findings) else []
 
-    findings += check_candidates(candidates, indicators).to_dict("records")
+    # dataset and sample files were checked cell by cell (with sheet!cell locators) when they were imported
+    checked_at_import = candidates["source_kind"].isin(["dataset", "sample"])
+    findings += check_candidates(candidates[~checked_at_import], indicators).to_dict("records")
     precedence = (config.get("precedence") or DEFAULT_PRECEDENCE) if isinstance(config, dict) else DEFAULT_PRECEDENCE
     ranked, conflicts = choose(candidates, precedence)
     for r in (

@@ -1,0 +1,259 @@
+"""House style for every chart: the bundled CJK font, palette, sizes, source notes, the synthetic-data watermark and
+atomic saving.
+
+The Chinese font comes from the ``mplfonts`` package (Noto Sans CJK SC shipped inside it), never from system fonts,
+so a chart renders the same on every machine. Figures are built with ``matplotlib.figure.Figure`` directly (no pyplot
+state), so nothing needs closing in a batch and a notebook kernel's inline backend is left alone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
+
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure, SubFigure  # noqa: E402
+
+from analysis.charts.naming import safe_name  # noqa: E402
+from analysis.io import atomic_path  # noqa: E402
+
+FONT_FILE_NAME = "NotoSansCJKsc-Regular.otf"
+WATERMARK_TEXT = "示例数据（模拟）"
+WATERMARK_GID = "synthetic-watermark"
+SOURCE_NOTE_GID = "source-note"
+
+AREA_ORDER = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
+AREA_LABELS = {
+    "p1_effectiveness": "P1 成效与均衡",
+    "p2_normative_docs": "P2 规范性文件备案审查",
+    "p3_enforcement": "P3 行政执法综合能力",
+    "overall": "综合",
+    "context": "背景",
+}
+AREA_COLORS = {
+    "p1_effectiveness": "#2b6cb0",  # blue
+    "p2_normative_docs": "#c05621",  # burnt orange
+    "p3_enforcement": "#2f855a",  # green
+    "overall": "#4a5568",
+    "context": "#718096",
+}
+# change marks: better / worse / no real change (inside the neutral band) / not available
+CHANGE_COLORS = {"better": "#2f855a", "worse": "#c53030", "neutral": "#a0aec0", "na": "#ffffff"}
+INK = "#1a202c"
+MUTED = "#718096"
+GRID = "#e2e8f0"
+HIGHLIGHT = "#d69e2e"
+
+DPI = 150
+_STYLE_APPLIED = False
+
+
+class FontNotFoundError(FileNotFoundError):
+    """The CJK font bundled with mplfonts is missing: reinstall the pinned mplfonts package."""
+
+
+class MixedSourcesError(ValueError):
+    """Real and fictional (synthetic) units were put on one chart; they are never mixed."""
+
+
+def font_path() -> Path:
+    """Path of Noto Sans CJK SC inside the installed mplfonts package (found without importing mplfonts)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise FontNotFoundError("package mplfonts is not installed; it provides the charts' Chinese font")
+    for base in spec.submodule_search_locations:
+        candidate = Path(base) / "fonts" / FONT_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    raise FontNotFoundError(f"{FONT_FILE_NAME} not found in mplfonts ({list(spec.submodule_search_locations)})")
+
+
+def register_cjk_font() -> str:
+    """Add the bundled font to matplotlib's font manager and return its family name."""
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def apply_style() -> str:
+    """Register the font and set the house rcParams (idempotent). Returns the font family name."""
+    global _STYLE_APPLIED
+    family = register_cjk_font()
+    if _STYLE_APPLIED and matplotlib.rcParams["font.sans-serif"][:1] == [family]:
+        return family
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family],
+            "axes.unicode_minus": False,
+            "font.size": 10,
+            "axes.titlesize": 12,
+            "axes.titleweight": "normal",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 10,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": MUTED,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": False,
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "legend.frameon": False,
+            "legend.fontsize": 9,
+            "figure.dpi": 100,
+            "savefig.dpi": DPI,
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "pdf.fonttype": 3,  # subset glyphs; Type 42 embedding of the CJK OTF is ~3x slower
+            "svg.fonttype": "path",
+        }
+    )
+    _STYLE_APPLIED = True
+    return family
+
+
+def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
+    """A house-style figure with constrained layout (pyplot-free)."""
+    apply_style()
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _root(fig: Figure | SubFigure) -> Figure:
+    return fig.figure if isinstance(fig, SubFigure) else fig
+
+
+def source_note(fig: Figure, text: str, fontsize: float = 7.5) -> None:
+    """Write a source footnote at the bottom left ("来源：…") and reserve room for it in the layout."""
+    fig = _root(fig)
+    body = text if text.startswith(("来源", "资料来源")) else f"来源：{text}"
+    width_pt = fig.get_figwidth() * 72
+    chars_per_line = max(20, int(width_pt / fontsize * 0.92) - 2)
+    lines = textwrap.wrap(body, width=chars_per_line, break_long_words=True) or [body]
+    for old in [t for t in fig.texts if t.get_gid() == SOURCE_NOTE_GID]:
+        old.remove()
+    fig.text(
+        0.01,
+        0.008,
+        "\n".join(lines),
+        ha="left",
+        va="bottom",
+        fontsize=fontsize,
+        color=MUTED,
+        gid=SOURCE_NOTE_GID,
+        linespacing=1.3,
+    )
+    reserve_pt = len(lines) * fontsize * 1.35 + 8
+    frac = min(0.4, reserve_pt / (fig.get_figheight() * 72))
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
+        engine.set(rect=(0, frac, 1, 1 - frac))
+    else:
+        fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, frac + 0.06))
+
+
+def mark_synthetic(fig: Figure) -> None:
+    """Draw the diagonal "示例数据（模拟）" watermark across the figure (once)."""
+    fig = _root(fig)
+    if has_watermark(fig):
+        return
+    size = max(28.0, min(fig.get_figwidth(), fig.get_figheight()) * 9)
+    fig.text(
+        0.5,
+        0.5,
+        WATERMARK_TEXT,
+        ha="center",
+        va="center",
+        rotation=28,
+        fontsize=size,
+        color="#c53030",
+        alpha=0.16,
+        gid=WATERMARK_GID,
+        zorder=1000,
+    )
+    fig.text(0.99, 0.995, WATERMARK_TEXT, ha="right", va="top", fontsize=8, color="#c53030", gid=WATERMARK_GID + "-tag")
+
+
+def has_watermark(fig: Figure) -> bool:
+    """True when the synthetic-data watermark is drawn on the figure."""
+    return any(t.get_gid() == WATERMARK_GID and t.get_text() == WATERMARK_TEXT for t in _root(fig).texts)
+
+
+def synthetic_flag(unit_ids: Iterable[str], units) -> bool:
+    """Whether the units on a chart are fictional. Raises MixedSourcesError when real and fictional are mixed.
+
+    ``units`` is the unit table (unit_id, synthetic); unknown ids count as real.
+    """
+    ids = {str(u) for u in unit_ids}
+    if not ids:
+        return False
+    lookup = dict(zip(units["unit_id"].astype(str), units["synthetic"].astype(bool), strict=True))
+    flags = {bool(lookup.get(u, False)) for u in ids}
+    if len(flags) > 1:
+        real = sorted(u for u in ids if not lookup.get(u, False))
+        raise MixedSourcesError(f"real units {real} cannot share a chart with fictional sample units")
+    return flags.pop()
+
+
+def finish(fig: Figure, source: str, synthetic: bool) -> Figure:
+    """Add the source note and, for fictional data, the watermark. Every builder ends with this."""
+    source_note(fig, source)
+    if synthetic:
+        mark_synthetic(fig)
+    return fig
+
+
+def save_figure(
+    fig: Figure, stem: str, output_dir: str | os.PathLike, formats: Sequence[str] = ("png", "svg", "pdf")
+) -> list[Path]:
+    """Write ``fig`` as ``<output_dir>/<stem>.<fmt>`` for each format, each file atomically. Returns the paths.
+
+    The stem goes through :func:`safe_name`, so a unit name cannot lead outside ``output_dir``. Metadata dates are
+    left out so the same figure gives the same PDF/SVG bytes.
+    """
+    out = Path(output_dir)
+    name = safe_name(stem)
+    written = []
+    for fmt in formats:
+        fmt = fmt.lower().lstrip(".")
+        meta = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {"Software": None}}.get(fmt)
+        target = out / f"{name}.{fmt}"
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=DPI, metadata=meta)
+        written.append(target)
+        freeze_layout(fig)
+    return written
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Keep the positions the layout engine found and stop re-solving it on every later save (a third faster)."""
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (used to display the exported image in notebooks)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=("png", "svg", "pdf")) -> list[Path]:
+    """Notebook helper: save the figure (all formats) and display the saved PNG inline."""
+    paths = save_figure(fig, stem, output_dir, formats)
+    from IPython.display import Image, display
+
+    png = next((p for p in paths if p.suffix == ".png"), None)
+    display(Image(data=png.read_bytes() if png else png_bytes(fig)))
+    return paths

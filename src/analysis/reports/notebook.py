@@ -1,0 +1,281 @@
+"""What the parameterized notebooks share: loading the processed data once (``load_context``), choosing the units a
+notebook is about, and the few lines of Chinese narrative they print.
+
+Narrative is Markdown; every interpolated name or sentence is HTML-escaped because notebook outputs are exported to
+HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import load, paths
+from analysis.charts import views
+from analysis.charts.style import AREA_LABELS, AREA_ORDER, MixedSourcesError
+
+AREA_IDS = (*AREA_ORDER, "overall")
+
+
+@dataclass
+class Context:
+    """Processed data a notebook reads: tidy observations, units, the indicator registry and metric tables."""
+
+    processed_dir: Path
+    obs: pd.DataFrame
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+    neutral_band: float
+    _metrics: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def metric(self, name: str) -> pd.DataFrame:
+        """A metric table (rates, changes, area_scores, ranks, balance, robustness, normalized), read once."""
+        if name not in self._metrics:
+            self._metrics[name] = load.load_metric(name, self.processed_dir)
+        return self._metrics[name]
+
+
+def neutral_band_points() -> float:
+    """The neutral band for 0–100 scores and rates (config neutral_band.rate_pp)."""
+    from analysis.metrics.config import load_config
+
+    return float(load_config()["neutral_band"]["rate_pp"])
+
+
+def load_context(processed_dir: str | os.PathLike = "", indicators: pd.DataFrame | None = None) -> Context:
+    """Read what every notebook needs; an empty ``processed_dir`` means analysis.paths.processed_dir()."""
+    pdir = Path(processed_dir) if processed_dir else paths.processed_dir()
+    return Context(
+        processed_dir=pdir,
+        obs=load.load_observations(pdir),
+        units=load.load_units(pdir),
+        indicators=load.load_indicators() if indicators is None else indicators,
+        neutral_band=neutral_band_points(),
+    )
+
+
+def select_districts(units: pd.DataFrame, city: str, districts: list | tuple = ()) -> pd.DataFrame:
+    """Districts of ``city`` (all when ``districts`` is empty, else those named/ids given, in that order).
+
+    Raises MixedSourcesError if the selection mixes real and fictional units, UnknownUnitError for unknown names.
+    """
+    all_d = views.districts_of(units, city)
+    if districts:
+        rows = [views.resolve_unit(units, d) for d in districts]
+        ids = [r["unit_id"] for r in rows]
+        outside = [r["name"] for r in rows if r["unit_id"] not in set(all_d["unit_id"])]
+        if outside:
+            raise views.UnknownUnitError(f"not districts of {city}: {outside}")
+        all_d = all_d.set_index("unit_id").loc[ids].reset_index()
+    if all_d["synthetic"].astype(bool).nunique() > 1:
+        raise MixedSourcesError(f"{city}: real and fictional districts cannot be compared together")
+    return all_d.reset_index(drop=True)
+
+
+def esc(text: object) -> str:
+    """HTML-escape a value for Markdown narrative."""
+    return html.escape("" if views.is_missing(text) else str(text))
+
+
+def synthetic_banner(is_synthetic: bool) -> str:
+    """The warning line printed at the top of notebooks about fictional data."""
+    if not is_synthetic:
+        return ""
+    return "> **示例数据（模拟）**：本页数据来自虚构的示例市，仅用于演示方法，不代表任何真实区县。\n\n"
+
+
+def area_summary(rows: pd.DataFrame, area: str) -> str:
+    """'**P2 …**：列出N项指标，已报告k项（约数j项，文字表述为零z项），未报告m项。'"""
+    states = rows["value_state"].value_counts()
+    n = len(rows)
+    rep = n - int(states.get("not_reported", 0))
+    extra = []
+    if states.get("approx", 0):
+        extra.append(f"约数{int(states['approx'])}项")
+    if states.get("zero_in_words", 0):
+        extra.append(f"文字表述为零{int(states['zero_in_words'])}项")
+    tail = f"（{'，'.join(extra)}）" if extra else ""
+    return (
+        f"**{esc(AREA_LABELS.get(area, area))}**：登记指标{n}项，已报告{rep}项{tail}，"
+        f"未报告{int(states.get('not_reported', 0))}项（未报告不等于0）。"
+    )
+
+
+def profile_intro(unit: pd.Series, year: int, obs: pd.DataFrame) -> str:
+    """Opening lines of the district profile."""
+    sel = obs[(obs["unit_id"] == unit["unit_id"]) & (obs["year"] == int(year))]
+    n_rep = int(sel["value"].notna().sum())
+    files = views.source_text(sel["source_file"], "")
+    text = synthetic_banner(bool(unit["synthetic"]))
+    text += f"## {esc(unit['name'])} {int(year)}年 法治政府建设画像\n\n"
+    text += f"所属：{esc(unit.get('city'))}，{esc(unit.get('province'))}。本年度共有{n_rep}项指标有数值"
+    text += f"，来源：{esc(files.rstrip('；'))}。" if files else "。"
+    return text
+
+
+def score_sentence(area_scores: pd.DataFrame, ranks: pd.DataFrame, unit_id: str, year: int) -> str:
+    """One line per area: score, coverage and rank only where ranking is allowed."""
+    sc = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] == int(year))]
+    rk = ranks[(ranks["unit_id"] == unit_id) & (ranks["year"] == int(year))]
+    lines = []
+    for area in AREA_IDS:
+        s = sc[sc["area"] == area]
+        if s.empty or views.is_missing(s["score"].iloc[0]):
+            lines.append(f"- {esc(AREA_LABELS[area])}：得分未能计算（数据不足）")
+            continue
+        r = s.iloc[0]
+        line = f"- {esc(AREA_LABELS[area])}：{float(r['score']):.1f}分（覆盖{int(r['n_used'])}/{int(r['n_total'])}项）"
+        k = rk[rk["area"] == area]
+        if len(k) and bool(k["rank_allowed"].iloc[0]) and not views.is_missing(k["rank"].iloc[0]):
+            line += f"，同组第{int(k['rank'].iloc[0])}/{int(k['n_peers'].iloc[0])}名"
+        elif len(k):
+            line += f"，不排名（{esc(views.zh_reason(k['reason'].iloc[0]) or '不满足排名条件')}）"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def values_by_year(obs: pd.DataFrame, indicators: pd.DataFrame, unit_id: str, years: list[int]) -> pd.DataFrame:
+    """Rows indicators (指标), columns years, cells the printed value with its state ('未报告' when missing)."""
+    names = views.indicator_names(indicators)
+    sel = obs[(obs["unit_id"] == unit_id) & (obs["year"].isin(years))].copy()
+    sel["text"] = [
+        views.value_text(v, u, s, a)
+        for v, u, s, a in zip(sel["value"], sel["unit"], sel["value_state"], sel["approx"], strict=True)
+    ]
+    wide = sel.pivot_table(index="indicator_id", columns="year", values="text", aggfunc="first").reindex(columns=years)
+    wide = wide.fillna("未报告")
+    order = [i for i in names if i in wide.index] + sorted(set(wide.index) - set(names))
+    wide = wide.loc[order]
+    wide.index = [names.get(i, i) for i in wide.index]
+    wide.index.name = "指标"
+    wide.columns = [f"{y}年" for y in wide.columns]
+    return wide
+
+
+def values_by_unit(
+    obs: pd.DataFrame, indicators: pd.DataFrame, units: pd.DataFrame, unit_ids: list[str], year: int, area: str
+) -> pd.DataFrame:
+    """Rows the area's indicators, columns districts, cells the printed value ('未报告' when missing)."""
+    cols = {}
+    for uid in unit_ids:
+        rows = views.profile_rows(obs, indicators, uid, year, area)
+        cols[views.resolve_unit(units, uid)["name"]] = rows.set_index("name_zh")["value_text"]
+    df = pd.DataFrame(cols)
+    df.index.name = "指标"
+    return df
+
+
+def split_by_synthetic(df: pd.DataFrame, units: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """[('真实数据', rows of real units), ('示例数据（模拟）', rows of fictional units)], empty parts left out.
+
+    Rows without a unit id count as real (document-level findings)."""
+    fake = set(units.loc[units["synthetic"].astype(bool), "unit_id"].astype(str))
+    is_fake = df["unit_id"].astype("string").fillna("").isin(fake) if "unit_id" in df.columns else False
+    parts = [("真实数据", df[~is_fake]), ("示例数据（模拟）", df[is_fake])]
+    return [(label, part.reset_index(drop=True)) for label, part in parts if len(part)]
+
+
+def quality_summary(
+    facts: pd.DataFrame, unmapped: pd.DataFrame, findings: pd.DataFrame, conflicts: pd.DataFrame
+) -> str:
+    """Headline counts of the data-quality notebook."""
+    with_ev = int(facts["evidence"].fillna("").astype(str).str.len().gt(0).sum()) if len(facts) else 0
+    sev = findings["severity"].value_counts() if len(findings) else pd.Series(dtype=int)
+    return (
+        f"- 提取事实{len(facts)}条，其中带原文依据{with_ev}条；未匹配到指标{len(unmapped)}条（保留待补充登记）。\n"
+        f"- 质量规则发现：错误{int(sev.get('error', 0))}条，警告{int(sev.get('warning', 0))}条，"
+        f"提示{int(sev.get('info', 0))}条。\n"
+        f"- 来源冲突{len(conflicts)}处（同一区县、年度、指标在不同来源中数值不同，两者都保留）。"
+    )
+
+
+def findings_table(findings: pd.DataFrame) -> pd.DataFrame:
+    """Counts per rule and severity (规则, 级别, 条数), most frequent first."""
+    if findings.empty:
+        return pd.DataFrame(columns=["规则", "级别", "条数"])
+    t = findings.groupby(["rule", "severity"]).size().reset_index(name="条数")
+    t = t.sort_values("条数", ascending=False).rename(columns={"rule": "规则", "severity": "级别"})
+    return t.reset_index(drop=True)
+
+
+def facts_table(facts: pd.DataFrame) -> pd.DataFrame:
+    """Facts for reading: 指标, 原文数字, 数值, 状态, 口径, 层级, 原文句子, 位置, 文件."""
+    cols = {
+        "indicator_id": "指标",
+        "number_text": "原文数字",
+        "value": "数值",
+        "value_state": "状态",
+        "scope": "口径",
+        "level": "层级",
+        "evidence": "原文句子",
+        "locator": "位置",
+        "source_file": "文件",
+    }
+    present = [c for c in cols if c in facts.columns]
+    t = facts[present].rename(columns=cols)
+    if "状态" in t.columns:
+        t["状态"] = [views.STATE_LABELS.get(s, s) for s in t["状态"]]
+    return t.reset_index(drop=True)
+
+
+def top_rate_indicators(rates: pd.DataFrame, max_charts: int = 6) -> list[str]:
+    """Rate indicators with the most units that have a rate (computed first), at most ``max_charts``."""
+    have = rates[rates["rate"].notna()]
+    if have.empty:
+        return []
+    n = have.groupby("indicator_id").size()
+    computed = have[have["source"] == "computed"].groupby("indicator_id").size().reindex(n.index, fill_value=0)
+    order = sorted(n.index, key=lambda i: (-computed[i], -n[i], i))
+    return order[:max_charts]
+
+
+def rates_table(rates: pd.DataFrame, units: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Every rate as read: 指标, 区县, '97.5%（230/236）', 95%区间."""
+    names = views.indicator_names(indicators)
+    return pd.DataFrame(
+        {
+            "指标": [names.get(i, i) for i in rates["indicator_id"]],
+            "区县": [views.resolve_unit(units, u)["name"] for u in rates["unit_id"]],
+            "比率": [
+                views.rate_label(r.rate, r.numerator, r.denominator, r.approx, r.source)
+                for r in rates.itertuples(index=False)
+            ],
+            "95%区间": [
+                "" if views.is_missing(lo) else f"{float(lo):.1f}–{float(hi):.1f}%"
+                for lo, hi in zip(rates["ci_low"], rates["ci_high"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
+
+
+def top_balance_rows(balance: pd.DataFrame) -> pd.DataFrame:
+    """Balance rows worth a chart (≥ 2 sub-units), most units below target and widest P10–P90 spread first."""
+    b = balance[balance["n_units"] >= 2].copy()
+    b["_below"] = b["n_below_target"].astype("Float64").fillna(0)
+    b = b.sort_values(["_below", "spread_p90_p10", "n_units"], ascending=False, na_position="last")
+    return b.drop(columns="_below").reset_index(drop=True)
+
+
+def balance_table(balance: pd.DataFrame, units: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Balance rows as read: 区县, 指标, 单位数, P10, P90, 差距, 目标, 低于目标."""
+    names = views.indicator_names(indicators)
+
+    def fmt(v: object) -> str:
+        return "" if views.is_missing(v) else views.fmt_number(v)
+
+    return pd.DataFrame(
+        {
+            "区县": [views.resolve_unit(units, u)["name"] for u in balance["parent_unit_id"]],
+            "指标": [names.get(i, i) for i in balance["indicator_id"]],
+            "单位数": balance["n_units"].to_numpy(),
+            "P10": [fmt(v) for v in balance["p10"]],
+            "P90": [fmt(v) for v in balance["p90"]],
+            "差距": [fmt(v) for v in balance["spread_p90_p10"]],
+            "目标": [fmt(v) for v in balance["target"]],
+            "低于目标": [fmt(v) for v in balance["n_below_target"]],
+        }
+    )
