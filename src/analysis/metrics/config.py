@@ -1,0 +1,145 @@
+"""Loading and validating config/scoring.yaml (weights, anchors, neutral band, minimum samples).
+
+A bad config raises ConfigError naming the file and the key; it is never half-applied.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis import paths
+
+SCORED_AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
+CONFIG_NAME = "scoring.yaml"
+
+
+class ConfigError(ValueError):
+    """The scoring config is malformed; the message names the file and the key."""
+
+
+def _err(path: Path | str, key: str, msg: str) -> ConfigError:
+    return ConfigError(f"{path}: {key}: {msg}")
+
+
+def _number(path: Path | str, key: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _err(path, key, f"expected a number, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise _err(path, key, f"{value!r} outside [{lo}, {hi}]")
+    return float(value)
+
+
+def _mapping(path: Path | str, key: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise _err(path, key, f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _section(cfg: dict, path: Path | str, key: str) -> dict:
+    if key not in cfg:
+        raise _err(path, key, "missing")
+    return _mapping(path, key, cfg[key])
+
+
+def _anchor(path: Path | str, key: str, value: Any) -> dict[str, float]:
+    m = _mapping(path, key, value)
+    for k in ("floor", "goal"):
+        if k not in m:
+            raise _err(path, f"{key}.{k}", "missing")
+    floor, goal = _number(path, f"{key}.floor", m["floor"]), _number(path, f"{key}.goal", m["goal"])
+    if floor == goal:
+        raise _err(path, key, "floor and goal must differ")
+    return {"floor": floor, "goal": goal}
+
+
+def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
+    """Check every key used by the metrics and return a normalised copy (numbers as float)."""
+    cfg = copy.deepcopy(_mapping(path, "top level", cfg))
+    aw = _section(cfg, path, "area_weights")
+    for area in SCORED_AREAS:
+        if area not in aw:
+            raise _err(path, f"area_weights.{area}", "missing")
+    for area, w in aw.items():
+        if area not in SCORED_AREAS:
+            raise _err(path, f"area_weights.{area}", f"unknown area (expected one of {SCORED_AREAS})")
+        aw[area] = _number(path, f"area_weights.{area}", w, lo=0)
+    if sum(aw.values()) <= 0:
+        raise _err(path, "area_weights", "weights must not all be 0")
+    iw = cfg.get("indicator_weights") or {}
+    cfg["indicator_weights"] = {
+        k: _number(path, f"indicator_weights.{k}", v, lo=0) for k, v in _mapping(path, "indicator_weights", iw).items()
+    }
+    norm = _section(cfg, path, "normalization")
+    rate = _mapping(path, "normalization.rate", norm.get("rate"))
+    for d in ("higher_better", "lower_better"):
+        if d not in rate:
+            raise _err(path, f"normalization.rate.{d}", "missing")
+        rate[d] = _anchor(path, f"normalization.rate.{d}", rate[d])
+    goals = _mapping(path, "normalization.count_goal_by_unit", norm.get("count_goal_by_unit") or {})
+    norm["count_goal_by_unit"] = {
+        u: _number(path, f"normalization.count_goal_by_unit.{u}", g, lo=0) for u, g in goals.items()
+    }
+    for u, g in norm["count_goal_by_unit"].items():
+        if g == 0:
+            raise _err(path, f"normalization.count_goal_by_unit.{u}", "goal must be > 0")
+    per = _mapping(path, "normalization.per_indicator", norm.get("per_indicator") or {})
+    norm["per_indicator"] = {k: _anchor(path, f"normalization.per_indicator.{k}", v) for k, v in per.items()}
+    nb = _section(cfg, path, "neutral_band")
+    nb["rate_pp"] = _number(path, "neutral_band.rate_pp", nb.get("rate_pp"), lo=0)
+    nb["count_rel_pct"] = _number(path, "neutral_band.count_rel_pct", nb.get("count_rel_pct"), lo=0)
+    scopes = cfg.get("comparable_scopes", ["year"])
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) for s in scopes):
+        raise _err(path, "comparable_scopes", "expected a non-empty list of scope names")
+    cfg["comparable_scopes"] = scopes
+    prec = cfg.get("precedence")
+    if prec is not None and (not isinstance(prec, list) or not prec or not all(isinstance(x, str) for x in prec)):
+        raise _err(path, "precedence", "expected a non-empty list of source kinds (e.g. [correction, dataset, report])")
+    rk = _section(cfg, path, "ranking")
+    rk["min_peers"] = int(_number(path, "ranking.min_peers", rk.get("min_peers"), lo=1))
+    rk["min_denominator"] = _number(path, "ranking.min_denominator", rk.get("min_denominator"), lo=0)
+    cov = _section(cfg, path, "coverage")
+    cov["min_area_coverage"] = _number(path, "coverage.min_area_coverage", cov.get("min_area_coverage"), lo=0, hi=1)
+    cov["min_areas_overall"] = int(_number(path, "coverage.min_areas_overall", cov.get("min_areas_overall"), 1, 3))
+    bal = _section(cfg, path, "balance")
+    levels = bal.get("levels")
+    if not isinstance(levels, list) or not levels:
+        raise _err(path, "balance.levels", "expected a non-empty list of unit levels")
+    bal["min_units"] = int(_number(path, "balance.min_units", bal.get("min_units"), lo=1))
+    q = bal.get("quantiles")
+    if not isinstance(q, list) or len(q) != 2:
+        raise _err(path, "balance.quantiles", "expected [low, high], e.g. [0.1, 0.9]")
+    bal["quantiles"] = [_number(path, f"balance.quantiles[{i}]", v, lo=0, hi=1) for i, v in enumerate(q)]
+    if bal["quantiles"][0] >= bal["quantiles"][1]:
+        raise _err(path, "balance.quantiles", "low must be below high")
+    rob = _section(cfg, path, "robustness")
+    rob["perturbation"] = _number(path, "robustness.perturbation", rob.get("perturbation"), lo=0, hi=0.99)
+    rob["stable_max_rank_range"] = int(
+        _number(path, "robustness.stable_max_rank_range", rob.get("stable_max_rank_range"), lo=0)
+    )
+    refs = cfg.get("reference_values") or []
+    if not isinstance(refs, list):
+        raise _err(path, "reference_values", "expected a list")
+    for i, r in enumerate(refs):
+        _mapping(path, f"reference_values[{i}]", r)
+        for k in ("label_zh", "value", "unit", "year"):
+            if k not in r:
+                raise _err(path, f"reference_values[{i}].{k}", "missing")
+    cfg["reference_values"] = refs
+    cfg["_source"] = str(path)
+    return cfg
+
+
+def load_config(path: str | Path | None = None) -> dict:
+    """Read and validate config/scoring.yaml (default: analysis.paths.config_dir() / 'scoring.yaml')."""
+    p = Path(path) if path else paths.config_dir() / CONFIG_NAME
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    return validate_config(doc, p)

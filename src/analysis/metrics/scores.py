@@ -1,0 +1,209 @@
+"""Normalisation to fixed anchors and the P1/P2/P3 area scores (0–100) with coverage.
+
+norm = clip((value − floor) / (goal − floor), 0, 1) with (floor, goal) fixed in advance by the registry target or
+config/scoring.yaml — never this run's min and max, so adding or removing a unit never moves another unit's norm.
+Lower-better indicators have floor > goal. An area score is the weighted mean of the normalised indicators the unit
+has (× 100); a missing indicator drops out (it is not a 0) and lowers coverage = n_used / n_total; below the minimum
+coverage the score is NA with a reason. The overall score is the weighted mean of the three area scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.metrics.config import SCORED_AREAS
+from analysis.metrics.panel import as_category, frame, labels_to_category
+
+NORMALIZED_COLUMNS = [
+    "unit_id",
+    "year",
+    "indicator_id",
+    "value",
+    "target_or_anchor",
+    "floor",
+    "norm",
+    "approx",
+    "anchor_source",
+]
+AREA_SCORE_COLUMNS = [
+    "unit_id",
+    "year",
+    "area",
+    "score",
+    "n_used",
+    "n_total",
+    "coverage",
+    "approx_any",
+    "weights_source",
+    "reason",
+]
+OVERALL = "overall"
+
+
+def normalize(value: np.ndarray, floor: np.ndarray, goal: np.ndarray) -> np.ndarray:
+    """Fixed-anchor normalisation to 0–1 (broadcasting over the last axis); NaN where value or anchors are NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = (np.asarray(value, dtype=float) - floor) / (goal - floor)
+    return np.clip(n, 0.0, 1.0)
+
+
+def normalized_table(
+    unit_ids: np.ndarray,
+    years: np.ndarray,
+    indicator_ids: np.ndarray,
+    norm: np.ndarray,
+    value: np.ndarray,
+    approx: np.ndarray,
+    meta: pd.DataFrame,
+) -> pd.DataFrame:
+    """Long table of every scored indicator value with its fixed anchors (goal = target_or_anchor, floor), the
+    norm and where the anchors come from (anchor_source)."""
+    scored = meta["scored"].to_numpy(dtype=bool)
+    flat = np.flatnonzero(~np.isnan(norm) & scored)
+    u, y, i = np.unravel_index(flat, norm.shape)
+    return frame(
+        {
+            "unit_id": as_category(u, unit_ids),
+            "year": years[y],
+            "indicator_id": as_category(i, indicator_ids),
+            "value": value.ravel()[flat],
+            "target_or_anchor": meta["goal"].to_numpy(dtype=float)[i],
+            "floor": meta["floor"].to_numpy(dtype=float)[i],
+            "norm": norm.ravel()[flat],
+            "approx": approx.ravel()[flat],
+            "anchor_source": labels_to_category(meta["anchor_source"].to_numpy(dtype=object))[i],
+        }
+    )
+
+
+def area_score_arrays(norm: np.ndarray, approx: np.ndarray, meta: pd.DataFrame, min_coverage: float) -> dict:
+    """Per area: score (U, Y) 0–100, n_used, n_total, coverage, approx_any, reason code (0 ok, 1 none scored,
+    2 no value, 3 coverage below minimum)."""
+    present = ~np.isnan(norm)
+    filled = np.where(present, norm, 0.0)
+    pres_f = present.astype(float)
+    apx_f = (approx & present).astype(float)
+    out = {}
+    for area in SCORED_AREAS:
+        m = (meta["area"].to_numpy() == area) & meta["scored"].to_numpy(dtype=bool)
+        w = np.where(m, meta["weight"].to_numpy(dtype=float), 0.0)
+        n_total = int(m.sum())
+        n_used = pres_f @ m.astype(float)
+        wsum = pres_f @ w
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = 100.0 * (filled @ w) / wsum
+            coverage = n_used / n_total if n_total else np.full(n_used.shape, np.nan)
+        reason = np.zeros(n_used.shape, dtype=np.int8)
+        if n_total == 0:
+            reason[:] = 1
+        else:
+            reason[coverage < min_coverage] = 3
+            reason[n_used == 0] = 2
+        out[area] = {
+            "score": np.where(reason == 0, score, np.nan),
+            "n_used": n_used.astype(np.int64),
+            "n_total": n_total,
+            "coverage": coverage,
+            "approx_any": (apx_f @ m.astype(float)) > 0,
+        }
+        out[area]["reason"] = reason
+    return out
+
+
+_REASONS = {
+    1: "本领域无可计分指标 (no scored indicator in this area)",
+    2: "无指标数值 (no indicator value)",
+    3: "覆盖率低于{min:.0%} (coverage below minimum)",
+}
+
+
+def overall_arrays(per_area: dict, area_weights: dict, min_areas: int) -> dict:
+    """Weighted mean of the available area scores; NA unless at least ``min_areas`` area scores exist."""
+    scores = np.stack([per_area[a]["score"] for a in SCORED_AREAS], axis=-1)
+    w = np.array([area_weights[a] for a in SCORED_AREAS], dtype=float)
+    return overall_from_scores(scores, w, min_areas) | {
+        "approx_any": np.any(np.stack([per_area[a]["approx_any"] for a in SCORED_AREAS], -1) & ~np.isnan(scores), -1)
+    }
+
+
+def overall_from_scores(scores: np.ndarray, weights: np.ndarray, min_areas: int) -> dict:
+    """scores (..., 3) with NaN for missing areas; weights (3,) or (K, 3) broadcast as (..., K, 3) when 2-D."""
+    present = ~np.isnan(scores)
+    n_used = present.sum(-1)
+    filled = np.where(present, scores, 0.0)
+    pres_f = present.astype(float)
+    if weights.ndim == 1:
+        num, den = filled @ weights, pres_f @ weights
+    else:
+        num, den = filled @ weights.T, pres_f @ weights.T
+        n_used = n_used[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = num / den
+    ok = (n_used >= min_areas) & (den > 0)
+    n_total = int((np.atleast_2d(weights) > 0).any(0).sum())
+    return {"score": np.where(ok, score, np.nan), "n_used": n_used, "n_total": n_total, "ok": ok}
+
+
+def area_scores_table(
+    unit_ids: np.ndarray,
+    years: np.ndarray,
+    has_unit_year: np.ndarray,
+    per_area: dict,
+    overall: dict,
+    meta: pd.DataFrame,
+    config: dict,
+) -> pd.DataFrame:
+    """Long table: one row per (unit, year, area) for every unit-year present, areas then 'overall'."""
+    u, y = np.nonzero(has_unit_year)
+    min_cov = config["coverage"]["min_area_coverage"]
+    iw = config["indicator_weights"]
+    frames = []
+    for area in SCORED_AREAS:
+        a = per_area[area]
+        reason_code = a["reason"][u, y]
+        reason = np.full(len(u), "", dtype=object)
+        for code, text in _REASONS.items():
+            reason[reason_code == code] = text.format(min=min_cov)
+        area_ids = meta.index[(meta["area"] == area) & meta["scored"]]
+        custom = any(i in iw and iw[i] != 1.0 for i in area_ids)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_id": unit_ids[u],
+                    "year": years[y],
+                    "area": area,
+                    "score": a["score"][u, y],
+                    "n_used": a["n_used"][u, y],
+                    "n_total": a["n_total"],
+                    "coverage": a["coverage"][u, y] if np.ndim(a["coverage"]) else np.nan,
+                    "approx_any": a["approx_any"][u, y],
+                    "weights_source": "config" if custom else "equal",
+                    "reason": reason,
+                }
+            )
+        )
+    aw = config["area_weights"]
+    min_areas = config["coverage"]["min_areas_overall"]
+    ov_score = overall["score"][u, y]
+    ov_used = overall["n_used"][u, y]
+    frames.append(
+        pd.DataFrame(
+            {
+                "unit_id": unit_ids[u],
+                "year": years[y],
+                "area": OVERALL,
+                "score": ov_score,
+                "n_used": ov_used,
+                "n_total": overall["n_total"],
+                "coverage": ov_used / max(overall["n_total"], 1),
+                "approx_any": overall["approx_any"][u, y],
+                "weights_source": "equal" if len(set(aw.values())) == 1 else "config",
+                "reason": np.where(
+                    np.isnan(ov_score), f"领域得分少于{min_areas}个 (fewer than {min_areas} area scores)", ""
+                ).astype(object),
+            }
+        )
+    )
+    df = pd.concat(frames, ignore_index=True)
+    return df[AREA_SCORE_COLUMNS]
