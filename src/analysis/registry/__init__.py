@@ -6,6 +6,7 @@ A malformed registry is an error that names the file and the entry; it is never 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,50 @@ def _fail(path: Path, where: str, msg: str) -> RegistryError:
     return RegistryError(f"{path}: {where}: {msg}")
 
 
+KINDS = ("count", "rate", "money", "amount")
+REF_FIELDS = ("numerator", "denominator", "base", "total_of_parent", "at_most")
+LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_entry(e: dict, path: Path, where: str) -> None:
+    """Field-level checks of one indicator entry (references are checked once all ids are known)."""
+    missing = [f for f in INDICATOR_FIELDS if f not in e]
+    if missing:
+        raise _fail(path, where, f"missing field(s) {', '.join(missing)}")
+    if not isinstance(e["id"], str) or not _ID_RE.match(e["id"]):
+        raise _fail(path, where, f"id {e['id']!r} must be lower-case ascii (a-z, 0-9, _)")
+    for f in ("name_zh", "name_en", "unit"):
+        if not isinstance(e[f], str) or not e[f].strip():
+            raise _fail(path, where, f"{f} must be a non-empty string")
+    if e["area"] not in AREAS:
+        raise _fail(path, where, f"area {e['area']!r} not one of {AREAS}")
+    if e["direction"] not in DIRECTIONS:
+        raise _fail(path, where, f"direction {e['direction']!r} not one of {DIRECTIONS}")
+    if e["framework_item"] not in FRAMEWORK_ITEMS:
+        raise _fail(
+            path, where, f"framework_item {e['framework_item']!r} is not a first-level item of the 示范指标体系"
+        )
+    for f in LIST_FIELDS:
+        if f in e and (not isinstance(e[f], list) or not all(isinstance(x, str) and x.strip() for x in e[f])):
+            raise _fail(path, where, f"{f} must be a list of non-empty strings")
+    kind = e.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise _fail(path, where, f"kind {kind!r} not one of {KINDS}")
+    if kind == "rate" and e["unit"] != "%":
+        raise _fail(path, where, f"a rate must have unit %, not {e['unit']!r}")
+    if ("numerator" in e) != ("denominator" in e):
+        raise _fail(path, where, "numerator and denominator go together")
+    for f in ("target", "min_denominator"):
+        if f in e and (isinstance(e[f], bool) or not isinstance(e[f], int | float)):
+            raise _fail(path, where, f"{f} must be a number")
+    if "target" in e and e["unit"] == "%" and not 0 <= e["target"] <= 100:
+        raise _fail(path, where, f"target {e['target']} of a rate must be within 0–100")
+    for f in REF_FIELDS:
+        if f in e and (not isinstance(e[f], str) or e[f] == e["id"]):
+            raise _fail(path, where, f"{f} must name another indicator id")
+
+
 def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE) -> pd.DataFrame:
     """Check every entry and return the registry as a DataFrame indexed by id."""
     if not isinstance(entries, list) or not entries:
@@ -51,33 +96,25 @@ def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE) -> pd
         where = f"entry {i + 1} ({e.get('id', '?') if isinstance(e, dict) else '?'})"
         if not isinstance(e, dict):
             raise _fail(path, where, "each indicator must be a mapping")
-        missing = [f for f in INDICATOR_FIELDS if f not in e]
-        if missing:
-            raise _fail(path, where, f"missing field(s) {', '.join(missing)}")
+        _check_entry(e, path, where)
         if e["id"] in seen:
             raise _fail(path, where, "duplicate id")
         seen.add(e["id"])
-        if e["area"] not in AREAS:
-            raise _fail(path, where, f"area {e['area']!r} not one of {AREAS}")
-        if e["direction"] not in DIRECTIONS:
-            raise _fail(path, where, f"direction {e['direction']!r} not one of {DIRECTIONS}")
-        if e["framework_item"] not in FRAMEWORK_ITEMS:
-            raise _fail(path, where, f"framework_item {e['framework_item']!r} is not a first-level item of the 示范指标体系")
-        if not isinstance(e["keywords"], list):
-            raise _fail(path, where, "keywords must be a list")
         rows.append(e)
-    df = pd.DataFrame(rows).set_index("id", drop=False)
-    for ref_field in ("numerator", "denominator", "total_of_parent", "at_most"):
-        if ref_field in df.columns:
-            for iid, ref in df[ref_field].dropna().items():
-                if ref not in seen:
-                    raise _fail(path, f"entry {iid}", f"{ref_field} refers to unknown indicator {ref!r}")
-    if "parts" in df.columns:
-        for iid, parts in df["parts"].dropna().items():
-            for p in parts:
-                if p not in seen:
-                    raise _fail(path, f"entry {iid}", f"parts refers to unknown indicator {p!r}")
-    return df
+    by_id = {e["id"]: e for e in rows}
+    for e in rows:
+        where = f"entry {e['id']}"
+        for f in REF_FIELDS:
+            if f in e and e[f] not in seen:
+                raise _fail(path, where, f"{f} refers to unknown indicator {e[f]!r}")
+        for p in e.get("parts", []):
+            if p not in seen:
+                raise _fail(path, where, f"parts refers to unknown indicator {p!r}")
+            if by_id[p]["unit"] != e["unit"]:
+                raise _fail(path, where, f"part {p!r} has unit {by_id[p]['unit']!r}, the total {e['unit']!r}")
+        if "at_most" in e and by_id[e["at_most"]]["unit"] != e["unit"]:
+            raise _fail(path, where, f"at_most {e['at_most']!r} has a different unit")
+    return pd.DataFrame(rows).set_index("id", drop=False)
 
 
 @functools.cache

@@ -1,0 +1,690 @@
+"""Report text → facts: every quantity with its indicator, unit, approx flag, state, scope, level, evidence and span.
+
+How a number is read (``extract_facts``):
+
+1. The text is normalised to half-width (same length, so spans index the original text) and cut into sentences
+   (``。！？；`` and line breaks; a sentence is the evidence) and clauses (``，：`` inside a sentence).
+2. One compiled regex (``numbers.NUMBER_RE``) finds every number surface; traps are dropped: numbers inside
+   quotes (slogans such as “一二三”工作法, “一件事”), ordinals (第三届, 全省第2名), document numbers (〔2024〕46号),
+   formula names (1+4+8), versions (4.0版), policy packages (惠企35条), plan/structure counts (8个方面), time limits
+   (5个工作日内), rules (每季度至少1次), targets (力争…), ranks (排名…). Bare numbers without a measure word (dates,
+   years, 12345热线, 2021—2025年) are not quantities.
+3. A growth or point change (同比增长8%, 下降3个百分点) is kept unmapped with a signed value, never as a level.
+4. The indicator is chosen from registry keywords: the nearest keyword before the number in its clause segment,
+   then a keyword after the number in the clause (对10家单位、7家街道开展…监督检查), then the counted noun itself
+   (25家执法单位), then the nearest keyword in an earlier clause of the sentence. The measure word must fit the
+   indicator's canonical unit and the noun its ``nouns``; ties go to the exact unit, then to the indicator whose
+   base/family was mentioned most recently in the sentence. ``…均达100%`` gives the value to every rate whose base
+   was mentioned. Numbers after 其中/包括 get the preceding total as parent.
+5. Zero stated in words (无败诉, 零投诉) comes from the registry's ``zero_words``.
+
+The output order is by span start, then by the index of the shared indicator.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.extract.numbers import MONEY_UNITS, NUMBER_RE, Quantity, normalize, quantity_from_match
+from analysis.schema import FACT_COLUMNS, UNMAPPED
+
+# Canonical unit → measure words that may state it (the first is the unit itself).
+UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
+    "件": ("件", "项", "宗", "起", "份", "件次", "例"),
+    "项": ("项", "件", "个", "条"),
+    "次": ("次", "场", "场次", "期", "批次", "轮", "件次"),
+    "场": ("场", "场次", "次", "期"),
+    "期": ("期", "次", "场", "场次"),
+    "人": ("人", "名", "位"),
+    "人次": ("人次",),
+    "家": ("家", "个"),
+    "个": ("个", "家", "项", "所", "处"),
+    "条": ("条", "件", "项"),
+    "份": ("份", "件"),
+    "批次": ("批次", "批", "次"),
+    "户次": ("户次", "户", "家"),
+    "支": ("支",),
+    "%": ("%",),
+    "万元": ("万元", "元", "亿元"),
+}
+
+SENTENCE_END_RE = re.compile(r"[。!?;\n]")  # a sentence (the evidence) ends at 。！？； or a line break
+CLAUSE_SEP_RE = re.compile(r"[,:]")
+QUOTE_RE = re.compile(  # quoted slogans and 《titles》: their numbers are names, not figures
+    r"“[^“”\n]{0,60}”|「[^」\n]{0,60}」|『[^』\n]{0,60}』|‘[^‘’\n]{0,60}’|\"[^\"\n]{0,30}\"|《[^《》\n]{0,80}》"
+)
+TRAP_RE = re.compile(
+    "|".join(
+        (
+            r"[〔\[]\d{0,4}[〕\]]\d+号",  # 豫政文〔2024〕46号, 国发〔〕33号
+            r"第[\d一二两三四五六七八九十百零〇]+",  # 第三届, 第2名, 第五次会议, 第二十条
+            r"十[一二三四五六七八九]五",  # 十四五
+            r"[一二三四五六七八九十]五普法",  # 八五普法
+            r"[\dNnXx]+(?:\s*\+\s*[\dNnXx]+)+",  # 1+4+8, 3+N
+            r"\d+(?:\.\d+)?版",  # 4.0版
+            r"\d{1,2}·\d{1,2}",  # “8·25”
+            r"最多跑一次|一次办结|一次办好|一次申请|一次告知|一件事|一网通办|一窗受理|一次性|四个意识|四个自信"
+            r"|两个维护|两个确立|三个不得|[四五八]张清单|三重一大|六个一|四无|一村\(社区\)一|一村一",
+            r"(?:惠企|稳经济|稳增长|助企|纾困|暖企)\d+条",
+            r"[\d一二三四五六七八九十]+条(?:措施|举措|硬措施|政策|意见|规定)",
+            r"\d+(?:项|个)(?:一级|二级|三级)|\d+个(?:方面|要点)|\d+项(?:创建)?指标",
+            r"[\d一二三四五六七八九十]+(?:个工作日|天|日)内",
+            r"前[\d一二三四五六七八九十]+(?:名|位)",
+        )
+    )
+)
+RULE_RE = re.compile(
+    r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔|力争|目标|需达到|应达到|要求达到|到20\d\d年"
+)
+STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
+RANK_RE = re.compile(r"排名|名列|位列|位居")
+CHANGE_RE = re.compile(
+    r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)?(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
+)
+NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
+TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
+PART_MARK_RE = re.compile(r"其中|包括")
+# Scope and level markers: flat alternations of words starting with a literal (fast to scan); the word → its class.
+_SCOPE_WORDS = {
+    "较上年": "none",
+    "比上年": "none",
+    "较去年": "none",
+    "比去年": "none",
+    "同比": "none",
+    "全年累计": "year",
+    "全年": "year",
+    "今年以来": "year",
+    "年内": "year",
+    "本年度": "year",
+    "截至": "to_date",
+    "截止": "to_date",
+    "上半年": "half_year",
+    "下半年": "half_year",
+    "前三季度": "partial_period",
+    "一季度": "partial_period",
+    "二季度": "partial_period",
+    "三季度": "partial_period",
+    "四季度": "partial_period",
+    "累计": "cumulative",
+    "以来": "cumulative",
+    "平均每": "per_unit",
+    "人均": "per_unit",
+    "平均": "per_unit",
+    "所均": "per_unit",
+    "上一年": "prior_year",
+    "上年": "prior_year",
+    "去年": "prior_year",
+}
+_N = "[0-9一二两三四五六七八九十]+"
+SCOPE_RE = re.compile(
+    "|".join(re.escape(w) for w in sorted(_SCOPE_WORDS, key=len, reverse=True)) + f"|近{_N}年|连续{_N}年"
+)
+# 1-10月, kept apart so that SCOPE_RE stays an alternation of literal-led words
+MONTH_RANGE_RE = re.compile(r"[0-9][0-9]?\s*[-—–~至]\s*[0-9][0-9]?月")
+_LEVEL_WORDS = {
+    "全区": "own",
+    "全县": "own",
+    "我区": "own",
+    "我县": "own",
+    "本区": "own",
+    "本县": "own",
+    "全旗": "own",
+    "全市": "city",
+    "全省": "province",
+    "全国": "national",
+}
+LEVEL_RE = re.compile("|".join(_LEVEL_WORDS))
+
+
+def scope_of(word: str) -> str:
+    """The scope class of a SCOPE_RE match."""
+    if word in _SCOPE_WORDS:
+        return _SCOPE_WORDS[word]
+    return "partial_period" if word.endswith("月") else "cumulative"
+
+
+QUOTE_CHARS = '“”‘’"「」『』 '
+
+
+@dataclass
+class Matcher:
+    """Registry preprocessed once for matching: one keyword regex, units, nouns, relations, families.
+
+    The family of an indicator is its id prefix before the first ``_`` (``rec``, ``lit``, ``nd`` …); a keyword shared
+    by several families (审结, 结案率) goes to the family the sentence is about.
+    """
+
+    order: dict[str, int]
+    unit: dict[str, str]
+    family: dict[str, str]
+    nouns: dict[str, tuple[str, ...]]
+    related: dict[str, frozenset[str]]
+    parts: dict[str, frozenset[str]]
+    part_of: dict[str, str]  # part indicator → the total it belongs to
+    kw_re: re.Pattern | None  # one trie-shaped alternation of every keyword (longest at each start)
+    # keyword → every keyword that is a prefix of it (itself included) with its indicator ids, longest first
+    prefixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    zero_re: re.Pattern | None
+    zero_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (indicator ids of a keyword, measure word) → (id, unit fit, nouns) of the ids whose unit fits
+    fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
+        default_factory=dict
+    )
+
+
+def _as_list(v) -> list:
+    return list(v) if isinstance(v, list | tuple) else []
+
+
+def _as_str(v) -> str:
+    return v if isinstance(v, str) else ""
+
+
+def build_matcher(indicators: pd.DataFrame) -> Matcher:
+    """Preprocess the registry (keyword index, relations) for ``extract_facts``."""
+    kw_ids: dict[str, list[str]] = {}
+    zero_ids: dict[str, list[str]] = {}
+    order, unit, family, nouns, related, parts = {}, {}, {}, {}, {}, {}
+    for i, (iid, row) in enumerate(indicators.iterrows()):
+        order[iid] = i
+        unit[iid] = row["unit"]
+        family[iid] = iid.split("_", 1)[0]
+        nouns[iid] = tuple(normalize(n) for n in _as_list(row.get("nouns")))
+        rel = {_as_str(row.get(f)) for f in ("base", "denominator", "numerator", "at_most")} - {""}
+        related[iid] = frozenset(rel)
+        parts[iid] = frozenset(_as_list(row.get("parts")))
+        for kw in _as_list(row.get("keywords")):
+            kw_ids.setdefault(normalize(kw), []).append(iid)
+        for zw in _as_list(row.get("zero_words")):
+            zero_ids.setdefault(normalize(zw), []).append(iid)
+    prefixes = {
+        kw: tuple(sorted(((p, tuple(kw_ids[p])) for p in kw_ids if kw.startswith(p)), key=lambda t: -len(t[0])))
+        for kw in kw_ids
+    }
+    kw_re = re.compile(_trie_pattern(kw_ids)) if kw_ids else None
+    zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
+    part_of = {p: total for total, ps in parts.items() for p in sorted(ps)}
+    return Matcher(
+        order,
+        unit,
+        family,
+        nouns,
+        related,
+        parts,
+        part_of,
+        kw_re,
+        prefixes,
+        zero_re,
+        {k: tuple(v) for k, v in zero_ids.items()},
+    )
+
+
+def _trie_pattern(words) -> str:
+    """A regex alternation shaped as a prefix trie (longest match first at each position)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+_MATCHER_CACHE: dict[int, tuple[pd.DataFrame, Matcher]] = {}
+
+
+def get_matcher(indicators: pd.DataFrame | None = None) -> Matcher:
+    """The cached Matcher for a registry DataFrame (the packaged registry when None)."""
+    if indicators is None:
+        from analysis.registry import load_indicators
+
+        indicators = load_indicators()
+    hit = _MATCHER_CACHE.get(id(indicators))
+    if hit is not None and hit[0] is indicators:
+        return hit[1]
+    m = build_matcher(indicators)
+    if len(_MATCHER_CACHE) >= 8:  # a few registries per process at most; drop the oldest
+        del _MATCHER_CACHE[next(iter(_MATCHER_CACHE))]
+    _MATCHER_CACHE[id(indicators)] = (indicators, m)
+    return m
+
+
+def unit_fit(canonical: str, measure: str) -> int:
+    """2 when the measure word is the canonical unit, 1 when it may state it, 0 when it cannot."""
+    if measure == canonical:
+        return 2
+    return 1 if measure in UNIT_ACCEPTS.get(canonical, ()) else 0
+
+
+Hit = tuple[int, int, str, tuple[str, ...]]  # start, end, keyword, indicator ids
+
+
+def _by_end(h: Hit) -> tuple[int, int]:
+    return (-h[1], h[0])
+
+
+def scan_keywords(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
+    """Registry keywords inside text[start:end]: the longest at each place a scan stops (a keyword starting inside
+    a longer one is not reported) plus the shorter keywords that are prefixes of it."""
+    hits: list[Hit] = []
+    if m.kw_re is None:
+        return hits
+    for mm in m.kw_re.finditer(text, start, end):
+        i = mm.start()
+        for kw, ids in m.prefixes[mm.group()]:
+            hits.append((i, i + len(kw), kw, ids))
+    return hits
+
+
+@dataclass
+class _Ctx:
+    """What the sentence has said so far: last position of each mapped indicator and of each family."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    families: dict[str, int] = field(default_factory=dict)
+
+
+def _candidates(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
+    """(indicator, score) of the ids whose unit fits the measure word; with a keyword after the number
+    (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some."""
+    key = (ids, measure)
+    fitting = m.fit_cache.get(key)
+    if fitting is None:
+        fitting = m.fit_cache[key] = tuple(
+            (iid, f, m.nouns[iid]) for iid in ids if (f := unit_fit(m.unit[iid], measure))
+        )
+    out = []
+    for iid, fit, ns in fitting:
+        noun_ok = bool(ns) and any(head.startswith(n) for n in ns)
+        if strict and ns and not noun_ok:
+            continue
+        out.append((iid, fit + (1 if noun_ok else 0)))
+    return out
+
+
+def _rank(m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[str]], _Ctx]) -> list[str]:
+    """Candidates best first: exact unit, then base/related indicator mentioned latest, then family, then order;
+    [] when several fit equally and the sentence mentions none of their relatives or families."""
+    if len(cands) == 1:
+        return [cands[0][0]]
+    ctx = ctx_fn(frozenset(iid for iid, _ in cands))
+
+    def key(c: tuple[str, int]):
+        iid, fit = c
+        rel = max((ctx.ids.get(r, -1) for r in m.related[iid]), default=-1)
+        fam = ctx.families.get(m.family[iid], -1)
+        return (-fit, -(rel + 1) * 1_000_000 - (fam + 1), m.order[iid])
+
+    ranked = sorted(cands, key=key)
+    best, second = key(ranked[0]), key(ranked[1])
+    if best[0] == second[0] and best[1] == 0:
+        return []  # equally fitting and nothing in the sentence says which: better unmapped than wrong
+    return [iid for iid, _ in ranked]
+
+
+def _choose(
+    m: Matcher,
+    text: str,
+    q: Quantity,
+    seg_start: int,
+    clause: tuple[int, int],
+    hits_clause: list[Hit],
+    hits_by_end: list[Hit],
+    earlier_fn: Callable[[], list[Hit]],
+    ctx_fn: Callable[[frozenset[str]], _Ctx],
+    after_part_mark: bool,
+    taken: dict[str, int],
+) -> list[tuple[str, str]]:
+    """(indicator id, keyword that named it) — several for a shared value; [] when unmapped."""
+    measure = q.measure
+    noun_pos = q.end
+    while noun_pos < clause[1] and text[noun_pos] in QUOTE_CHARS:
+        noun_pos += 1
+    head = text[noun_pos : noun_pos + 12]  # the counted noun (leading quotes skipped)
+    seg = text[seg_start : q.start]
+    limit = q.start
+    if "、" in seg and TOTAL_LIST_RE.search(seg):  # A、B、C共计N次: the name precedes the list
+        limit = seg_start + seg.index("、")
+    before = [h for h in hits_by_end if h[0] >= seg_start and h[1] <= limit]
+    if measure == "%" and SHARED_RE.search(seg):  # 办复率和满意率均为100%: one value, several rates
+        chosen: list[tuple[str, str]] = []
+        for h in before:
+            cands = _candidates(m, h[3], measure, head, False)
+            if not cands:
+                continue
+            ctx = ctx_fn(frozenset(iid for iid, _ in cands))
+            rel = [c for c in cands if any(r in ctx.ids for r in m.related[c[0]])]
+            picked = _rank(m, rel, ctx_fn) if rel else _rank(m, cands, ctx_fn)[:1]
+            for iid in picked:
+                if all(iid != c[0] for c in chosen):
+                    chosen.append((iid, h[2]))
+        if chosen:
+            return chosen
+    for h in before:
+        cands = _candidates(m, h[3], measure, head, False)
+        if cands:
+            return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+    after = [h for h in hits_clause if h[0] >= q.end]  # scan order: by start, the longest first
+    for h in after:
+        if h[0] > noun_pos:
+            cands = _candidates(m, h[3], measure, head, True)
+            if cands:
+                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+    for h in after:  # the counted noun itself names the indicator (25家执法单位)
+        if h[0] <= noun_pos:
+            cands = _candidates(m, h[3], measure, head, True)
+            if cands:
+                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+    if not after_part_mark:  # parts after 其中 without a keyword of their own stay unmapped
+        earlier = sorted(earlier_fn(), key=_by_end)
+        for h in earlier:  # a keyword that already named a number of this sentence does not name a second one
+            cands = [c for c in _candidates(m, h[3], measure, head, False) if c[0] not in taken]
+            if cands:
+                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+    return []
+
+
+def _maximal(hits: list[Hit]) -> list[Hit]:
+    """Hits not contained in a longer hit (议案 inside 复议案件 says nothing)."""
+    return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+
+
+class _Marks:
+    """Positions and classes of marker words in the whole text (scope, level), 'none' markers dropped."""
+
+    def __init__(self, found: list[tuple[int, str]]) -> None:
+        kept = sorted(f for f in found if f[1] != "none")
+        self.pos = [p for p, _ in kept]
+        self.cls = [c for _, c in kept]
+
+    def last(self, lo: int, pos: int, default: str) -> str:
+        """The class of the last marker in [lo, pos), else ``default``."""
+        i = bisect.bisect_left(self.pos, pos)
+        return self.cls[i - 1] if i and self.pos[i - 1] >= lo else default
+
+
+def _scan_marks(norm: str) -> tuple[_Marks, _Marks, list[int]]:
+    scopes = [(mm.start(), scope_of(mm.group())) for mm in SCOPE_RE.finditer(norm)]
+    scopes += [(mm.start(), "partial_period") for mm in MONTH_RANGE_RE.finditer(norm)]
+    levels = [(mm.start(), _LEVEL_WORDS[mm.group()]) for mm in LEVEL_RE.finditer(norm)]
+    parts = [mm.start() for mm in PART_MARK_RE.finditer(norm)]
+    return _Marks(scopes), _Marks(levels), parts
+
+
+def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out, cur = [], s
+    for mm in CLAUSE_SEP_RE.finditer(text, s, e):
+        out.append((cur, mm.start()))
+        cur = mm.end()
+    out.append((cur, e))
+    return out
+
+
+def _evidence(text: str, s: int, e: int) -> tuple[str, int]:
+    chunk = text[s:e]
+    stripped = chunk.lstrip()
+    start = s + len(chunk) - len(stripped)
+    return stripped.rstrip(), start
+
+
+_NUMERIC = {"value": "float64", "approx": "bool", "span_start": "int64", "span_end": "int64", "evidence_start": "int64"}
+
+
+def _is_trap(norm: str, q: Quantity, quotes: tuple[list[int], list[int]], s0: int, s1: int) -> bool:
+    """True for a number inside quotes or inside one of the TRAP_RE shapes around it."""
+    i = bisect.bisect_right(quotes[0], q.start) - 1
+    if i >= 0 and quotes[1][i] > q.start:
+        return True
+    for t in TRAP_RE.finditer(norm, max(s0, q.start - 6), min(s1, q.end + 6)):
+        if t.start() < q.end and q.start < t.end():
+            return True
+    return False
+
+
+_STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
+
+
+class _Sink:
+    """Collects fact rows; a total found unmapped can later take the indicator its parts belong to."""
+
+    def __init__(self, text: str, doc_id: str, locate: Callable[[int], str] | None) -> None:
+        self.text, self.doc_id, self.locate = text, doc_id, locate
+        self.rows: list[list] = []
+        self.by_fid: dict[str, list] = {}
+
+    def add(
+        self,
+        iid: str | None,
+        k: int | None,
+        value: float,
+        unit: str,
+        unit_raw: str,
+        approx: bool,
+        state: str,
+        where: tuple[str, str, int, int, tuple[str, int]],
+        kw: str = "",
+        parent: str = "",
+    ) -> str:
+        """Append one fact; ``where`` = (scope, level, span_start, span_end, (evidence, evidence_start))."""
+        scope, level, s, e, ev = where
+        fid = f"{self.doc_id}:{s}" + (f":{k}" if k is not None else "")
+        row = [
+            self.doc_id,
+            fid,
+            iid or UNMAPPED,
+            float(value),
+            unit,
+            unit_raw,
+            approx,
+            state,
+            scope,
+            level,
+            self.text[s:e],
+            s,
+            e,
+            ev[0],
+            ev[1],
+            self.locate(s) if self.locate else "",
+            kw,
+            parent,
+            k or 0,
+        ]
+        self.rows.append(row)
+        self.by_fid[fid] = row
+        return fid
+
+    def relabel(self, fid: str, iid: str, unit: str, kw: str) -> None:
+        """Give an unmapped total the indicator its parts name (其中…)."""
+        row = self.by_fid[fid]
+        row[2], row[4], row[16] = iid, unit, kw
+
+    def frame(self) -> pd.DataFrame:
+        self.rows.sort(key=lambda r: (r[11], r[-1]))
+        cols = {c: [r[i] for r in self.rows] for i, c in enumerate(FACT_COLUMNS)}
+        data = {
+            c: np.array(v, dtype=_NUMERIC[c]) if c in _NUMERIC else pd.array(v, dtype=_STR) for c, v in cols.items()
+        }
+        return pd.DataFrame(data, columns=FACT_COLUMNS, copy=False)
+
+
+def extract_facts(
+    text: str,
+    doc_id: str = "doc",
+    indicators: pd.DataFrame | None = None,
+    locate: Callable[[int], str] | None = None,
+) -> pd.DataFrame:
+    """Every quantity of ``text`` as a fact row (columns ``analysis.schema.FACT_COLUMNS``), ordered by span.
+
+    ``indicators`` is the registry (``analysis.registry.load_indicators()`` when None); ``locate`` maps a character
+    offset to a locator string (``para 12``); ``doc_id`` prefixes every fact id (``<doc_id>:<span_start>``).
+    """
+    m = get_matcher(indicators)
+    norm = normalize(text)
+    quote_spans = [qm.span() for qm in QUOTE_RE.finditer(norm)]
+    quotes = ([a for a, _ in quote_spans], [b for _, b in quote_spans])
+    sink = _Sink(text, doc_id, locate)
+    bounds = [d.start() for d in SENTENCE_END_RE.finditer(norm)]
+    found: dict[tuple[int, int], tuple[list, list]] = {}
+
+    def sentence_of(pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(bounds, pos)
+        return (bounds[i - 1] + 1 if i else 0, bounds[i] if i < len(bounds) else len(norm))
+
+    for qm in NUMBER_RE.finditer(norm):
+        q = quantity_from_match(qm, norm)
+        if q is not None:
+            span = sentence_of(q.start)
+            if not _is_trap(norm, q, quotes, *span):
+                found.setdefault(span, ([], []))[0].append(q)
+    if m.zero_re is not None:
+        for z in m.zero_re.finditer(norm):
+            found.setdefault(sentence_of(z.start()), ([], []))[1].append(z)
+    marks = _scan_marks(norm) if found else None
+    for (s0, s1), (quantities, zeros) in sorted(found.items()):
+        _sentence(m, norm, text, s0, s1, quantities, zeros, sink, marks)
+    return sink.frame()
+
+
+def _sentence(
+    m: Matcher,
+    norm: str,
+    text: str,
+    s0: int,
+    s1: int,
+    quantities: list[Quantity],
+    zeros: list,
+    sink: _Sink,
+    marks: tuple[_Marks, _Marks, list[int]],
+) -> None:
+    """Facts of one sentence (quantities and zero words), in text order."""
+    ev = _evidence(text, s0, s1)
+    clauses = _clauses(norm, s0, s1)
+    hits_cache: dict[int, list[Hit]] = {}
+    by_end: dict[int, list[Hit]] = {}  # clause start → its hits, nearest end first, the longest first
+
+    def clause_hits(c: tuple[int, int]) -> list[Hit]:
+        h = hits_cache.get(c[0])
+        if h is None:
+            h = hits_cache[c[0]] = scan_keywords(norm, c[0], c[1], m)
+        return h
+
+    scopes, levels, all_parts = marks
+    part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
+    clause_starts = [c[0] for c in clauses]
+    mapped: dict[str, int] = {}
+    events: list[tuple[int, object]] = [(q.start, q) for q in quantities] + [(z.start(), z) for z in zeros]
+    events.sort(key=lambda t: t[0])
+    prev_end_in_clause: dict[int, int] = {}
+    last_fact: tuple[int, str, str | None, str] | None = None  # end, fact_id, indicator, unit
+    total: tuple[str, str | None, str] | None = None
+    for pos, obj in events:
+        clause = clauses[bisect.bisect_right(clause_starts, pos) - 1]
+        if last_fact is not None and any(last_fact[0] <= p < pos for p in part_marks):
+            total = (last_fact[1], last_fact[2], last_fact[3])
+        scope = scopes.last(s0, pos, "year")
+        level = levels.last(clause[0], pos, "own")
+        if not isinstance(obj, Quantity):  # a zero stated in words
+            ids = m.zero_ids[obj.group()]
+            for k, iid in enumerate(ids):
+                fid = sink.add(
+                    iid,
+                    k if len(ids) > 1 else None,
+                    0.0,
+                    m.unit[iid],
+                    "",
+                    False,
+                    "zero_in_words",
+                    (scope, level, obj.start(), obj.end(), ev),
+                    obj.group(),
+                )
+                mapped[iid] = pos
+            last_fact = (obj.end(), fid, ids[-1], m.unit[ids[-1]])
+            continue
+        q = obj
+        hc = clause_hits(clause)
+        if clause[0] not in by_end:
+            by_end[clause[0]] = sorted(hc, key=_by_end)
+        seg_start = prev_end_in_clause.get(clause[0], clause[0])
+        prev_end_in_clause[clause[0]] = q.end
+        seg = norm[seg_start : q.start]
+        if RULE_RE.search(seg) or RANK_RE.search(norm, q.end, clause[1]) or STRUCTURE_RE.search(norm, *clause):
+            continue
+        state = "approx" if q.approx else "exact"
+        base_unit = "万元" if q.measure in MONEY_UNITS else q.measure
+        where = (scope, level, q.start, q.end, ev)
+        change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
+        if change or q.measure == "个百分点":  # a change, never a level
+            sign = -1.0 if change and change["verb"] in NEGATIVE_VERBS else 1.0
+            fid = sink.add(None, None, sign * q.value, base_unit, q.unit_raw, q.approx, state, where)
+            last_fact = (q.end, fid, None, base_unit)
+            continue
+
+        def context(exclude: frozenset[str], q: Quantity = q, clause: tuple[int, int] = clause) -> _Ctx:
+            """What the sentence said before q; keywords naming one of ``exclude`` (the candidates) do not count."""
+            ctx = _Ctx(ids=dict(mapped))
+            hits = [h for c in clauses if c[1] <= clause[0] for h in clause_hits(c)]
+            hits += [h for h in clause_hits(clause) if h[1] <= q.start]
+            for h in _maximal(hits):
+                if exclude.intersection(h[3]):
+                    continue
+                fams = {m.family[iid] for iid in h[3]}
+                if len(fams) == 1:  # only a keyword that names one family says what the sentence is about
+                    fam = fams.pop()
+                    ctx.families[fam] = max(ctx.families.get(fam, -1), h[1])
+            for iid, p in mapped.items():
+                ctx.families[m.family[iid]] = max(ctx.families.get(m.family[iid], -1), p)
+            return ctx
+
+        def earlier(clause: tuple[int, int] = clause) -> list[Hit]:
+            return [h for c in clauses if c[1] <= clause[0] for h in clause_hits(c)]
+
+        chosen = _choose(
+            m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped
+        )
+        ids = [iid for iid, _ in chosen]
+        parent = _parent(m, total, ids, base_unit)
+        if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):
+            whole = m.part_of[ids[0]]
+            if unit_fit(m.unit[whole], total[2]):
+                sink.relabel(total[0], whole, m.unit[whole], "其中")
+                mapped[whole] = pos
+                total = (total[0], whole, m.unit[whole])
+        if not ids:
+            fid = sink.add(None, None, q.value, base_unit, q.unit_raw, q.approx, state, where, "", parent)
+            last_fact = (q.end, fid, None, base_unit)
+            continue
+        for k, (iid, kw) in enumerate(chosen):
+            fid = sink.add(
+                iid, k if len(ids) > 1 else None, q.value, m.unit[iid], q.unit_raw, q.approx, state, where, kw, parent
+            )
+            mapped[iid] = q.start
+            last_fact = (q.end, fid, iid, m.unit[iid])
+
+
+def _parent(m: Matcher, total: tuple[str, str | None, str] | None, ids: list[str], unit: str) -> str:
+    """The fact id of the total this number is a part of (after 其中/包括), or ""."""
+    if total is None:
+        return ""
+    t_fid, t_iid, t_unit = total
+    if t_iid is not None and m.parts.get(t_iid):
+        return t_fid if ids and ids[0] in m.parts[t_iid] else ""
+    if ids and t_iid is not None:
+        return t_fid if ids[0] != t_iid and m.unit[ids[0]] == t_unit else ""
+    if ids:  # an unmapped total: the part's measure must fit the total's
+        return t_fid if unit_fit(m.unit[ids[0]], t_unit) else ""
+    return t_fid if (t_unit == unit if t_iid is None else unit_fit(t_unit, unit)) else ""
