@@ -77,13 +77,29 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
         if k == "rate" or unit == "%":
             bad = col[(col < 0) | (col > 100)]
             for key, v in bad.items():
-                out.append(_finding("rate_out_of_range", "error", key, iid,
-                                    f"{names[iid]} = {_fmt(v)}% is outside 0–100 %", locator=loc(key, iid)))
+                out.append(
+                    _finding(
+                        "rate_out_of_range",
+                        "error",
+                        key,
+                        iid,
+                        f"{names[iid]} = {_fmt(v)}% is outside 0–100 %",
+                        locator=loc(key, iid),
+                    )
+                )
         elif k in (None, "count") or (isinstance(k, float) and np.isnan(k)):
             bad = col[col < 0]
             for key, v in bad.items():
-                out.append(_finding("negative_count", "error", key, iid,
-                                    f"{names[iid]} = {_fmt(v)} is negative", locator=loc(key, iid)))
+                out.append(
+                    _finding(
+                        "negative_count",
+                        "error",
+                        key,
+                        iid,
+                        f"{names[iid]} = {_fmt(v)} is negative",
+                        locator=loc(key, iid),
+                    )
+                )
 
     if "parts" in indicators.columns:
         for total_id, parts in indicators["parts"].dropna().items():
@@ -107,8 +123,11 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                 msg = f"parts {expr} = {_fmt(s)} {verb} {names[total_id]} {_fmt(total)}"
                 if not complete:
                     msg += f" ({len(present)} of {len(parts)} parts reported)"
-                out.append(_finding("parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id),
-                                    detail=",".join(present)))
+                out.append(
+                    _finding(
+                        "parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id), detail=",".join(present)
+                    )
+                )
 
     if "numerator" in indicators.columns:
         rates = indicators.dropna(subset=["numerator"])
@@ -124,12 +143,17 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                 diff = abs(computed - row[rate_id])
                 sev = "warning" if diff > RATE_TOLERANCE_PP else "ok"
                 verb = "disagrees with" if sev == "warning" else "agrees with"
-                out.append(_finding(
-                    "rate_vs_counts", sev, key, rate_id,
-                    f"stated {names[rate_id]} {_fmt(row[rate_id])}% {verb} {_fmt(row[num])}/{_fmt(row[den])} = "
-                    f"{computed:.2f}%",
-                    locator=loc(key, rate_id),
-                ))
+                out.append(
+                    _finding(
+                        "rate_vs_counts",
+                        sev,
+                        key,
+                        rate_id,
+                        f"stated {names[rate_id]} {_fmt(row[rate_id])}% {verb} {_fmt(row[num])}/{_fmt(row[den])} = "
+                        f"{computed:.2f}%",
+                        locator=loc(key, rate_id),
+                    )
+                )
 
     if "at_most" in indicators.columns:
         for iid, cap in indicators["at_most"].dropna().items():
@@ -138,11 +162,16 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
             sub = values[[iid, cap]].dropna()
             for key, row in sub.iterrows():
                 ok = row[iid] <= row[cap]
-                out.append(_finding(
-                    "at_most", "ok" if ok else "error", key, iid,
-                    f"{names[iid]} {_fmt(row[iid])} {'≤' if ok else '>'} {names[cap]} {_fmt(row[cap])}",
-                    locator=loc(key, iid),
-                ))
+                out.append(
+                    _finding(
+                        "at_most",
+                        "ok" if ok else "error",
+                        key,
+                        iid,
+                        f"{names[iid]} {_fmt(row[iid])} {'≤' if ok else '>'} {names[cap]} {_fmt(row[cap])}",
+                        locator=loc(key, iid),
+                    )
+                )
     return pd.DataFrame(out, columns=FINDING_COLUMNS)
 
 
