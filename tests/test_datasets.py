@@ -221,11 +221,11 @@ def test_xlsx_reports_every_problem_with_locator(tmp_path, reg):
     assert list(res.findings.columns) == FINDING_COLUMNS
     assert _problems(res) == {
         ("unknown_indicator_column", "error", "数据!K1"),
-        ("exceeds_at_most", "warning", "数据!F2"),
+        ("at_most", "warning", "数据!F2"),
         ("negative_value", "error", "数据!E3"),
         ("rate_out_of_range", "error", "数据!G3"),
-        ("parts_exceed_total", "warning", "数据!H3"),
-        ("exceeds_at_most", "warning", "数据!I3"),
+        ("parts_vs_total", "warning", "数据!H3"),
+        ("at_most", "warning", "数据!I3"),
         ("text_in_number_cell", "error", "数据!E4"),
         ("unknown_unit", "error", "数据!A5"),
         ("missing_year", "error", "数据!D6"),
@@ -255,11 +255,11 @@ def test_csv_locators_name_row_and_column(tmp_path, reg):
     path = _csv(tmp_path / "bad.csv", _header(reg)[:-1], BAD_ROWS[:3])
     res = read_dataset(path, reg, UNITS)
     assert _problems(res) == {
-        ("exceeds_at_most", "warning", "row 2, column F (规范性文件备案（件）[nd_filed])"),
+        ("at_most", "warning", "row 2, column F (规范性文件备案（件）[nd_filed])"),
         ("negative_value", "error", "row 3, column E (出台行政规范性文件（件）[nd_issued])"),
         ("rate_out_of_range", "error", "row 3, column G (规范性文件报备率（%）[nd_filing_rate])"),
-        ("parts_exceed_total", "warning", "row 3, column H (调解案件（件）[med_cases])"),
-        ("exceeds_at_most", "warning", "row 3, column I (疑难复杂案件（件）[med_complex_cases])"),
+        ("parts_vs_total", "warning", "row 3, column H (调解案件（件）[med_cases])"),
+        ("at_most", "warning", "row 3, column I (疑难复杂案件（件）[med_complex_cases])"),
         ("text_in_number_cell", "error", "row 4, column E (出台行政规范性文件（件）[nd_issued])"),
     }
 
@@ -275,8 +275,8 @@ def test_unknown_units_only_checked_when_table_given(tmp_path, reg):
 def test_rate_checked_against_its_counts(tmp_path, reg):
     rows = [["示例一区", None, "区县", 2023, 8, 6, 100], ["示例二区", None, "区县", 2023, 8, 6, 75.0]]
     res = read_dataset(_xlsx(tmp_path / "r.xlsx", _header(reg), rows), reg, UNITS)
-    assert _problems(res) == {("rate_inconsistent", "warning", "数据!G2")}
-    assert "75.0 %" in res.findings["message"].iloc[0]
+    assert _problems(res) == {("rate_vs_counts", "warning", "数据!G2")}
+    assert "100% disagrees with 6/8 = 75.00%" in res.findings["message"].iloc[0]
 
 
 def test_identical_duplicate_keeps_first_with_warning(tmp_path, reg):
@@ -343,7 +343,7 @@ def test_percent_formatted_cells_are_read_as_percent(tmp_path, reg):
     res = read_dataset(path, reg)
     rate = res.facts.set_index("indicator_id").loc["nd_filing_rate"]
     assert (rate["value"], rate["evidence"], rate["value_state"]) == (97.5, "97.5%", "exact")
-    assert _problems(res) == {("rate_inconsistent", "warning", "数据!G2")}  # 8 of 8 filed is 100 %, not 97.5 %
+    assert _problems(res) == {("rate_vs_counts", "warning", "数据!G2")}  # 8 of 8 filed is 100 %, not 97.5 %
 
 
 def test_merged_data_cells_are_filled_with_warning(tmp_path, reg):

@@ -124,7 +124,7 @@ def test_every_fact_is_synthetic_and_states_are_varied(result):
 def test_planted_problems_are_exactly_what_import_finds(reg, result):
     planted = sample.planted_problems(reg)
     assert set(planted["rule"]) == {
-        "exceeds_at_most", "parts_exceed_total", "rate_out_of_range", "text_in_number_cell", "yoy_jump",
+        "at_most", "parts_vs_total", "rate_out_of_range", "text_in_number_cell", "yoy_jump",
         "duplicate_row",
     }  # fmt: skip
     name_to_id = dict(zip(sample.sample_units()["name"], sample.sample_units()["unit_id"], strict=True))

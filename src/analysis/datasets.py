@@ -670,92 +670,17 @@ def _mark_duplicates(rows: list[_Row], table: Table, fixed: dict, findings: list
             r.excluded = True
 
 
-def _usable(row: _Row, iid: str) -> Parsed | None:
-    got = row.cells.get(iid)
-    if got is None or np.isnan(got[0].value):
-        return None
-    return got[0]
+def _check_relations(facts: pd.DataFrame, indicators: pd.DataFrame) -> list[dict]:
+    """Registry arithmetic per unit-year row (parts ≤ total, at_most, rate ≈ numerator ÷ denominator), through the
+    one implementation in analysis.quality; only problems are reported (passing checks are left to the build)."""
+    from analysis.quality import ARITHMETIC_RULES, check_candidates
 
-
-def _relations(indicators: pd.DataFrame) -> dict[str, dict]:
-    """Per indicator id: parts (tuple), at_most, numerator, denominator — plain values for the per-cell checks."""
-    out: dict[str, dict] = {}
-    cols = [c for c in ("parts", "at_most", "numerator", "denominator") if c in indicators.columns]
-    for iid, rec in zip(indicators.index, indicators[cols].to_dict("records"), strict=True):
-        parts = rec.get("parts")
-        out[iid] = {
-            "parts": tuple(parts) if isinstance(parts, list | tuple) else (),
-            **{k: (rec.get(k) if isinstance(rec.get(k), str) and rec.get(k) else None) for k in cols if k != "parts"},
-        }
-    return out
-
-
-def _check_relations(rows: list[_Row], indicators: pd.DataFrame, table: Table, findings: list[dict]) -> None:
-    """Registry arithmetic per row: parts ≤ total, at_most, rate ≈ numerator ÷ denominator. Approximate values skip."""
-    rel = _relations(indicators)
-    for row in rows:
-        if row.excluded:
-            continue
-        kw = {"unit_id": row.unit_id, "year": row.year}
-        for iid in row.cells:
-            entry = rel[iid]
-            total = _usable(row, iid)
-            if total is None:
-                continue
-            parts = entry.get("parts")
-            if parts:
-                got = [(p, _usable(row, p)) for p in parts]
-                got = [(p, v) for p, v in got if v is not None]
-                if got and not total.approx and not any(v.approx for _, v in got):
-                    s = sum(v.value for _, v in got)
-                    if s > total.value + 1e-9:
-                        det = "; ".join(f"{p}={v.value:g} at {row.cells[p][1]}" for p, v in got)
-                        findings.append(
-                            _finding(
-                                "parts_exceed_total",
-                                "warning",
-                                f"parts of {iid} add up to {s:g}, above the total {total.value:g}",
-                                table,
-                                row.cells[iid][1],
-                                indicator_id=iid,
-                                detail=det,
-                                **kw,
-                            )
-                        )
-            ref = entry.get("at_most")
-            if ref:
-                cap = _usable(row, ref)
-                if cap is not None and not cap.approx and not total.approx and total.value > cap.value + 1e-9:
-                    findings.append(
-                        _finding(
-                            "exceeds_at_most",
-                            "warning",
-                            f"{iid} = {total.value:g} is above {ref} = {cap.value:g}",
-                            table,
-                            row.cells[iid][1],
-                            indicator_id=iid,
-                            detail=f"{ref} at {row.cells[ref][1]}",
-                            **kw,
-                        )
-                    )
-            num, den = entry.get("numerator"), entry.get("denominator")
-            if isinstance(num, str) and isinstance(den, str):
-                n, d = _usable(row, num), _usable(row, den)
-                if n and d and d.value > 0 and not (n.approx or d.approx or total.approx):
-                    computed = 100.0 * n.value / d.value
-                    if abs(computed - total.value) > 1.0:
-                        findings.append(
-                            _finding(
-                                "rate_inconsistent",
-                                "warning",
-                                f"{iid} = {total.value:g} % but {num} ÷ {den} = {computed:.1f} %",
-                                table,
-                                row.cells[iid][1],
-                                indicator_id=iid,
-                                detail=f"{num} at {row.cells[num][1]}; {den} at {row.cells[den][1]}",
-                                **kw,
-                            )
-                        )
+    if facts.empty:
+        return []
+    c = facts.assign(unit_id=facts["unit_id"].fillna(facts["unit_name"]))
+    found = check_candidates(c, indicators, rules=ARITHMETIC_RULES)
+    found = found[found["severity"] == "warning"]
+    return found.to_dict("records")
 
 
 def _facts_frame(rows: list[_Row], table: Table) -> pd.DataFrame:
@@ -824,9 +749,9 @@ def validate_table(
     lookup = _unit_lookup(units)
     rows = _read_rows(table, fixed, columns, lookup, findings, synthetic)
     _mark_duplicates(rows, table, fixed, findings)
-    _check_relations(rows, indicators, table, findings)
     facts = _facts_frame(rows, table)
     facts["unit"] = facts["indicator_id"].map(indicators["unit"]).astype(object)
+    findings += _check_relations(facts, indicators)
     return DatasetResult(facts=facts, findings=findings_frame(findings))
 
 

@@ -1,15 +1,18 @@
 """Data-quality rules over candidate observations: a stage that writes findings, never a crash on the first problem.
 
 Rules (each finding names the rule, the unit, year, indicator, file and place):
-- ``negative_count``      a count below zero (error)
+- ``negative_count``      a count below zero (error: the value is unusable)
 - ``rate_out_of_range``   a rate outside 0–100 % (error)
-- ``parts_vs_total``      parts (其中…) add up to more than their total (error), to less (info), or exactly (ok)
-- ``rate_vs_counts``      a stated rate disagrees with numerator ÷ denominator beyond rounding (warning), or agrees (ok)
-- ``at_most``             e.g. filed ≤ issued, concluded ≤ cases, successes ≤ cases (error when violated, ok when checked)
+- ``parts_vs_total``      parts (其中…) add up to more than their total (warning), to less (info), or exactly (ok)
+- ``rate_vs_counts``      a stated rate disagrees with numerator ÷ denominator beyond the rounding of the written
+                          rate (warning), or agrees (ok)
+- ``at_most``             e.g. filed ≤ issued, concluded ≤ cases, successes ≤ cases (warning when violated, ok when met)
 - ``yoy_jump``            a value ×5 or ÷5 against the previous year of the same unit (warning)
 
 Checks are made within one source (file) and unit-year, so a finding points at the place the numbers came from.
-Passing arithmetic checks are kept as ``ok`` rows: the analyst sees 24+19+31+2 = 76 verified, not just silence.
+Arithmetic rules skip approximate values (80余 cannot contradict a total). Passing arithmetic checks are kept as ``ok``
+rows: the analyst sees 24+19+31+2 = 76 verified, not just silence. The dataset importer runs the arithmetic rules
+(``ARITHMETIC_RULES``) through this module too, so there is one implementation of each rule.
 """
 
 from __future__ import annotations
@@ -19,8 +22,15 @@ import pandas as pd
 
 from analysis.schema import FINDING_COLUMNS
 
-# A stated rate is usually rounded to one decimal; allow half a unit of the last place plus float slack.
-RATE_TOLERANCE_PP = 0.051
+RANGE_RULES = ("negative_count", "rate_out_of_range")
+ARITHMETIC_RULES = ("parts_vs_total", "rate_vs_counts", "at_most")
+
+
+def rounding_tolerance(stated: float) -> float:
+    """Half a unit of the last written decimal of a stated rate (97.5 → 0.05; 98 → 0.5), plus float slack."""
+    text = f"{stated:.6f}".rstrip("0").rstrip(".")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return 0.5 * 10.0**-decimals + 1e-6
 
 
 def _fmt(v: float) -> str:
@@ -42,21 +52,30 @@ def _finding(rule, severity, key, indicator_id, message, source_file="", locator
     }
 
 
-def _wide(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pivot numeric candidates to one row per (source_file, unit_id, year): values and locators."""
+def _wide(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Pivot numeric candidates to one row per (source_file, unit_id, year): values, exact values, locators."""
     c = candidates[candidates["value"].notna()]
     c = c.drop_duplicates(["source_file", "unit_id", "year", "indicator_id"])
     idx = ["source_file", "unit_id", "year"]
     values = c.pivot(index=idx, columns="indicator_id", values="value")
     locs = c.pivot(index=idx, columns="indicator_id", values="locator")
-    return values, locs
+    if "approx" in c.columns:
+        approx = c.pivot(index=idx, columns="indicator_id", values="approx").fillna(False).astype(bool)
+        exact = values.where(~approx)
+    else:
+        exact = values
+    return values, exact, locs
 
 
-def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Run the per-source rules on candidate observations and return findings (FINDING_COLUMNS)."""
+def check_candidates(
+    candidates: pd.DataFrame, indicators: pd.DataFrame, rules: tuple[str, ...] = RANGE_RULES + ARITHMETIC_RULES
+) -> pd.DataFrame:
+    """Run the per-source rules on candidate observations and return findings (FINDING_COLUMNS).
+
+    ``candidates`` needs source_file, unit_id, year, indicator_id, value and locator (approx optional)."""
     if candidates.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    values, locs = _wide(candidates)
+    values, exact, locs = _wide(candidates)
     out: list[dict] = []
     kind = indicators.get("kind", pd.Series(dtype=object))
     names = indicators["name_zh"]
@@ -68,7 +87,7 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
             return ""
         return "" if pd.isna(v) else str(v)
 
-    for iid in values.columns:
+    for iid in values.columns if set(rules) & set(RANGE_RULES) else []:
         if iid not in indicators.index:
             continue
         col = values[iid].dropna()
@@ -101,7 +120,8 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                     )
                 )
 
-    if "parts" in indicators.columns:
+    values = exact  # the arithmetic rules compare exact values only
+    if "parts" in indicators.columns and "parts_vs_total" in rules:
         for total_id, parts in indicators["parts"].dropna().items():
             parts = [p for p in parts if p in values.columns]
             if total_id not in values.columns or not parts:
@@ -115,7 +135,7 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                 total = float(row[total_id])
                 complete = len(present) == len(parts)
                 if s > total + 1e-9:
-                    sev, verb = "error", "exceed"
+                    sev, verb = "warning", "exceed"
                 elif complete and abs(s - total) <= 1e-9:
                     sev, verb = "ok", "equal"
                 else:
@@ -123,13 +143,12 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                 msg = f"parts {expr} = {_fmt(s)} {verb} {names[total_id]} {_fmt(total)}"
                 if not complete:
                     msg += f" ({len(present)} of {len(parts)} parts reported)"
+                detail = "; ".join(f"{p}={_fmt(row[p])} at {loc(key, p)}" for p in present)
                 out.append(
-                    _finding(
-                        "parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id), detail=",".join(present)
-                    )
+                    _finding("parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id), detail=detail)
                 )
 
-    if "numerator" in indicators.columns:
+    if "numerator" in indicators.columns and "rate_vs_counts" in rules:
         rates = indicators.dropna(subset=["numerator"])
         for rate_id, r in rates.iterrows():
             num, den = r["numerator"], r.get("denominator")
@@ -141,7 +160,7 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                     continue
                 computed = 100.0 * row[num] / row[den]
                 diff = abs(computed - row[rate_id])
-                sev = "warning" if diff > RATE_TOLERANCE_PP else "ok"
+                sev = "warning" if diff > rounding_tolerance(row[rate_id]) else "ok"
                 verb = "disagrees with" if sev == "warning" else "agrees with"
                 out.append(
                     _finding(
@@ -152,10 +171,11 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                         f"stated {names[rate_id]} {_fmt(row[rate_id])}% {verb} {_fmt(row[num])}/{_fmt(row[den])} = "
                         f"{computed:.2f}%",
                         locator=loc(key, rate_id),
+                        detail=f"{num} at {loc(key, num)}; {den} at {loc(key, den)}",
                     )
                 )
 
-    if "at_most" in indicators.columns:
+    if "at_most" in indicators.columns and "at_most" in rules:
         for iid, cap in indicators["at_most"].dropna().items():
             if iid not in values.columns or cap not in values.columns:
                 continue
@@ -165,11 +185,12 @@ def check_candidates(candidates: pd.DataFrame, indicators: pd.DataFrame) -> pd.D
                 out.append(
                     _finding(
                         "at_most",
-                        "ok" if ok else "error",
+                        "ok" if ok else "warning",
                         key,
                         iid,
                         f"{names[iid]} {_fmt(row[iid])} {'≤' if ok else '>'} {names[cap]} {_fmt(row[cap])}",
                         locator=loc(key, iid),
+                        detail=f"{cap} at {loc(key, cap)}",
                     )
                 )
     return pd.DataFrame(out, columns=FINDING_COLUMNS)

@@ -329,7 +329,7 @@ def _plant(values: dict, specs: dict[str, _Spec], order: list[str]) -> list[dict
         v[cap] = max(v[cap], 3.0)
         v[dep] = v[cap] + 2
         _recompute_rates(v, specs)
-        planted.append(_problem("示例三区", 2021, dep, "exceeds_at_most", f"{dep} 比 {cap} 多 2 / {dep} above {cap}"))
+        planted.append(_problem("示例三区", 2021, dep, "at_most", f"{dep} 比 {cap} 多 2 / {dep} above {cap}"))
     totals = sorted((i for i in order if specs[i].parts), key=lambda i: len(specs[i].parts) < 2)
     if totals:  # a total with two or more parts, so every part stays ≤ the total while their sum exceeds it
         t = totals[0]
@@ -341,7 +341,7 @@ def _plant(values: dict, specs: dict[str, _Spec], order: list[str]) -> list[dict
         v[first] = v[t] - sum(v[p] for p in others) + 3
         _recompute_rates(v, specs)
         planted.append(
-            _problem("示例四区", 2022, t, "parts_exceed_total", f"{t} 的分项之和比合计多 3 / parts above total")
+            _problem("示例四区", 2022, t, "parts_vs_total", f"{t} 的分项之和比合计多 3 / parts above total")
         )
     rates = [i for i in order if specs[i].kind == "rate" and not specs[i].num]
     if rates:
