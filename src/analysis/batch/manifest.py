@@ -1,0 +1,131 @@
+"""The run manifest (reports/run_manifest.json) and the incremental-run decision.
+
+Each run's fingerprint hashes everything the run depends on: the notebook file, its parameters, the hash of the data
+slice it reads (see plan.py), the indicator registry and config files, and the package code (every .py under
+src/analysis). A run is skipped when the previous manifest holds the same fingerprint with status ``ok`` (or
+``skipped`` carried forward from an ``ok``) and its output folder still exists. ``--force`` ignores the manifest.
+
+The manifest also keeps the plan cache (see plan.plan_runs), so that a no-op rerun loads no data at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analysis import paths
+from analysis.batch.plan import canonical_json, sha256_file, sha256_text
+from analysis.io import write_text
+
+MANIFEST_NAME = "run_manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class RunRecord:
+    """One line of the manifest: what ran, with what, when, how it ended, what it wrote."""
+
+    run_id: str
+    notebook: str
+    parameters: dict[str, Any]
+    output_dir: str
+    fingerprint: str
+    inputs: dict[str, str]
+    status: str  # ok / failed / invalid / skipped
+    start: str | None = None
+    end: str | None = None
+    duration_s: float | None = None
+    error: str | None = None
+    outputs: list[str] = field(default_factory=list)
+    kernel_attempts: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
+
+
+def manifest_path(reports_dir: Path) -> Path:
+    return Path(reports_dir) / MANIFEST_NAME
+
+
+def load(reports_dir: Path) -> dict[str, Any]:
+    """The previous manifest, or an empty one when missing or unreadable."""
+    path = manifest_path(reports_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"runs": [], "plan_cache": {}}
+    if data.get("version") != MANIFEST_VERSION:
+        return {"runs": [], "plan_cache": {}}
+    return data
+
+
+def save(reports_dir: Path, records: list[RunRecord], plan_cache: dict, previous: dict | None, partial: bool) -> Path:
+    """Write the manifest atomically. With ``partial`` (an ``only`` selection) earlier records of runs that were not
+    part of this batch are kept."""
+    by_id: dict[str, dict] = {}
+    if partial and previous:
+        by_id.update({r["run_id"]: r for r in previous.get("runs", [])})
+    by_id.update({r.run_id: r.to_dict() for r in records})
+    data = {
+        "version": MANIFEST_VERSION,
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        "counts": _counts(by_id.values()),
+        "runs": sorted(by_id.values(), key=lambda r: r["run_id"]),
+        "plan_cache": plan_cache,
+    }
+    path = manifest_path(reports_dir)
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    return path
+
+
+def _counts(records) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in records:
+        out[r["status"]] = out.get(r["status"], 0) + 1
+    return out
+
+
+def _tree_hash(root: Path, patterns: tuple[str, ...]) -> str:
+    if not root.exists():
+        return "absent"
+    files = sorted({p for pat in patterns for p in root.rglob(pat) if p.is_file() and "__pycache__" not in p.parts})
+    return sha256_text(canonical_json([(f.relative_to(root).as_posix(), sha256_file(f)) for f in files]))
+
+
+def environment_hashes() -> dict[str, str]:
+    """Hashes of what every run depends on besides its own notebook and data: registry, config, package code."""
+    return {
+        "registry": _tree_hash(paths.REGISTRY_DIR, ("*.yaml", "*.yml", "*.csv")),
+        "config": _tree_hash(paths.config_dir(), ("*.yaml", "*.yml")),
+        "code": _tree_hash(paths.PACKAGE_DIR, ("*.py",)),
+    }
+
+
+def run_inputs(spec, env: dict[str, str], notebook_hashes: dict[str, str]) -> dict[str, str]:
+    """The input hashes of one run (recorded in the manifest)."""
+    if spec.notebook_path not in notebook_hashes:
+        notebook_hashes[spec.notebook_path] = sha256_file(Path(spec.notebook_path))
+    return {
+        "notebook": notebook_hashes[spec.notebook_path],
+        "parameters": sha256_text(canonical_json(spec.params)),
+        "data_slice": spec.data_hash,
+        **env,
+    }
+
+
+def fingerprint(inputs: dict[str, str]) -> str:
+    return sha256_text(canonical_json(inputs))
+
+
+def can_skip(previous: dict[str, Any] | None, fp: str, out_dir: Path) -> bool:
+    """True when the previous record succeeded with the same fingerprint and its outputs are still there."""
+    if not previous or previous.get("fingerprint") != fp or previous.get("status") not in ("ok", "skipped"):
+        return False
+    return out_dir.is_dir() and all((out_dir / name).exists() for name in previous.get("outputs", []))

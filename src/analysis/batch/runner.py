@@ -1,0 +1,266 @@
+"""``python -m analysis run``: every notebook × parameter set, in parallel, incremental, safe.
+
+One process drives all runs with asyncio: a :class:`~analysis.batch.kernels.KernelPool` keeps ``jobs`` warm kernels
+ready (pandas/matplotlib already imported), ``jobs`` notebooks execute at once, each in its own fresh kernel that is
+discarded afterwards. Every run writes into a staging folder that replaces ``reports/<notebook>/<slug>`` only when
+the run succeeded, so a failed run leaves the previous good outputs in place. A run whose parameters do not match the
+notebook stops before execution (status ``invalid``). One failing run never stops the others; the summary lists them.
+
+With ``scheduler`` the runs go to a Dask distributed cluster instead (see dask_backend.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import paths
+from analysis.batch import manifest
+from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
+from analysis.batch.kernels import KernelPool
+from analysis.batch.params import ParameterError, validate
+from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
+from analysis.io import staged_dir
+
+RUN_RECORD_NAME = "run.json"
+
+
+@dataclass
+class RunSummary:
+    """What a batch did. ``failed`` holds the records of failed and invalid runs; the CLI exits non-zero if any."""
+
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[manifest.RunRecord] = field(default_factory=list)
+    manifest_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def format(self) -> str:
+        """A human summary: counts, then one line per failed run."""
+        lines = [
+            f"{len(self.ran)} ran, {len(self.skipped)} skipped (unchanged), {len(self.failed)} failed "
+            f"in {self.seconds:.1f}s; manifest: {self.manifest_path}"
+        ]
+        for rec in self.failed:
+            first = (rec.error or "").strip().splitlines()[0:1]
+            lines.append(f"  FAILED [{rec.status}] {rec.run_id}: {first[0] if first else ''}")
+        return "\n".join(lines)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="notebooks", unit="run", file=sys.stderr, dynamic_ncols=True)
+
+
+def _record(spec: RunSpec, out_dir: Path, inputs: dict, status: str, **kw) -> manifest.RunRecord:
+    return manifest.RunRecord(
+        run_id=spec.run_id,
+        notebook=spec.notebook,
+        parameters=spec.params,
+        output_dir=str(out_dir),
+        fingerprint=manifest.fingerprint(inputs),
+        inputs=inputs,
+        status=status,
+        **kw,
+    )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_run_json(stage: Path, rec: manifest.RunRecord) -> None:
+    """Write run.json into the staging folder and give the folder normal permissions (mkdtemp makes it 0700, which
+    would hide the published reports from the web server or colleagues)."""
+    import json
+
+    (stage / RUN_RECORD_NAME).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(stage, 0o777 & ~_umask())
+
+
+async def _run_local(
+    todo: list[tuple[RunSpec, Path, dict]],
+    jobs: int,
+    processed_dir: Path,
+    reports_dir: Path,
+    notebooks_dir: Path,
+    template: str,
+    on_done,
+) -> None:
+    preload = kernel_preload(notebooks_dir)
+    sem = asyncio.Semaphore(jobs)
+    async with KernelPool(jobs, cwd=notebooks_dir, preload=preload, demand=len(todo)) as pool:
+
+        async def one(spec: RunSpec, out_dir: Path, inputs: dict) -> None:
+            async with sem:
+                started = time.time()
+                kernel = None
+                try:
+                    kernel = await pool.acquire()
+                    with staged_dir(out_dir) as stage:
+                        outputs = await execute_into(spec, stage, kernel, processed_dir, template=template)
+                        rec = _record(spec, out_dir, inputs, "ok", outputs=outputs + [RUN_RECORD_NAME])
+                        rec.kernel_attempts = kernel.attempts
+                        rec.start, rec.end = manifest.iso(started), manifest.iso(time.time())
+                        rec.duration_s = round(time.time() - started, 3)
+                        _write_run_json(stage, rec)
+                except RunFailed as exc:
+                    write_failed_notebook(reports_dir, spec, exc.partial)
+                    rec = _failed(spec, out_dir, inputs, str(exc), started, kernel)
+                except Exception as exc:  # noqa: BLE001 - one broken run must not stop the batch
+                    rec = _failed(spec, out_dir, inputs, f"{type(exc).__name__}: {exc}", started, kernel)
+                finally:
+                    if kernel is not None:
+                        pool.discard(kernel)
+                on_done(rec)
+
+        await asyncio.gather(*(one(*item) for item in todo))
+
+
+def _failed(spec, out_dir, inputs, error, started, kernel) -> manifest.RunRecord:
+    rec = _record(spec, out_dir, inputs, "failed", error=error)
+    rec.start, rec.end = manifest.iso(started), manifest.iso(time.time())
+    rec.duration_s = round(time.time() - started, 3)
+    rec.kernel_attempts = getattr(kernel, "attempts", 0)
+    return rec
+
+
+def _check_parameters(spec: RunSpec, cache: dict) -> str | None:
+    """The ParameterError message for a run, or None when its parameters fit the notebook."""
+    if spec.notebook_path not in cache:
+        cache[spec.notebook_path] = read_notebook(spec.notebook_path)
+    try:
+        validate(cache[spec.notebook_path], spec.params, spec.notebook)
+    except ParameterError as exc:
+        return str(exc)
+    return None
+
+
+def run_specs(
+    specs: list[RunSpec],
+    jobs: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    reports_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: bool = True,
+    plan_cache: dict | None = None,
+    partial: bool = False,
+    template: str = "basic",
+) -> RunSummary:
+    """Run the given specs (skipping unchanged ones unless ``force``), write the manifest, return the summary."""
+    t0 = time.time()
+    reports_dir = Path(reports_dir or paths.reports_dir()).resolve()
+    processed_dir = Path(processed_dir or paths.processed_dir()).resolve()
+    notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
+    jobs = jobs or default_jobs()
+    previous = manifest.load(reports_dir)
+    prev_by_id = {r["run_id"]: r for r in previous.get("runs", [])}
+    env = manifest.environment_hashes()
+    nb_hashes: dict[str, str] = {}
+    nb_cache: dict = {}
+
+    summary = RunSummary()
+    records: list[manifest.RunRecord] = []
+    todo: list[tuple[RunSpec, Path, dict]] = []
+    for spec in specs:
+        out_dir = output_dir_for(reports_dir, spec.notebook, spec.slug)
+        inputs = manifest.run_inputs(spec, env, nb_hashes)
+        prev = prev_by_id.get(spec.run_id)
+        if not force and manifest.can_skip(prev, manifest.fingerprint(inputs), out_dir):
+            rec = manifest.RunRecord(**{**prev, "status": "skipped"})
+            records.append(rec)
+            summary.skipped.append(spec.run_id)
+            continue
+        problem = _check_parameters(spec, nb_cache)
+        if problem:
+            rec = _record(spec, out_dir, inputs, "invalid", error=problem)
+            records.append(rec)
+            summary.failed.append(rec)
+            continue
+        todo.append((spec, out_dir, inputs))
+
+    bar = _progress(len(todo), progress)
+
+    def on_done(rec: manifest.RunRecord) -> None:
+        records.append(rec)
+        (summary.ran if rec.status == "ok" else summary.failed).append(rec if rec.status != "ok" else rec.run_id)
+        if bar is not None:
+            bar.update(1)
+            if rec.status != "ok":
+                bar.write(f"FAILED {rec.run_id}: {(rec.error or '').splitlines()[0:1]}")
+
+    try:
+        if todo and scheduler:
+            from analysis.batch.dask_backend import run_on_cluster
+
+            run_on_cluster(todo, scheduler, processed_dir, notebooks_dir, reports_dir, template, on_done)
+        elif todo:
+            asyncio.run(_run_local(todo, jobs, processed_dir, reports_dir, notebooks_dir, template, on_done))
+    finally:
+        if bar is not None:
+            bar.close()
+        summary.manifest_path = manifest.save(reports_dir, records, plan_cache or {}, previous, partial)
+    summary.seconds = time.time() - t0
+    if progress:
+        print(summary.format(), file=sys.stderr)
+    return summary
+
+
+def run_all(
+    jobs: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    only: list[str] | None = None,
+    reports_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: bool = True,
+) -> RunSummary:
+    """Plan every notebook × parameter set (notebooks/runs.yaml) and run what changed. See the module docstring.
+
+    ``jobs``: parallel notebooks (default: number of cores). ``force``: rerun everything. ``scheduler``: a Dask
+    scheduler address (``tcp://host:8786``) to run on a cluster. ``only``: notebook names, run ids
+    (``district_profile/马村区_2023``) or run-id globs to restrict the batch. Prints progress and a failure summary to
+    stderr when ``progress``. The CLI should exit with ``summary.exit_code``.
+    """
+    reports_dir = Path(reports_dir or paths.reports_dir()).resolve()
+    processed_dir = Path(processed_dir or paths.processed_dir()).resolve()
+    notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
+    previous = manifest.load(reports_dir)
+    cache = dict(previous.get("plan_cache") or {})
+    specs = plan_runs(notebooks_dir, processed_dir, only=only, cache=cache)
+    return run_specs(
+        specs,
+        jobs=jobs,
+        force=force,
+        scheduler=scheduler,
+        reports_dir=reports_dir,
+        processed_dir=processed_dir,
+        notebooks_dir=notebooks_dir,
+        progress=progress,
+        plan_cache=cache,
+        partial=bool(only),
+    )
