@@ -7,7 +7,8 @@ import random
 import pandas as pd
 import pytest
 
-from analysis.extract.facts import extract_facts, get_matcher, unit_fit
+from analysis.extract.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, unit_fit
+from analysis.extract.numbers import normalize
 from analysis.registry import load_indicators
 from analysis.schema import FACT_COLUMNS, LEVELS, SCOPES, UNMAPPED
 
@@ -289,34 +290,41 @@ def test_full_width_digits_and_punctuation() -> None:
 # --- traps: no fact ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "推行“一二三”工作法，落实“四张清单”制度。",
-        "严格落实三个不得要求，坚持三重一大集体决策。",
-        "实现一套材料、一次办结，最多跑一次。",
-        "召开第五次会议，参加第三届比武，获全省第2名，全国第四，第10位。",
-        "根据豫政文〔2024〕46号、国发〔〕33号文件。",
-        "落实《实施纲要(2021—2025年)》和20212025年规划。",
-        "“十四五”以来，八五普法深入开展，十四五期间持续推进。",
-        "构建1+4+8工作体系，推动3+N模式，1+9+N机制。",
-        "打造营商环境4.0版，指标体系5.0版。",
-        "出台惠企35条、稳经济33条，制定23条措施。",
-        "每季度至少召开1次会议，每年至少开展2次培训。",
-        "连续三年获评优秀，在106个地级市中排名第一。",
-        "2023年12月20日，6.26国际禁毒日，“8·25”案。",
-        "对照100项创建指标，细化为8个方面31项任务。",
-        "在5个工作日内转送，应当在五日内审查。",
-        "一次性告知，进一步推动，第一批示范。",
-        "力争到2025年需达到50件以上。",
-        "审议《2022年度法治政府建设情况报告》。",
-        "开通12345热线。",
-        "印发《关于落实惠企政策20条的通知》。",
-        "增强四个意识、坚定四个自信、做到两个维护。",
-    ],
-)
+TRAP_TEXTS = [
+    "推行“一二三”工作法，落实“四张清单”制度。",
+    "严格落实三个不得要求，坚持三重一大集体决策。",
+    "实现一套材料、一次办结，最多跑一次。",
+    "召开第五次会议，参加第三届比武，获全省第2名，全国第四，第10位。",
+    "根据豫政文〔2024〕46号、国发〔〕33号文件。",
+    "落实《实施纲要(2021—2025年)》和20212025年规划。",
+    "“十四五”以来，八五普法深入开展，十四五期间持续推进。",
+    "构建1+4+8工作体系，推动3+N模式，1+9+N机制。",
+    "打造营商环境4.0版，指标体系5.0版。",
+    "出台惠企35条、稳经济33条，制定23条措施。",
+    "每季度至少召开1次会议，每年至少开展2次培训。",
+    "连续三年获评优秀，在106个地级市中排名第一。",
+    "2023年12月20日，6.26国际禁毒日，“8·25”案。",
+    "对照100项创建指标，细化为8个方面31项任务。",
+    "在5个工作日内转送，应当在五日内审查。",
+    "一次性告知，进一步推动，第一批示范。",
+    "力争到2025年需达到50件以上。",
+    "审议《2022年度法治政府建设情况报告》。",
+    "开通12345热线。",
+    "印发《关于落实惠企政策20条的通知》。",
+    "增强四个意识、坚定四个自信、做到两个维护。",
+]
+
+
+@pytest.mark.parametrize("text", TRAP_TEXTS)
 def test_traps_give_no_fact(text: str) -> None:
     assert facts(text).empty, facts(text)[["number_text", "indicator_id"]]
+
+
+def test_trap_triggers_cover_every_trap() -> None:
+    """The quick pre-check of _is_trap: every trap shape in the examples holds one of TRAP_TRIGGERS."""
+    found = [t.group() for text in TRAP_TEXTS for t in TRAP_RE.finditer(normalize(text))]
+    assert len(found) >= 30
+    assert [t for t in found if TRAP_TRIGGERS.isdisjoint(t)] == []
 
 
 # --- registry preprocessing -------------------------------------------------------------------------------------
@@ -397,3 +405,80 @@ def test_more_service_and_review_shapes(text: str, expected: list[tuple[str, flo
 
 def test_prior_year_scope_inside_a_current_report() -> None:
     assert one("上年需办理复议案件15件。", "15件").scope == "prior_year"
+
+
+# --- robustness: malformed, implausible, vague and signed numbers; scope precedence; changes -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "办理建议1.2.3件。",
+        "办理建议1,2,3件。",
+        "办理建议99999999999999999999件。",
+        "办理建议几十件。",
+        "开展数十次培训。",
+    ],
+)
+def test_no_fact_from_malformed_implausible_or_vague_numbers(text: str) -> None:
+    assert facts(text).empty, facts(text)[["number_text", "value"]]
+
+
+def test_number_after_a_full_width_comma_is_read() -> None:
+    assert one("同比增长41.8，开展培训121场次。", "121场次").value == 121.0
+
+
+def test_shi_ji_gives_an_approximate_fact() -> None:
+    row = one("开展十几次培训。", "十几次")
+    assert (row.value, row.approx, row.value_state, row.unit_raw) == (10.0, True, "approx", "次")
+
+
+def test_negative_count_keeps_its_sign() -> None:
+    for text, surface in (("办理建议-5件。", "-5件"), ("办理建议－5件。", "－5件")):
+        row = one(text, surface)
+        assert row.value == -5.0 and text[row.span_start : row.span_end] == surface
+    # a mapped count keeps its sign, so the quality rules can flag a negative count
+    assert mapped("办理人大代表建议-5件。") == [("sup_npc_suggestions", -5.0)]
+
+
+def test_range_dash_is_not_a_sign() -> None:
+    assert one("2021-2025年受理复议申请30件。", "30件").value == 30.0
+    assert one("1-10月，排查矛盾纠纷900余次。", "900余次").value == 900.0
+
+
+def test_written_minus_in_a_decrease_is_kept_as_written_and_unmapped() -> None:
+    row = one("案件同比下降-10%。", "-10%")
+    assert (row.value, row.indicator_id, row.scope) == (-10.0, UNMAPPED, "change")
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "scope"),
+    [
+        ("截至目前累计办理2078件。", "2078件", "to_date"),
+        ("截至目前，2019年以来累计受理复议申请2078件。", "2078件", "to_date"),
+        ("累计办理，截至目前2078件。", "2078件", "to_date"),
+        ("截至11月底，上半年受理复议申请30件。", "30件", "half_year"),
+        ("累计清理规范性文件200余件。", "200余件", "cumulative"),
+    ],
+)
+def test_to_date_takes_precedence_over_cumulative(text: str, number_text: str, scope: str) -> None:
+    assert one(text, number_text).scope == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "value"),
+    [
+        ("新受理行政复议案件40件，同比增长15%。", "15%", 15.0),
+        ("败诉率较上年下降3个百分点。", "3个百分点", -3.0),
+        ("告知承诺办理事项较上年提升20%。", "20%", 20.0),
+    ],
+)
+def test_changes_have_scope_change(text: str, number_text: str, value: float) -> None:
+    row = one(text, number_text)
+    assert (row.scope, row.value, row.indicator_id) == ("change", value, UNMAPPED)
+    assert "change" in SCOPES
+
+
+def test_a_level_percentage_is_not_a_change() -> None:
+    row = one("网上可办率达98.5%。", "98.5%")
+    assert row.scope == "year" and row.indicator_id == "svc_online_rate"

@@ -89,3 +89,72 @@ def test_number_surfaces(text: str, expected: list) -> None:
 def test_bare_numbers_are_not_quantities(text: str) -> None:
     norm = normalize(text)
     assert [quantity_from_match(m, norm) for m in NUMBER_RE.finditer(norm) if quantity_from_match(m, norm)] == []
+
+
+# --- malformed, implausible, vague and signed surfaces -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["办理建议1.2.3件", "办理建议1,2,3件", "办理建议17242.51,528人"])
+def test_malformed_digit_runs_are_not_quantities(text: str) -> None:
+    assert quantities(text) == []
+
+
+def test_full_width_comma_separates_it_does_not_glue() -> None:
+    text = "增长41.8，121场次"
+    got = [(text[q.start : q.end], q.value) for q, _ in iter_quantities(normalize(text), text)]
+    assert got == [("121场次", 121)]
+    assert quantities("１．２．３件") == []  # full-width digits and dots glue like ASCII ones
+
+
+def test_implausibly_long_digit_runs_are_not_quantities() -> None:
+    assert quantities("办理建议99999999999999999999件") == []
+    assert quantities("办理建议1234567890123件") == []  # 13 integer digits
+    assert quantities("办理建议123456789012件") == [("123456789012件", 123456789012, "件", False)]  # 12 digits
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开展十几次培训", [("十几次", 10, "次", True)]),
+        ("服务二十几万人", [("二十几万人", 200000, "万人", True)]),
+    ],
+)
+def test_shi_ji_is_an_approximate_lower_bound(text: str, expected: list) -> None:
+    assert quantities(text) == expected
+
+
+@pytest.mark.parametrize("text", ["办理建议几十件", "开展数十次培训", "服务数百人", "几千人次", "数万人"])
+def test_vague_magnitudes_are_skipped(text: str) -> None:
+    assert quantities(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("办理建议-5件", [("-5件", -5, "件", False)]),
+        ("办理建议－5件", [("－5件", -5, "件", False)]),
+        ("同比下降-10%", [("-10%", -10, "%", False)]),
+        ("-3.5万元", [("-3.5万元", -3.5, "万元", False)]),
+        ("约-5件", [("-5件", -5, "件", True)]),
+        ("办理 -5件", [("-5件", -5, "件", False)]),
+        ("办理-0件", [("-0件", 0, "件", False)]),
+    ],
+)
+def test_minus_sign_before_digits_is_kept(text: str, expected: list) -> None:
+    assert quantities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2021-2025年办理建议5件", [("5件", 5, "件", False)]),
+        ("1-10月办理5件", [("5件", 5, "件", False)]),
+        ("每起5件-10件", [("5件", 5, "件", False), ("10件", 10, "件", False)]),
+        ("每起5件 - 10件", [("5件", 5, "件", False), ("10件", 10, "件", False)]),
+        ("2021 - 2025年办理5件", [("5件", 5, "件", False)]),
+        ("三-五人", [("五人", 5, "人", False)]),
+        ("A-5件", [("5件", 5, "件", False)]),
+    ],
+)
+def test_range_dash_is_not_a_minus_sign(text: str, expected: list) -> None:
+    assert quantities(text) == expected

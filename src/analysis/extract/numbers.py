@@ -1,14 +1,27 @@
 """Number surfaces in report text: normalisation, one compiled regex for every quantity, and value parsing.
 
-A quantity is ``[approx prefix] number [万|亿] [余|多] [measure word] [余|多|以上|左右]`` where the number is Arabic
-(``17242.5``, ``1,528``, full-width digits are normalised first) or Chinese (``三``, ``两``, ``十余``, ``一百``).
+A quantity is ``[approx prefix] [-] number [几] [万|亿] [余|多] [measure word] [余|多|以上|左右]`` where the number is
+Arabic (``17242.5``, ``1,528``, full-width digits are normalised first) or Chinese (``三``, ``两``, ``十余``, ``一百``).
 This module knows nothing about indicators; it turns a regex match into value, unit as written and approx flag.
+
+Surfaces that look like numbers but are not read as one (``quantity_from_match`` returns None):
+
+* a malformed digit run: ``1.2.3件``, ``1,2,3件`` (a number glued by ``.``/``,`` to the digits before it);
+* an implausibly long integer part (more than ``MAX_INTEGER_DIGITS`` = 12 digits, ``99999999999999999999件``):
+  a pasted identifier or garbage, never a count a report states;
+* ``几十``/``数十``/``几百``/``数百``/``几千``/``数千``/``几万``/``数万``: "some tens/hundreds" spans an order of magnitude
+  (20–90 for 几十), so no single value, not even a lower bound of 10, says what the report says; skipped.
+
+Vague counts that are read: ``十几`` (and ``二十几`` …) is the numeral with approx = True (十几次 → 10, approx), the
+same lower-bound convention as ``十余``/``十多``. A ``-`` (or full-width ``－``) directly before Arabic digits is a
+minus sign and is part of the surface (``-5件`` → −5), unless it joins a range: the character before it is a digit,
+a letter or a Chinese numeral (``2021-2025``, ``1-10月``), or a quantity ends right before it (``5件-10件``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space. One character for one character,
 # so offsets in the normalised text are offsets in the original text.
@@ -78,17 +91,26 @@ NUMBER_RE = re.compile(
     # the group starts with one character class so the regex engine can skip to candidate characters fast;
     # a surface needs a measure word or a 万/亿 scale (dates, years and document numbers have neither)
     r"(?P<num>[0-9一二两三四五六七八九十](?:(?<=[0-9])(?<![0-9.][0-9])[0-9]*(?:,[0-9]{3})*(?:\.[0-9]+)?"
-    r"|(?<=[一二两三四五六七八九十])[零〇一二两三四五六七八九十百千万]*))[ \t]*"
+    r"|(?<=[一二两三四五六七八九十])[零〇一二两三四五六七八九十百千万]*))(?P<ji>(?<=十)几)?[ \t]*"
     rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>余|多)?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>余|多)?[ \t]*(?P<mwb>{_MW}))"
     r"(?P<approx2>以上|左右|余|多)?"
 )
 APPROX_PREFIXES = ("超过", "近", "约", "超", "逾", "大约")
 _APPROX_LAST = frozenset(p[-1] for p in APPROX_PREFIXES)
+MAX_INTEGER_DIGITS = 12  # a longer integer part is not a figure a report states (ids, pasted garbage)
+_VAGUE_BEFORE = frozenset("几数")  # 几十, 数百: "some tens/hundreds", no single value
+_VAGUE_HEADS = frozenset("十百千万")
+MINUS_SIGNS = frozenset("-\uff0d")  # ASCII hyphen-minus and full-width － (normalised to '-' anyway)
+# what may stand before the dash of a range (5件-10件, 5件 - 10件, 2021-2025, 1-10月, A-5): then '-' is no sign
+_RANGE_LEFT_RE = re.compile(
+    rf"(?:[0-9一二两三四五六七八九十百千][ \t]*[万亿]?(?:余|多)?[ \t]*(?:{_MW})(?:以上|左右|余|多)?"
+    r"|[0-9A-Za-z.,一二两三四五六七八九十百千万])[ \t]*$"
+)
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """One parsed number surface."""
+class Quantity(NamedTuple):
+    """One parsed number surface (a named tuple: immutable and several times cheaper to build than a frozen
+    dataclass, which matters at ~60 numbers per report)."""
 
     start: int
     end: int
@@ -150,18 +172,50 @@ def approx_prefix(text: str, start: int) -> int:
     return 0
 
 
-def quantity_from_match(m: re.Match, text: str) -> Quantity | None:
-    """Parse one NUMBER_RE match; None when the surface has neither a measure word nor a 万/亿 scale."""
-    parsed = parse_number(m["num"])
-    if parsed is None:
+def is_malformed_digits(num: str, text: str, start: int, original: str | None = None) -> bool:
+    """True for an Arabic number that is no figure: glued to digits before it by ``.``/``,`` (``1.2.3``,
+    ``1,2,3``) or with an integer part longer than ``MAX_INTEGER_DIGITS``. ``original`` is the text before
+    ``normalize`` (same offsets): a full-width comma there (``41.8，121场次``) separates clauses, it glues nothing."""
+    if start >= 2 and text[start - 1] in ".," and text[start - 2].isdigit():
+        if original is None or original[start - 1] != "\uff0c":
+            return True
+    return len(num.split(".", 1)[0].replace(",", "")) > MAX_INTEGER_DIGITS
+
+
+def is_vague_magnitude(num: str, text: str, start: int) -> bool:
+    """True for 几十/数十/几百/数百/几千/数千/几万/数万 (the Chinese numeral after 几/数 starts with a place unit)."""
+    return start > 0 and num[0] in _VAGUE_HEADS and text[start - 1] in _VAGUE_BEFORE
+
+
+def minus_sign(text: str, start: int) -> bool:
+    """True when the character before ``start`` is a minus sign (not the dash of a range such as 2021-2025)."""
+    if start == 0 or text[start - 1] not in MINUS_SIGNS:
+        return False
+    return start == 1 or _RANGE_LEFT_RE.search(text, max(0, start - 16), start - 1) is None
+
+
+def quantity_from_match(m: re.Match, text: str, original: str | None = None) -> Quantity | None:
+    """Parse one NUMBER_RE match in normalised ``text``; None when the surface has neither a measure word nor a 万/亿
+    scale, and for the surfaces listed in the module docstring (malformed or implausibly long digit runs, 几十/数十).
+    ``original`` is the text before normalisation, when known (it tells a full-width comma from an ASCII one)."""
+    num, ji, scale, approx1, mw, approx1b, mwb, approx2 = m.groups()
+    measure = mw or mwb or ""
+    scale = scale or ""
+    if not measure and not scale:  # NUMBER_RE requires one of them; kept for matches of other patterns
         return None
-    value, chinese = parsed
-    measure = m["mw"] or m["mwb"] or ""
-    scale = m["scale"] or ""
-    if not measure and not scale:
-        return None
-    if chinese and not measure:
-        return None
+    start = m.start()
+    if num[0].isdigit():  # parse_number, inlined: this runs for every number of every report
+        chinese = False
+        if is_malformed_digits(num, text, start, original):
+            return None
+        value = float(num.replace(",", "")) if "," in num else float(num)
+    else:
+        if not measure:  # a Chinese numeral needs its measure word (三万 alone is not a figure)
+            return None
+        v = parse_chinese_numeral(num)
+        if v is None or is_vague_magnitude(num, text, start):
+            return None
+        value, chinese = v, True
     if measure in MONEY_UNITS:
         if scale:  # 2万元 is written 2万元 (scale absent); 1.5亿元 arrives as measure 亿元
             value *= CN_BIG[scale]
@@ -171,13 +225,17 @@ def quantity_from_match(m: re.Match, text: str) -> Quantity | None:
         if scale:
             value *= CN_BIG[scale]
         unit_raw = scale + measure
-    approx = bool(m["approx1"] or m["approx1b"] or m["approx2"]) or approx_prefix(text, m.start()) > 0
-    return Quantity(m.start(), m.end(), round(value, 6), unit_raw, measure, approx, chinese)
+    if not chinese and minus_sign(text, start):
+        start -= 1
+        value = -value or 0.0  # -0 is written, but the value is 0 (not -0.0)
+    approx = bool(approx1 or approx1b or approx2 or ji) or approx_prefix(text, start) > 0
+    return Quantity(start, m.end(), round(value, 6), unit_raw, measure, approx, chinese)
 
 
-def iter_quantities(text: str):
-    """Every number surface with a measure word (or 万/亿) in normalised ``text``, in order."""
+def iter_quantities(text: str, original: str | None = None):
+    """Every number surface with a measure word (or 万/亿) in normalised ``text``, in order (``original``: the text
+    before normalisation, see ``quantity_from_match``)."""
     for m in NUMBER_RE.finditer(text):
-        q = quantity_from_match(m, text)
+        q = quantity_from_match(m, text, original)
         if q is not None:
             yield q, m
