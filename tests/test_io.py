@@ -54,3 +54,8 @@ def test_staged_dir_swaps_whole_folder_or_nothing(tmp_path, raw):
         (stage / "b.html").write_text("v3", encoding="utf-8")
     assert sorted(os.listdir(target)) == ["b.html"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "data") == ["site"]
+
+
+def test_outputs_get_ordinary_permissions(tmp_path, raw):
+    target = io.write_text(tmp_path / "chart.svg", "<svg/>")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~io._UMASK

@@ -52,6 +52,8 @@ def kernel_env() -> dict[str, str]:
     by a test suite, would otherwise leave the HTML pages without charts)."""
     env = dict(os.environ)
     env["MPLBACKEND"] = INLINE_BACKEND
+    # the executed notebook and its HTML are written beside the charts: show charts by file name, not embedded copies
+    env["ANALYSIS_LINK_CHARTS"] = "1"
     return env
 
 

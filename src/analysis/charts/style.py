@@ -249,11 +249,26 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=("png", "svg", "pdf")) -> list[Path]:
-    """Notebook helper: save the figure (all formats) and display the saved PNG inline."""
+NOTEBOOK_FORMATS = ("png", "svg")  # notebook charts; the leadership briefs add PDF (analysis.reports.briefs)
+
+
+def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=NOTEBOOK_FORMATS) -> list[Path]:
+    """Notebook helper: save the figure (PNG for pages, SVG for editing) and display the saved PNG.
+
+    In batch runs (ANALYSIS_LINK_CHARTS=1, set by analysis.batch for its kernels) the executed notebook and its HTML
+    page are written beside the charts, so the chart is shown by file name instead of a second, embedded copy: pages
+    stay small and exporting them is fast. Interactively the PNG is embedded.
+    """
     paths = save_figure(fig, stem, output_dir, formats)
-    from IPython.display import Image, display
+    from IPython.display import HTML, Image, display
 
     png = next((p for p in paths if p.suffix == ".png"), None)
-    display(Image(data=png.read_bytes() if png else png_bytes(fig)))
+    if png is not None and os.environ.get("ANALYSIS_LINK_CHARTS") == "1":
+        from html import escape
+        from urllib.parse import quote
+
+        alt = escape(fig.get_label() or png.stem, quote=True)
+        display(HTML(f'<img src="{quote(png.name)}" alt="{alt}" style="max-width:100%">'))
+    else:
+        display(Image(data=png.read_bytes() if png else png_bytes(fig)))
     return paths
