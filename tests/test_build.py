@@ -158,3 +158,25 @@ def test_dataset_and_report_disagree_both_kept_and_listed(tmp_path, repo):
     build(raw_dir=raw, processed_dir=out2, include_sample=False, config={**cfg, "precedence": ["report", "dataset"]})
     obs2 = pd.read_parquet(out2 / "observations.parquet").set_index(["unit_id", "year", "indicator_id"])
     assert obs2.loc[("jiaozuo-macun", 2023, "nd_issued"), "value"] == 7
+
+
+def test_corrections_ledger_applies_and_survives_rebuilds(tmp_path, repo, monkeypatch):
+    ledger = tmp_path / "corrections.csv"
+    ledger.write_text(
+        "doc_or_source,unit,year,indicator_id,fact_id,action,value,reason,source,date\n"
+        "000_280033b0075f93d2,马村区,2023,nd_issued,,override,8,补录漏报的1件,区司法局核实记录（测试用）,2024-03-01\n"
+        "000_280033b0075f93d2,马村区,2023,lit_cases,,flag,,待与法院数据核对,测试,2024-03-01\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ANALYSIS_CORRECTIONS", str(ledger))
+    for out in (tmp_path / "p1", tmp_path / "p2"):  # every rebuild applies the ledger again
+        build(raw_dir=repo / "data" / "raw", processed_dir=out, include_sample=False)
+        obs = pd.read_parquet(out / "observations.parquet").set_index(["unit_id", "year", "indicator_id"])
+        row = obs.loc[("jiaozuo-macun", 2023, "nd_issued")]
+        assert row["value"] == 8 and row["source_kind"] == "correction" and row["original_value"] == 7
+        assert "补录漏报" in row["correction"]
+        assert obs.loc[("jiaozuo-macun", 2023, "lit_cases"), "value"] == 7  # flagged, kept
+        f = pd.read_parquet(out / "findings.parquet")
+        applied = f[f["rule"] == "correction_applied"]
+        assert set(applied["indicator_id"]) == {"nd_issued", "lit_cases"}
+    assert "000_280033b0075f93d2" in ledger.read_text(encoding="utf-8")  # the ledger itself is only read

@@ -13,7 +13,6 @@ from analysis import paths
 from analysis.build import hash_tree
 from analysis.cli import main
 
-
 pytest.importorskip("analysis.extract.facts")
 
 SEED_TXT = paths.root() / "data" / "raw" / "reports" / "马村区" / "2023" / "000_280033b0075f93d2.txt"

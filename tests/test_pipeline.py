@@ -78,3 +78,30 @@ def test_publish_writes_briefs_methodology_and_index(pipeline):
 
 def test_raw_is_unchanged_by_the_whole_flow(pipeline):
     assert hash_tree(pipeline["raw"]) == pipeline["raw_before"]
+
+
+def test_script_payload_in_a_report_is_escaped_in_every_page(tmp_path, repo):
+    """A report whose text (and district folder) carry a <script> payload: build files its facts for review
+    (unknown district), and neither the data-quality page nor index.html lets the payload through as markup."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(repo / "data" / "raw" / "reports", raw / "reports")
+    bad = raw / "reports" / "<script>区" / "2023"
+    bad.mkdir(parents=True)
+    (bad / "report.txt").write_text(
+        "<script>alert(1)</script>区关于2023年度法治政府建设工作情况的报告\n\n"
+        "一、履职情况\n全年办理人大代表建议4321件<script>alert('x')</script>，政协提案12件。\n",
+        encoding="utf-8",
+    )
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    build(raw_dir=raw, processed_dir=processed, include_sample=False)
+    s = run_all(jobs=1, only=["data_quality"], reports_dir=reports, processed_dir=processed, progress=False)
+    assert not s.failed, s.format()
+    publish(processed_dir=processed, reports_dir=reports)
+    page = (reports / "data_quality" / "all" / "data_quality.html").read_text(encoding="utf-8")
+    assert "4321" in page  # the fact is shown for review …
+    assert "<script>alert" not in page  # … as text, never as markup
+    assert "&lt;script&gt;" in page
+    for html_file in reports.rglob("*.html"):
+        assert "<script>alert" not in html_file.read_text(encoding="utf-8"), html_file

@@ -463,3 +463,30 @@ def test_index_links_every_page_and_chart_grouped_by_notebook_and_district(tmp_p
     assert "区县画像" in text and "领导简报" in text
     # rebuilding does not link the index itself
     assert 'href="index.html"' not in build_index(r).read_text(encoding="utf-8")
+
+
+def test_problems_beside_scores_tells_no_report_from_no_problem():
+    from analysis.reports.notebook import problems_beside_scores
+
+    units = pd.DataFrame(
+        {
+            "unit_id": ["a", "b", "c"],
+            "name": ["甲区", "乙区", "丙区"],
+            "level": "district",
+            "parent": "x",
+            "city": "某市",
+            "province": "某省",
+            "synthetic": False,
+            "aliases": "",
+        }
+    )
+    problems = pd.DataFrame({"unit_id": ["a", "a"], "year": [2023, 2023], "area": ["p2_normative_docs", "other"]})
+    documents = pd.DataFrame({"unit_id": ["a", "b"], "year": [2023, 2023], "status": ["ok", "ok"]})
+    scores = pd.DataFrame({"unit_id": ["a"], "year": [2023], "area": ["p2_normative_docs"], "score": [83.33]})
+    t = problems_beside_scores(problems, documents, scores, units, ["a", "b", "c"], 2023).set_index("区县")
+    p2 = [c for c in t.columns if c.startswith("P2") and c.endswith("自述问题")][0]
+    assert t.loc["甲区", p2] == "承认（1条）"
+    assert t.loc["乙区", p2] == "未提及"  # has a report that does not name the problem
+    assert t.loc["丙区", p2] == "无报告文本"  # no report: unknown, not "no problem"
+    assert t.loc["甲区", "其他问题"] == "1条"
+    assert t.loc["甲区", [c for c in t.columns if c.startswith("P2") and c.endswith("得分")][0]] == "83.3"

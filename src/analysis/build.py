@@ -26,10 +26,19 @@ import pandas as pd
 
 from analysis import __version__, paths
 from analysis.io import guard_not_raw
-from analysis.schema import FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
+from analysis.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
-SCOPE_ORDER = {"year": 0, "to_date": 1, "half_year": 2, "partial_period": 3, "cumulative": 4, "per_unit": 5}
+SCOPE_ORDER = {
+    "year": 0,
+    "to_date": 1,
+    "half_year": 2,
+    "partial_period": 3,
+    "cumulative": 4,
+    "per_unit": 5,
+    "prior_year": 6,
+    "change": 7,
+}
 DEFAULT_PRECEDENCE = ["correction", "dataset", "report", "sample"]
 
 
@@ -524,7 +533,10 @@ def build(
     candidates["year"] = candidates["year"].astype(int)
 
     ledger = load_ledger()
-    candidates, corr_findings = apply_corrections(candidates, ledger)
+    # the ledger may name a unit by id or by name
+    names = units.set_index("unit_id")["name"]
+    candidates, corr_findings = apply_corrections(candidates.assign(unit_name=candidates["unit_id"].map(names)), ledger)
+    candidates = candidates.drop(columns="unit_name")
     findings += corr_findings.to_dict("records") if len(corr_findings) else []
 
     # dataset and sample files were checked cell by cell (with sheet!cell locators) when they were imported
@@ -559,11 +571,15 @@ def build(
         )
 
     info = _unit_info(units)
-    observations_all = ranked.join(info, on="unit_id")[OBSERVATION_COLUMNS]
+    for col in CORRECTION_COLUMNS:
+        if col not in ranked.columns:
+            ranked[col] = pd.NA
+    out_cols = OBSERVATION_COLUMNS + CORRECTION_COLUMNS
+    observations_all = ranked.join(info, on="unit_id")[out_cols]
     chosen = ranked[ranked["precedence_rank"] == 0].drop(columns="precedence_rank")
     observations = complete_grid(chosen, indicators).join(info, on="unit_id")
     observations["precedence_rank"] = observations["value"].notna().map({True: 0, False: pd.NA})
-    observations = observations[OBSERVATION_COLUMNS].sort_values(["is_synthetic", "unit_id", "year", "indicator_id"])
+    observations = observations[out_cols].sort_values(["is_synthetic", "unit_id", "year", "indicator_id"])
     observations = observations.reset_index(drop=True)
     observations["approx"] = observations["approx"].astype(bool)
     findings += check_year_jumps(observations).to_dict("records")

@@ -89,7 +89,6 @@ def cmd_build(args) -> int:
 
 def cmd_run(args) -> int:
     from analysis.batch.runner import run_all
-
     from analysis.publish import publish
 
     summary = run_all(

@@ -340,9 +340,7 @@ def _plant(values: dict, specs: dict[str, _Spec], order: list[str]) -> list[dict
             v[others[0]] = 3.0
         v[first] = v[t] - sum(v[p] for p in others) + 3
         _recompute_rates(v, specs)
-        planted.append(
-            _problem("示例四区", 2022, t, "parts_vs_total", f"{t} 的分项之和比合计多 3 / parts above total")
-        )
+        planted.append(_problem("示例四区", 2022, t, "parts_vs_total", f"{t} 的分项之和比合计多 3 / parts above total"))
     rates = [i for i in order if specs[i].kind == "rate" and not specs[i].num]
     if rates:
         values[("示例五区", 2020)][rates[0]] = 105.0

@@ -54,6 +54,9 @@ OBSERVATION_COLUMNS = [
     "precedence_rank",
 ]
 
+# Kept beside the observation columns when the corrections ledger touched a row (NA otherwise).
+CORRECTION_COLUMNS = ["original_value", "correction"]
+
 FINDING_COLUMNS = [
     "rule",
     "severity",

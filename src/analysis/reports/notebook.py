@@ -279,3 +279,42 @@ def balance_table(balance: pd.DataFrame, units: pd.DataFrame, indicators: pd.Dat
             "低于目标": [fmt(v) for v in balance["n_below_target"]],
         }
     )
+
+
+def problems_beside_scores(
+    problems: pd.DataFrame,
+    documents: pd.DataFrame,
+    area_scores: pd.DataFrame,
+    units: pd.DataFrame,
+    unit_ids: list[str],
+    year: int,
+) -> pd.DataFrame:
+    """The 存在问题 lens next to the numbers: per district, which problem areas its own report acknowledges
+    (with the count of stated problems) beside its area scores.
+
+    A district without a report text for the year shows "无报告文本": having no report is not the same as
+    acknowledging no problem.
+    """
+    year = int(year)
+    filed = documents[(documents["year"] == year) & documents["unit_id"].isin(unit_ids)]
+    has_report = set(filed.loc[filed["status"] == "ok", "unit_id"])
+    own = problems[(problems["year"] == year) & problems["unit_id"].isin(unit_ids)]
+    counts = own.groupby(["unit_id", "area"]).size()
+    sc = area_scores[(area_scores["year"] == year) & area_scores["unit_id"].isin(unit_ids)]
+    sc = sc.set_index(["unit_id", "area"])["score"]
+    rows = []
+    for uid in unit_ids:
+        row = {"区县": views.resolve_unit(units, uid)["name"]}
+        for area in AREA_ORDER:
+            label = AREA_LABELS.get(area, area)
+            score = sc.get((uid, area))
+            row[f"{label} 得分"] = "—" if score is None or pd.isna(score) else f"{score:.1f}"
+            if uid not in has_report:
+                row[f"{label} 自述问题"] = "无报告文本"
+            else:
+                n = int(counts.get((uid, area), 0))
+                row[f"{label} 自述问题"] = f"承认（{n}条）" if n else "未提及"
+        other = int(counts.get((uid, "other"), 0)) if uid in has_report else None
+        row["其他问题"] = "无报告文本" if other is None else (f"{other}条" if other else "—")
+        rows.append(row)
+    return pd.DataFrame(rows)
