@@ -280,6 +280,10 @@ def make_processed(root: Path, district_name: str = "示例一区", evidence: st
         [["jiaozuo-macun", 2023, 1, "规范性文件备案审查工作有待加强", "p2_normative_docs"]],
         columns=["unit_id", "year", "problem_no", "text", "area"],
     )
+    documents = pd.DataFrame(
+        [["data/raw/reports/马村区/2023/r.txt", "ok", "jiaozuo-macun", 2023]],
+        columns=["source_file", "status", "unit_id", "year"],
+    )
     out = root / "processed"
     (out / "metrics").mkdir(parents=True, exist_ok=True)
     for name, df in {
@@ -289,6 +293,7 @@ def make_processed(root: Path, district_name: str = "示例一区", evidence: st
         "findings": findings,
         "conflicts": conflicts,
         "problems": problems,
+        "documents": documents,
         "units": units,
     }.items():
         df.to_parquet(out / f"{name}.parquet")

@@ -117,7 +117,7 @@ def apply_style() -> str:
             "figure.facecolor": "white",
             "savefig.facecolor": "white",
             "pdf.fonttype": 3,  # subset glyphs; Type 42 embedding of the CJK OTF is ~3x slower
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",  # text stays text: 10x smaller, 2x faster, editable; viewers fall back to a CJK font
         }
     )
     _STYLE_APPLIED = True
