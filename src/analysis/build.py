@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__, paths
-from analysis.io import guard_not_raw
+from analysis.io import guard_not_raw, sha256_file
 from analysis.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
@@ -63,14 +62,6 @@ class BuildResult:
 
 
 # ---------------------------------------------------------------- hashing
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def hash_tree(root: Path) -> dict[str, str]:

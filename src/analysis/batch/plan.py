@@ -46,6 +46,8 @@ from typing import Any
 
 import yaml
 
+from analysis.io import sha256_file
+
 RUNS_FILE = "runs.yaml"
 FOR_EACH = ("district_year", "district", "city_year", "city_year_area", "once")
 SLICES = ("city", "all")
@@ -127,14 +129,6 @@ def output_dir_for(reports_dir: Path, notebook: str, slug: str) -> Path:
 
 
 # --- hashing -------------------------------------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def sha256_text(text: str) -> str:
