@@ -154,6 +154,25 @@ def national_observations(indicators: pd.DataFrame, seed: int = SEED, n_units: i
             "precedence_rank": 1,
         }
     )
+    # As a national table is stored (parquet, dictionary-encoded) and read back: repeated labels are categoricals.
+    for col in (
+        "unit_id",
+        "unit_name",
+        "unit_level",
+        "parent_unit_id",
+        "city",
+        "province",
+        "indicator_id",
+        "unit",
+        "value_state",
+        "scope",
+        "source_kind",
+        "source_file",
+        "locator",
+        "evidence",
+        "fact_id",
+    ):
+        df[col] = df[col].astype("category")
     return df[OBSERVATION_COLUMNS]
 
 

@@ -61,7 +61,7 @@ def test_tables_survive_parquet_round_trip(tables, tmp_path: Path):
 
 def test_dense_changes_line_up_with_the_input():
     inds = national.synthetic_indicators()
-    obs = national.national_observations(inds, n_units=6)
+    obs = national.national_observations(inds, n_units=6).astype({"unit_id": str, "indicator_id": str})
     t = compute_all(obs, inds, load_config())
     counts = [i for i in inds.index if inds.at[i, "unit"] != "%"]
     o = obs[obs["indicator_id"].isin(counts)].set_index(["unit_id", "year", "indicator_id"])["value"]
