@@ -98,6 +98,7 @@ def cmd_run(args) -> int:
         only=args.only or None,
         progress=not args.no_progress,
     )
+    print(summary.format().splitlines()[0])
     if not args.only:
         out = publish()
         print(f"briefs: {len(out['briefs'])} file(s); methodology: {out['methodology']}; open {out['index']}")
