@@ -22,3 +22,30 @@ def repo() -> Path:
 @pytest.fixture
 def seed_text() -> str:
     return SEED_TXT.read_text(encoding="utf-8")
+
+
+# Count anchors by unit for the metric tests that exercise scoring of counts. The shipped config/scoring.yaml has none
+# (raw counts are not scored unless an anchor is fixed per indicator); these are the round anchors the tests assume.
+TEST_COUNT_GOALS = {
+    "件": 50,
+    "项": 20,
+    "次": 20,
+    "场": 10,
+    "期": 10,
+    "人": 100,
+    "名": 100,
+    "人次": 1000,
+    "家": 20,
+    "个": 20,
+    "条": 20,
+    "份": 50,
+    "万元": 100,
+}
+
+
+def config_with_count_goals() -> dict:
+    from analysis.metrics import load_config
+
+    cfg = load_config()
+    cfg["normalization"]["count_goal_by_unit"] = dict(TEST_COUNT_GOALS)
+    return cfg

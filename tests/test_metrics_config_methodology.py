@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -13,6 +14,7 @@ from analysis import paths
 from analysis.metrics import ConfigError, compute_all, load_config
 from analysis.metrics.methodology import render_methodology
 from analysis.registry import validate_indicators
+from conftest import config_with_count_goals
 
 CONFIG_FILE = paths.root() / "config" / "scoring.yaml"
 
@@ -232,7 +234,7 @@ def test_compute_all_returns_the_contract_tables(raw):
 
 
 def test_methodology_is_generated_from_registry_and_config():
-    cfg = load_config()
+    cfg = config_with_count_goals()
     cfg["indicator_weights"] = {"filed": 2.5}
     md = render_methodology(REGISTRY, cfg)
     assert md.startswith("# 评估方法说明")
@@ -272,3 +274,32 @@ def test_methodology_follows_config_changes():
     cfg["ranking"]["min_peers"] = 5
     md = render_methodology(REGISTRY, cfg)
     assert "|Δ| < 2 个百分点" in md and "少于 5 个" in md
+
+
+def test_shipped_config_scores_raw_counts_only_with_a_fixed_anchor():
+    """A count says nothing about performance without an anchor fixed in advance (it scales with the district), so
+    the shipped config scores the rate and leaves the bare count out, unless per_indicator gives it an anchor."""
+    obs = pd.DataFrame(
+        {
+            "unit_id": "u1",
+            "unit_level": "district",
+            "parent_unit_id": "city",
+            "is_synthetic": False,
+            "year": 2023,
+            "indicator_id": ["issued", "filed", "filing_rate"],
+            "value": [8.0, 7.0, np.nan],
+            "unit": ["件", "件", "%"],
+            "value_state": ["exact", "exact", "not_reported"],
+            "approx": False,
+            "scope": "year",
+        }
+    )
+    cfg = load_config()
+    assert cfg["normalization"]["count_goal_by_unit"] == {}
+    norm = compute_all(obs, REGISTRY, cfg)["normalized"]
+    scored = set(norm.loc[norm["norm"].notna(), "indicator_id"].astype(str))
+    assert "filing_rate" in scored and "filed" not in scored
+    cfg["normalization"]["per_indicator"] = {"filed": {"floor": 0, "goal": 10}}
+    norm = compute_all(obs, REGISTRY, cfg)["normalized"]
+    filed = norm[norm["indicator_id"].astype(str) == "filed"]
+    assert filed["norm"].iloc[0] == pytest.approx(0.7)

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.metrics import compute_all, load_config, wilson_interval
+from analysis.metrics import compute_all, load_config, wilson_interval  # noqa: F401
 from analysis.metrics.change import classify_change
 from analysis.metrics.rates import safe_rate
 from analysis.registry import validate_indicators
+from conftest import config_with_count_goals
 
 ITEM = "依法行政制度体系完善"
 
@@ -76,7 +77,7 @@ def obs(rows: list[tuple], parent: str = "city") -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return load_config()
+    return config_with_count_goals()
 
 
 def rate_row(tables: dict, unit: str, year: int, iid: str) -> pd.Series:

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.metrics import compute_all, load_config
+from analysis.metrics import compute_all, load_config  # noqa: F401
 from analysis.metrics.compare import group_rank
 from analysis.metrics.robustness import weight_grid
 from analysis.registry import validate_indicators
+from conftest import config_with_count_goals
 
 ITEM = "依法行政制度体系完善"
 
@@ -94,7 +95,7 @@ def full_unit(unit: str, year: int = 2023, scale: float = 1.0, approx_ind: str =
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return load_config()
+    return config_with_count_goals()
 
 
 def score(t: dict, unit: str, area: str, year: int = 2023) -> pd.Series:

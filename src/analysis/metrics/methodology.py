@@ -149,8 +149,13 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         f"- 比率：越高越好 floor {_num(rate_hb['floor'])}、goal {_num(rate_hb['goal'])}；"
         f"越低越好 floor {_num(rate_lb['floor'])}、goal {_num(rate_lb['goal'])} (例如败诉率 "
         f"{_num(rate_lb['floor'])}% 及以上得 0，0% 得 1)。",
-        f"- 计数与金额 (按计量单位的 goal，越高越好 floor 0；越低越好 floor = goal 值、goal 0)：{goals}。"
-        "这些是预先给定的整数锚点，有依据时在配置 per_indicator 中逐项调整。",
+        (
+            f"- 计数与金额 (按计量单位的 goal，越高越好 floor 0；越低越好 floor = goal 值、goal 0)：{goals}。"
+            "这些是预先给定的整数锚点，有依据时在配置 per_indicator 中逐项调整。"
+            if goals
+            else "- 计数与金额没有默认锚点：应有多少件、多少次取决于区县规模和工作量，原始计数只展示数值与原文依据，"
+            "不折算为分数；只有在配置 per_indicator 中事先固定了锚点的活动计数（见上表）才计分。"
+        ),
         "- 优先级：配置 per_indicator > 指标目录 target > 按种类/单位的默认锚点。中性方向和背景指标不标准化、不计分。",
         "",
         "## 6. 领域得分与覆盖率 (area scores and coverage)",
