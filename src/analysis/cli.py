@@ -98,7 +98,8 @@ def cmd_run(args) -> int:
         only=args.only or None,
         progress=not args.no_progress,
     )
-    print(summary.format().splitlines()[0])
+    if args.no_progress:  # with the progress bar the runner prints its own summary
+        print(summary.format().splitlines()[0])
     if not args.only:
         out = publish()
         print(f"briefs: {len(out['briefs'])} file(s); methodology: {out['methodology']}; open {out['index']}")
