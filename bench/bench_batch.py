@@ -189,7 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         help="hash registry/config/code once at start (others editing the tree would otherwise force reruns in (c))",
     )
     ap.add_argument("--stress", type=int, default=0, metavar="N", help="instead: N parallel runs of a trivial notebook")
+    ap.add_argument(
+        "--kernels",
+        choices=("fork", "fresh"),
+        default=None,
+        help="(b)/(c) kernels: forked from a warm template (default) or started from scratch (ANALYSIS_KERNELS)",
+    )
     args = ap.parse_args(argv)
+    if args.kernels:
+        os.environ["ANALYSIS_KERNELS"] = args.kernels  # inherited by the runner processes of (b)/(c)
     if args.stress:
         stress(args.stress, args.jobs or 10)
         return 0
@@ -210,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         notebooks = sorted({s.notebook for s in specs})
         print(f"data: {'REAL notebooks/ + data/processed/' if real else 'FIXTURE notebook + synthetic processed dir'}")
         print(f"runs: {len(specs)} ({', '.join(notebooks)}); cores: {os.cpu_count()}; jobs: {args.jobs or 'default'}")
+        print(f"kernels: {os.environ.get('ANALYSIS_KERNELS') or 'fork'} (ANALYSIS_KERNELS)")
         only = [s.run_id for s in specs]
         pin = None
         if args.pin_env:

@@ -66,12 +66,13 @@ def _is_retryable(exc: BaseException) -> bool:
 async def _shutdown(kernel_or_km: Any, kc: Any = None) -> None:
     km = getattr(kernel_or_km, "km", kernel_or_km)
     kc = getattr(kernel_or_km, "kc", kc)
-    with contextlib.suppress(Exception):
-        if kc is not None:
-            kc.stop_channels()
+    # the kernel first (a forked kernel gets its shutdown_request over the client's control channel), then the client
     with contextlib.suppress(Exception):
         if km is not None and km.has_kernel:
             await km.shutdown_kernel(now=True)
+    with contextlib.suppress(Exception):
+        if kc is not None:
+            kc.stop_channels()
     with contextlib.suppress(Exception):
         if km is not None:
             await km.cleanup_resources()
@@ -159,10 +160,14 @@ class KernelPool:
             if self.remaining <= 0 and not force:
                 return
             self.remaining -= 1
-        task = asyncio.ensure_future(start_kernel(self.kernel_name, self.cwd, self.preload))
+        task = asyncio.ensure_future(self._starter())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         self._ready.put_nowait(task)
+
+    def _starter(self) -> Any:
+        """The coroutine that starts one kernel (subclasses start kernels differently)."""
+        return start_kernel(self.kernel_name, self.cwd, self.preload)
 
     async def acquire(self) -> Kernel:
         """A warm kernel (waits for the oldest one being started); raises when its start failed after retries."""

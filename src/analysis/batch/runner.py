@@ -1,8 +1,10 @@
 """``python -m analysis run``: every notebook × parameter set, in parallel, incremental, safe.
 
-One process drives all runs with asyncio: a :class:`~analysis.batch.kernels.KernelPool` keeps ``jobs`` warm kernels
-ready (pandas/matplotlib already imported), ``jobs`` notebooks execute at once, each in its own fresh kernel that is
-discarded afterwards. Every run writes into a staging folder that replaces ``reports/<notebook>/<slug>`` only when
+One process drives all runs with asyncio: a kernel pool keeps ``jobs`` warm kernels ready (pandas/matplotlib already
+imported), ``jobs`` notebooks execute at once, each in its own fresh kernel process that is discarded afterwards. By
+default the kernels are forked from a template process that imported the preload modules once
+(:mod:`analysis.batch.forkserver`); ``ANALYSIS_KERNELS=fresh`` starts each kernel from scratch instead
+(:class:`~analysis.batch.kernels.KernelPool`). Every run writes into a staging folder that replaces ``reports/<notebook>/<slug>`` only when
 the run succeeded, so a failed run leaves the previous good outputs in place. A run whose parameters do not match the
 notebook stops before execution (status ``invalid``). One failing run never stops the others; the summary lists them.
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from analysis import paths
 from analysis.batch import manifest
 from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
-from analysis.batch.kernels import KernelPool
+from analysis.batch.forkserver import open_pool
 from analysis.batch.params import ParameterError, validate
 from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
 from analysis.io import staged_dir
@@ -110,7 +112,7 @@ async def _run_local(
 ) -> None:
     preload = kernel_preload(notebooks_dir)
     sem = asyncio.Semaphore(jobs)
-    async with KernelPool(jobs, cwd=notebooks_dir, preload=preload, demand=len(todo)) as pool:
+    async with await open_pool(jobs, cwd=notebooks_dir, preload=preload, demand=len(todo)) as pool:
 
         async def one(spec: RunSpec, out_dir: Path, inputs: dict) -> None:
             async with sem:
