@@ -53,12 +53,17 @@ BASE_YEAR = 2023
 DISTRICTS = ("示例一区", "示例二区", "示例三区", "示例四区", "示例五区", "示例六区")
 _DISTRICT_IDS = ("d1", "d2", "d3", "d4", "d5", "d6")
 # (district index, id suffix, name suffix, level)
+# Four streets per district so the P1 balance (P10–P90 across streets, min_units 3 in config) has something to show.
 SUB_UNITS = (
     (0, "street1", "第一街道", "street"),
     (0, "street2", "第二街道", "street"),
+    (0, "street3", "第三街道", "street"),
+    (0, "street4", "第四街道", "street"),
     (0, "market", "市场监管局", "department"),
     (1, "street1", "第一街道", "street"),
     (1, "street2", "第二街道", "street"),
+    (1, "street3", "第三街道", "street"),
+    (1, "street4", "第四街道", "street"),
     (1, "justice", "司法局", "department"),
 )
 LEVEL_TO_TYPE = {"district": "区县", "street": "街道", "department": "部门"}
