@@ -366,3 +366,60 @@ def test_below_target_follows_the_direction_and_skips_not_reported():
     assert figures.below_target(vals, 90.0, "higher_better") == {"b"}
     assert figures.below_target(vals, 90.0, "lower_better") == {"a"}
     assert figures.below_target(vals, 90.0, "neutral") == set()
+
+
+def test_balance_marks_the_units_metrics_lists_below_target():
+    """metrics.balance lists units below target by name; exactly those bars are drawn in the 'worse' colour."""
+    from matplotlib.colors import to_hex
+
+    from analysis.charts.style import CHANGE_COLORS
+    from analysis.registry import load_indicators
+
+    units = pd.DataFrame(
+        {
+            "unit_id": ["d", "s1", "s2", "s3"],
+            "name": ["甲区", "甲区一街道", "甲区二街道", "甲区三街道"],
+            "level": ["district", "street", "street", "street"],
+            "parent": ["c", "d", "d", "d"],
+            "city": "某市",
+            "province": "某省",
+            "synthetic": False,
+            "aliases": "",
+        }
+    )
+    obs = pd.DataFrame(
+        {
+            "unit_id": ["s1", "s2", "s3"],
+            "unit_name": ["甲区一街道", "甲区二街道", "甲区三街道"],
+            "unit_level": "street",
+            "parent_unit_id": "d",
+            "year": 2023,
+            "indicator_id": "med_success_rate",
+            "value": [99.0, 100.0, 92.0],
+            "unit": "%",
+            "value_state": "exact",
+            "approx": False,
+        }
+    )
+    balance = pd.DataFrame(
+        [
+            {
+                "parent_unit_id": "d",
+                "year": 2023,
+                "unit_level": "street",
+                "indicator_id": "med_success_rate",
+                "n_units": 3,
+                "p10": 93.4,
+                "p90": 99.8,
+                "spread_p90_p10": 6.4,
+                "target": 100.0,
+                "n_below_target": 2,
+                "units_below_target": "甲区一街道, 甲区三街道",
+            }
+        ]
+    )
+    fig = figures.balance_figure(balance, obs, units, load_indicators(), "d", 2023, "med_success_rate")
+    worse = to_hex(CHANGE_COLORS["worse"])
+    bars = [p for ax in fig.axes for p in ax.patches if p.get_width() > 0 and p.get_height() < 1]
+    red = [p for p in bars if to_hex(p.get_facecolor()) == worse]
+    assert len(bars) == 3 and len(red) == 2

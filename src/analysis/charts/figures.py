@@ -449,7 +449,9 @@ def balance_figure(
         vals = vals[vals["unit_id"].isin(sub["unit_id"])]
     below = set()
     if bal is not None and not views.is_missing(bal.get("units_below_target")):
-        below = {u.strip() for u in str(bal["units_below_target"]).split(",") if u.strip()}
+        listed = {u.strip() for u in str(bal["units_below_target"]).split(",") if u.strip()}
+        # metrics lists the units by name (or id); the bars are keyed by unit id
+        below = set(vals.loc[vals["name"].isin(listed) | vals["unit_id"].isin(listed), "unit_id"])
     names = views.indicator_names(indicators)
     unit_label = str(sub["unit"].dropna().iloc[0]) if "unit" in sub and sub["unit"].notna().any() else ""
     if not below and bal is not None and not views.is_missing(bal.get("target")):
