@@ -249,7 +249,8 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-NOTEBOOK_FORMATS = ("png", "svg")  # notebook charts; the leadership briefs add PDF (analysis.reports.briefs)
+NOTEBOOK_FORMATS = ("png", "svg")  # analysts' notebook charts
+LEADERSHIP_FORMATS = ("png", "svg", "pdf")  # charts leadership reads (district comparison, briefs): print-ready PDF too
 
 
 def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=NOTEBOOK_FORMATS) -> list[Path]:
