@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 .PHONY: help setup run build reports test lint bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-7s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
