@@ -71,6 +71,7 @@ def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
     target = guard_not_raw(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.", dir=target.parent))
+    os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes 0700; the published folder gets the usual permissions
     try:
         yield stage
         old = None

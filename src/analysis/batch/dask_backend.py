@@ -22,16 +22,13 @@ from analysis.io import staged_dir
 
 def _store(spec: RunSpec, out_dir: Path, inputs: dict, result: dict) -> manifest.RunRecord:
     """Write a successful remote run's files into its output folder (staged swap) and return its record."""
-    from analysis.batch.runner import RUN_RECORD_NAME, _write_run_json
+    from analysis.batch.runner import RUN_RECORD_NAME, _record, _write_run_json
 
-    rec = manifest.RunRecord(
-        run_id=spec.run_id,
-        notebook=spec.notebook,
-        parameters=spec.params,
-        output_dir=str(out_dir),
-        fingerprint=manifest.fingerprint(inputs),
-        inputs=inputs,
-        status=result["status"],
+    rec = _record(
+        spec,
+        out_dir,
+        inputs,
+        result["status"],
         start=manifest.iso(result.get("started")),
         end=manifest.iso(result.get("ended")),
         duration_s=round((result.get("ended") or 0) - (result.get("started") or 0), 3),
@@ -66,6 +63,7 @@ def run_on_cluster(
     from distributed import Client, as_completed
 
     from analysis.batch.execute import execute_standalone
+    from analysis.batch.runner import _record
 
     preload = kernel_preload(notebooks_dir)
     texts: dict[str, str] = {}
@@ -91,14 +89,5 @@ def run_on_cluster(
                 result = fut.result()
                 rec = _store(spec, out_dir, inputs, result)
             except Exception as exc:  # noqa: BLE001 - a lost worker or a bad result fails this run only
-                rec = manifest.RunRecord(
-                    run_id=spec.run_id,
-                    notebook=spec.notebook,
-                    parameters=spec.params,
-                    output_dir=str(out_dir),
-                    fingerprint=manifest.fingerprint(inputs),
-                    inputs=inputs,
-                    status="failed",
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+                rec = _record(spec, out_dir, inputs, "failed", error=f"{type(exc).__name__}: {exc}")
             on_done(rec)

@@ -86,19 +86,11 @@ def _record(spec: RunSpec, out_dir: Path, inputs: dict, status: str, **kw) -> ma
     )
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_run_json(stage: Path, rec: manifest.RunRecord) -> None:
-    """Write run.json into the staging folder and give the folder normal permissions (mkdtemp makes it 0700, which
-    would hide the published reports from the web server or colleagues)."""
+    """Write run.json into the staging folder (analysis.io.staged_dir gives the folder normal permissions)."""
     import json
 
     (stage / RUN_RECORD_NAME).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.chmod(stage, 0o777 & ~_umask())
 
 
 async def _run_local(
