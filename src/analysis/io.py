@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,23 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+
+
+_BAD_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_DOTS = re.compile(r"\.{2,}")
+MAX_NAME_BYTES = 150
+
+
+def safe_name(text: object, fallback: str = "_") -> str:
+    """One safe path component made from a unit name or parameter value: no separators, NUL/control characters,
+    '..' or leading dots, at most 150 bytes; Chinese kept. The one sanitizer for every output name."""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = _BAD_IN_NAME.sub("_", s)
+    s = _DOTS.sub("_", s)
+    s = re.sub(r"_+", "_", re.sub(r"\s+", "_", s)).strip("._ ")
+    while len(s.encode("utf-8")) > MAX_NAME_BYTES:
+        s = s[:-1]
+    return s.rstrip("._ ") or fallback
 
 
 class RawWriteError(PermissionError):

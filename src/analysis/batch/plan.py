@@ -38,15 +38,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from analysis.io import sha256_file
+from analysis.io import safe_name, sha256_file
 
 RUNS_FILE = "runs.yaml"
 FOR_EACH = ("district_year", "district", "city_year", "city_year_area", "once")
@@ -90,18 +88,6 @@ class RunSpec:
 
 # --- names ---------------------------------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def safe_name(text: str) -> str:
-    """A folder name made from a parameter value: keeps letters of any script (Chinese too), digits, ``-``, ``_``, ``.``;
-    everything else becomes ``_``; no ``..``, no leading dot, at most 80 characters, never empty."""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = _UNSAFE.sub("_", text)
-    text = re.sub(r"\.{2,}", "_", text)
-    text = text.strip("._ ") or "_"
-    return text[:_MAX_SLUG].rstrip("._ ") or "_"
-
 
 def _slug_part(value: Any) -> str:
     if isinstance(value, list | tuple):
@@ -116,7 +102,7 @@ def make_slug(params: dict[str, Any], keys: list[str] | None = None) -> str:
     if not params:
         return "all"
     chosen = [k for k in (keys or list(params)) if k in params]
-    return safe_name("_".join(_slug_part(params[k]) for k in chosen))
+    return safe_name("_".join(_slug_part(params[k]) for k in chosen))[:_MAX_SLUG].rstrip("._ ") or "_"
 
 
 def output_dir_for(reports_dir: Path, notebook: str, slug: str) -> Path:
