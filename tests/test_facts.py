@@ -482,3 +482,32 @@ def test_changes_have_scope_change(text: str, number_text: str, value: float) ->
 def test_a_level_percentage_is_not_a_change() -> None:
     row = one("网上可办率达98.5%。", "98.5%")
     assert row.scope == "year" and row.indicator_id == "svc_online_rate"
+
+
+# --- confidence, decision rule, candidates ----------------------------------------------------------------------
+
+
+def test_mapped_facts_carry_confidence_and_rule() -> None:
+    df = facts("全年办理人大代表建议35件，政协提案41件。开展案卷评查4次。")
+    assert df.confidence.dtype == float
+    got = df.set_index("number_text")
+    assert got.loc["35件", "rule"] == "keyword" and got.loc["35件", "confidence"] == pytest.approx(0.9)
+    assert got.loc["4次", "indicator_id"] == "enf_case_file_reviews"
+    assert (df.candidates == "").all()
+
+
+def test_competing_indicators_stay_unmapped_with_candidates() -> None:
+    r = one("满意率达98%。", "98%")  # NPC or CPPCC? nothing says which
+    assert r.indicator_id == UNMAPPED and r.confidence == 0
+    assert r.rule == "ambiguous"
+    assert set(r.candidates.split(";")) == {"sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate"}
+
+
+def test_unmapped_without_any_keyword_has_no_candidates() -> None:
+    r = one("全年共走访群众300人。", "300人")
+    assert r.indicator_id == UNMAPPED and r.rule == "no_keyword" and r.candidates == ""
+
+
+def test_changes_are_marked_by_rule() -> None:
+    r = one("收到复议申请同比增长8%。", "8%")
+    assert r.scope == "change" and r.rule == "change" and r.indicator_id == UNMAPPED

@@ -88,3 +88,16 @@ def test_seed_structure(gold: pd.DataFrame) -> None:
     assert facts.loc["enf_four_lists_cases", "scope"] == "to_date"
     assert facts.loc["enf_lighter_penalty_cases", "unit_raw"] == "项"
     assert set(facts.loc[["sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate"], "number_text"]) == {"100%"}
+
+
+@pytest.mark.parametrize("source", SOURCES[:1], ids=["seed"])
+def test_seed_gold_facts_pass_the_confidence_threshold(source: Path, gold: pd.DataFrame) -> None:
+    """Every mapped seed fact says which rule decided it and is confident enough to enter observations."""
+    from analysis.metrics import load_config
+
+    facts = extract_facts(source.read_text(encoding="utf-8"), doc_id=source.stem)
+    mapped = facts[facts.indicator_id != UNMAPPED]
+    assert (mapped.rule != "").all() and (mapped.candidates == "").all()
+    assert (mapped.confidence >= load_config()["extraction"]["min_confidence"]).all(), mapped[
+        mapped.confidence < load_config()["extraction"]["min_confidence"]
+    ][["indicator_id", "number_text", "rule", "confidence"]]

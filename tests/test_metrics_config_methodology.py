@@ -303,3 +303,19 @@ def test_shipped_config_scores_raw_counts_only_with_a_fixed_anchor():
     norm = compute_all(obs, REGISTRY, cfg)["normalized"]
     filed = norm[norm["indicator_id"].astype(str) == "filed"]
     assert filed["norm"].iloc[0] == pytest.approx(0.7)
+
+
+def test_extraction_min_confidence_is_read_and_checked(tmp_path) -> None:
+    import yaml
+
+    from analysis import paths
+    from analysis.metrics.config import ConfigError, load_config
+
+    cfg = load_config()
+    assert 0 < cfg["extraction"]["min_confidence"] <= 1
+    doc = yaml.safe_load((paths.config_dir() / "scoring.yaml").read_text(encoding="utf-8"))
+    doc["extraction"] = {"min_confidence": 1.5}
+    bad = tmp_path / "scoring.yaml"
+    bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="extraction.min_confidence"):
+        load_config(bad)

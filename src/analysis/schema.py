@@ -5,7 +5,7 @@ from __future__ import annotations
 UNMAPPED = "unmapped"
 
 VALUE_STATES = ("exact", "approx", "zero_in_words", "not_reported", "not_applicable")
-SCOPES = ("year", "to_date", "cumulative", "half_year", "partial_period", "per_unit", "prior_year", "change")
+SCOPES = ("year", "to_date", "cumulative", "half_year", "partial_period", "per_unit", "prior_year", "change", "target")
 LEVELS = ("own", "city", "province", "national")
 AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "context")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
@@ -29,6 +29,9 @@ FACT_COLUMNS = [
     "locator",
     "keyword",
     "parent_fact_id",
+    "confidence",
+    "rule",
+    "candidates",
 ]
 
 OBSERVATION_COLUMNS = [

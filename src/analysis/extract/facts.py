@@ -364,8 +364,9 @@ def _choose(
     ctx_fn: Callable[[frozenset[str]], _Ctx],
     after_part_mark: bool,
     taken: dict[str, int],
-) -> list[tuple[str, str]]:
-    """(indicator id, keyword that named it) — several for a shared value; [] when unmapped."""
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
+    """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
+    no id when unmapped (the candidates then list the indicators that fitted equally well, if any)."""
     measure = q.measure
     noun_pos = q.end
     while noun_pos < clause[1] and text[noun_pos] in QUOTE_CHARS:
@@ -389,29 +390,61 @@ def _choose(
                 if all(iid != c[0] for c in chosen):
                     chosen.append((iid, h[2]))
         if chosen:
-            return chosen
+            return chosen, "shared", ()
     for h in before:
         cands = _candidates(m, h[3], measure, head, False)
         if cands:
-            return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+            return _decide(m, cands, ctx_fn, h[2], "keyword")
     after = [h for h in hits_clause if h[0] >= q.end]  # scan order: by start, the longest first
     for h in after:
         if h[0] > noun_pos:
             cands = _candidates(m, h[3], measure, head, True)
             if cands:
-                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+                return _decide(m, cands, ctx_fn, h[2], "keyword_after")
     for h in after:  # the counted noun itself names the indicator (25家执法单位)
         if h[0] <= noun_pos:
             cands = _candidates(m, h[3], measure, head, True)
             if cands:
-                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
+                return _decide(m, cands, ctx_fn, h[2], "noun")
     if not after_part_mark:  # parts after 其中 without a keyword of their own stay unmapped
         earlier = sorted(earlier_fn(), key=_by_end)
         for h in earlier:  # a keyword that already named a number of this sentence does not name a second one
             cands = [c for c in _candidates(m, h[3], measure, head, False) if c[0] not in taken]
             if cands:
-                return [(r[0], h[2])] if (r := _rank(m, cands, ctx_fn)) else []
-    return []
+                return _decide(m, cands, ctx_fn, h[2], "earlier_clause")
+    return [], "no_keyword", ()
+
+
+def _decide(
+    m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[str]], _Ctx], kw: str, rule: str
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
+    """The best candidate named by keyword ``kw`` (rule ``rule``, ``+context`` when the sentence's family or a
+    related indicator broke a tie), or none with every candidate listed when nothing in the sentence says which."""
+    r = _rank(m, cands, ctx_fn)
+    if not r:
+        return [], "ambiguous", tuple(sorted({c[0] for c in cands}, key=m.order.__getitem__))
+    return [(r[0], kw)], rule if len(cands) == 1 else rule + "+context", ()
+
+
+# How sure a decision rule is (0–1): a keyword right before the number in its own clause is the strongest evidence,
+# a keyword borrowed from an earlier clause the weakest; a tie broken by the sentence's context costs a little.
+RULE_CONFIDENCE = {
+    "keyword": 0.9,
+    "keyword_after": 0.8,
+    "noun": 0.85,
+    "earlier_clause": 0.7,
+    "shared": 0.85,
+    "zero_words": 0.9,
+    "parts": 0.75,
+}
+CONTEXT_PENALTY = 0.1
+
+
+def rule_confidence(rule: str) -> float:
+    """The confidence of a decision rule (``keyword+context`` = keyword − CONTEXT_PENALTY); 0 for unmapped rules."""
+    base, _, ctx = rule.partition("+")
+    c = RULE_CONFIDENCE.get(base, 0.0)
+    return round(max(0.0, c - CONTEXT_PENALTY) if ctx and c else c, 3)
 
 
 def _maximal(hits: list[Hit]) -> list[Hit]:
@@ -473,7 +506,14 @@ def _evidence(text: str, s: int, e: int) -> tuple[str, int]:
     return stripped.rstrip(), start
 
 
-_NUMERIC = {"value": "float64", "approx": "bool", "span_start": "int64", "span_end": "int64", "evidence_start": "int64"}
+_NUMERIC = {
+    "value": "float64",
+    "approx": "bool",
+    "span_start": "int64",
+    "span_end": "int64",
+    "evidence_start": "int64",
+    "confidence": "float64",
+}
 
 
 def _is_trap(norm: str, q: Quantity, quotes: tuple[list[int], list[int]], s0: int, s1: int) -> bool:
@@ -513,6 +553,8 @@ class _Sink:
         where: tuple[str, str, int, int, tuple[str, int]],
         kw: str = "",
         parent: str = "",
+        rule: str = "",
+        candidates: tuple[str, ...] = (),
     ) -> str:
         """Append one fact; ``where`` = (scope, level, span_start, span_end, (evidence, evidence_start))."""
         scope, level, s, e, ev = where
@@ -536,6 +578,9 @@ class _Sink:
             self.locate(s) if self.locate else "",
             kw,
             parent,
+            rule_confidence(rule) if iid else 0.0,
+            rule,
+            ";".join(candidates),
             k or 0,
         ]
         self.rows.append(row)
@@ -546,6 +591,7 @@ class _Sink:
         """Give an unmapped total the indicator its parts name (其中…)."""
         row = self.by_fid[fid]
         row[2], row[4], row[16] = iid, unit, kw
+        row[18], row[19], row[20] = rule_confidence("parts"), "parts", ""
 
     def frame(self) -> pd.DataFrame:
         """The rows as one frame, built column by column with fixed dtypes (no per-row objects, no inference)."""
@@ -679,6 +725,7 @@ def _sentence(
                     "zero_in_words",
                     (scope, level, obj.start(), obj.end(), ev),
                     obj.group(),
+                    rule="zero_words",
                 )
                 mapped[iid] = pos
             last_fact = (obj.end(), fid, ids[-1], m.unit[ids[-1]])
@@ -706,6 +753,7 @@ def _sentence(
                 q.approx,
                 state,
                 ("change", *where[1:]),
+                rule="change",
             )
             last_fact = (q.end, fid, None, base_unit)
             continue
@@ -729,7 +777,7 @@ def _sentence(
         def earlier(clause: tuple[int, int] = clause) -> list[Hit]:
             return [h for c in clauses if c[1] <= clause[0] for h in clause_hits(c)]
 
-        chosen = _choose(
+        chosen, rule, cands = _choose(
             m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped
         )
         ids = [iid for iid, _ in chosen]
@@ -741,12 +789,22 @@ def _sentence(
                 mapped[whole] = pos
                 total = (total[0], whole, m.unit[whole])
         if not ids:
-            fid = sink.add(None, None, q.value, base_unit, q.unit_raw, q.approx, state, where, "", parent)
+            fid = sink.add(None, None, q.value, base_unit, q.unit_raw, q.approx, state, where, "", parent, rule, cands)
             last_fact = (q.end, fid, None, base_unit)
             continue
         for k, (iid, kw) in enumerate(chosen):
             fid = sink.add(
-                iid, k if len(ids) > 1 else None, q.value, m.unit[iid], q.unit_raw, q.approx, state, where, kw, parent
+                iid,
+                k if len(ids) > 1 else None,
+                q.value,
+                m.unit[iid],
+                q.unit_raw,
+                q.approx,
+                state,
+                where,
+                kw,
+                parent,
+                rule,
             )
             mapped[iid] = q.start
             last_fact = (q.end, fid, iid, m.unit[iid])

@@ -15,6 +15,7 @@ from analysis import paths
 
 SCORED_AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
 CONFIG_NAME = "scoring.yaml"
+DEFAULT_MIN_CONFIDENCE = 0.6  # extraction.min_confidence when the config does not set it
 
 
 class ConfigError(ValueError):
@@ -129,6 +130,11 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
             if k not in r:
                 raise _err(path, f"reference_values[{i}].{k}", "missing")
     cfg["reference_values"] = refs
+    ext = _mapping(path, "extraction", cfg.get("extraction") or {})
+    ext["min_confidence"] = _number(
+        path, "extraction.min_confidence", ext.get("min_confidence", DEFAULT_MIN_CONFIDENCE), lo=0, hi=1
+    )
+    cfg["extraction"] = ext
     cfg["_source"] = str(path)
     return cfg
 
