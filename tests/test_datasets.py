@@ -112,6 +112,16 @@ def _problems(result) -> set[tuple[str, str, str]]:
         ("９７.５％", "%", 97.5, "exact", False),
         ("无", "件", 0.0, "zero_in_words", False),
         ("零", "件", 0.0, "zero_in_words", False),
+        # Chinese numerals and full-width digits, as the report extractor reads them
+        ("三", "件", 3.0, "exact", False),
+        ("约二百", "件", 200.0, "approx", True),
+        ("二百余件", "件", 200.0, "approx", True),
+        ("十余", "人次", 10.0, "approx", True),
+        ("一千零五", "件", 1005.0, "exact", False),
+        ("三万", "人次", 30000.0, "exact", False),
+        ("三万元", "万元", 3.0, "exact", False),
+        ("１２３", "件", 123.0, "exact", False),
+        ("　７件", "件", 7.0, "exact", False),
     ],
 )
 def test_parse_value_states(raw, unit, value, state, approx):
@@ -128,7 +138,8 @@ def test_blank_is_not_reported_never_zero(raw):
 def test_not_applicable_and_text():
     assert parse_value("不适用", "件").state == "not_applicable"
     assert np.isnan(parse_value("不适用", "件").value)
-    for bad in ("待核实", "三", "7个", "—", "约"):
+    # 三 was refused here before issue 13; a cell now reads Chinese numerals as a report does (see below)
+    for bad in ("待核实", "7个", "—", "约", "一二三", "几十", "三个"):
         assert parse_value(bad, "件").problem, bad
 
 

@@ -75,7 +75,7 @@ def result(reg):
 def _real_names() -> set[str]:
     doc = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
     names = {"马村"}
-    for u in doc.get("real", []):
+    for u in doc.get("units", doc.get("real", [])):
         names.add(u["name"])
         names.update(u.get("aliases") or [])
     return names

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from analysis.io import atomic_path
+from analysis.extract.numbers import parse_chinese_numeral
 from analysis.schema import FINDING_COLUMNS
 
 COL_UNIT = "单位"
@@ -184,6 +185,9 @@ def _take(text: str, options: Iterable[str]) -> tuple[str, bool]:
 def parse_value(raw: object, unit: str = "") -> Parsed:
     """Read one indicator cell.
 
+    What a report accepts, a cell accepts: full-width digits (NFKC), Chinese numerals (三, 二百, 一千零五, through the
+    report extractor's own reader `analysis.extract.numbers.parse_chinese_numeral`: one implementation), and
+    约/余/多/近 approximations of either (约二百 → approx 200, 十余 → approx 10).
     number → exact; ``80余`` / ``约80`` / ``近80`` / ``80多`` → approx 80; ``无`` / ``零`` → 0 zero_in_words;
     ``0`` → 0 exact; blank → NaN not_reported; ``不适用`` → NaN not_applicable. The indicator's unit may follow the
     number (``7件``, ``97.5%``); ``万`` multiplies by 10 000 unless the unit itself starts with 万. Anything else is a
@@ -205,10 +209,12 @@ def parse_value(raw: object, unit: str = "") -> Parsed:
         return Parsed(np.nan, "not_applicable", False)
     unit_n = _norm(unit)
     rest, approx = _take(s, APPROX_PREFIXES)
-    m = _NUMBER_RE.match(rest)
+    m = _NUMBER_RE.match(rest) or _CN_NUMBER_RE.match(rest)
     if not m:
         return Parsed(np.nan, "not_reported", False, _text_problem(text))
-    number = float(m.group())
+    number = float(m.group()) if m.re is _NUMBER_RE else parse_chinese_numeral(m.group())
+    if number is None:  # 一二三: digits in a row are a name, not a number
+        return Parsed(np.nan, "not_reported", False, _text_problem(text))
     rest, a1 = _take(rest[m.end() :], APPROX_SUFFIXES)
     mult = 1.0
     if rest.startswith("万") and not unit_n.startswith("万"):
@@ -221,6 +227,11 @@ def parse_value(raw: object, unit: str = "") -> Parsed:
         return Parsed(np.nan, "not_reported", False, _text_problem(text))
     approx = approx or a1 or a2 or a3
     return Parsed(round(number * mult, 6), "approx" if approx else "exact", approx)
+
+
+# Chinese numeral characters a cell may spell a number with; 万 is left to the multiplier step below (so 三万元 in a
+# 万元 column stays 3), 几/数 (vague magnitudes) are not numbers.
+_CN_NUMBER_RE = re.compile("[零〇一二两三四五六七八九十百千]+")
 
 
 def _text_problem(text: str) -> str:

@@ -46,6 +46,12 @@ def config_dir() -> Path:
     return _layer("ANALYSIS_CONFIG", "config")
 
 
+def units_file() -> Path:
+    """config/units.yaml: the units a build knows (user data; ANALYSIS_UNITS points elsewhere)."""
+    env = os.environ.get("ANALYSIS_UNITS")
+    return Path(env).resolve() if env else config_dir() / "units.yaml"
+
+
 def corrections_file() -> Path:
     env = os.environ.get("ANALYSIS_CORRECTIONS")
     return Path(env).resolve() if env else root() / "data" / "corrections.csv"

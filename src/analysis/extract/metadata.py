@@ -220,20 +220,18 @@ _LAYOUT_DIRS = frozenset({"reports", "report", "datasets", "raw", "data", "incom
 
 
 def registry_unit_names() -> dict[str, str]:
-    """Every unit name and alias in src/analysis/registry/units.yaml → unit id ({} when the file is unreadable)."""
-    import yaml
+    """Every unit name and alias in the units file (config/units.yaml) → unit id ({} when the file is unreadable)."""
+    from analysis.registry.units import UnitsFileError, load_units
 
     try:
-        doc = yaml.safe_load((paths.REGISTRY_DIR / "units.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        units = load_units(include_sample=False)
+    except (OSError, UnitsFileError):
         return {}
     out: dict[str, str] = {}
-    for group in doc.values() if isinstance(doc, dict) else []:
-        for u in group or []:
-            if isinstance(u, dict) and u.get("name"):
-                out[str(u["name"])] = str(u.get("id", ""))
-                for alias in u.get("aliases") or []:
-                    out[str(alias)] = str(u.get("id", ""))
+    for u in units.itertuples(index=False):
+        out[str(u.name)] = str(u.unit_id)
+        for alias in u.aliases:
+            out[str(alias)] = str(u.unit_id)
     return out
 
 

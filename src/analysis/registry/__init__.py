@@ -1,4 +1,5 @@
-"""The indicator and unit registries: data files (indicators.yaml, units.yaml) and their validating loaders.
+"""The indicator and unit registries: data files (indicators.yaml here; the units in config/units.yaml, user data)
+and their validating loaders.
 
 A malformed registry is an error that names the file and the entry; it is never half-loaded.
 """
@@ -16,7 +17,7 @@ from analysis import paths
 from analysis.schema import AREAS, DIRECTIONS
 
 INDICATORS_FILE = paths.REGISTRY_DIR / "indicators.yaml"
-UNITS_FILE = paths.REGISTRY_DIR / "units.yaml"
+UNITS_FILE = paths.units_file()  # default location; the loader (registry/units.py) reads paths.units_file()
 
 FRAMEWORK_ITEMS = (
     "政府职能依法全面履行",

@@ -1,12 +1,19 @@
-"""The unit registry: real districts (units.yaml) plus the fictional 示例市 sample, and the name mapping.
+"""The unit registry: the user's units (config/units.yaml) plus the fictional 示例市 sample, and the name mapping.
 
-Names resolve through one mapping that fails on unknown names: a report or dataset that names a unit the project does
-not know is reported, never filed as a new unit.
+Units are user data: an analyst adds the districts, cities, streets and departments of their own city to
+config/units.yaml (or the file ANALYSIS_UNITS names) without touching the package. The loader validates the file and
+fails with a Chinese message naming the file and the entry: missing fields, duplicate ids, duplicate names under one
+parent, an alias that clashes with another unit's name or alias, an unknown parent (city), a level that does not fit
+its parent, a fictional unit under a real parent (or the reverse).
+
+Names resolve through one mapping that fails on unknown names (with a "did you mean" from rapidfuzz): a report or
+dataset that names a unit the project does not know is reported, never filed as a new unit.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +21,19 @@ import yaml
 
 from analysis import paths
 
-UNITS_FILE = paths.REGISTRY_DIR / "units.yaml"
 UNIT_COLUMNS = ["unit_id", "name", "level", "parent", "city", "province", "synthetic", "aliases"]
 LEVELS = ("city", "district", "street", "department")
+PARENT_LEVELS = {"city": (None,), "district": ("city",), "street": ("district",), "department": ("district", "city")}
+LEVEL_ZH = {"city": "市", "district": "区县", "street": "街道", "department": "部门"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def units_file() -> Path:
+    return paths.units_file()
+
+
+# The default location, for messages and for callers that print where units live.
+UNITS_FILE = paths.units_file()
 
 
 class UnknownUnitError(KeyError):
@@ -26,60 +43,181 @@ class UnknownUnitError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def _read_real(path: Path) -> pd.DataFrame:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    rows = []
-    for i, e in enumerate(doc.get("real", [])):
-        for f in ("id", "name", "level", "province"):
-            if f not in e:
-                raise ValueError(f"{path}: entry {i + 1}: missing field {f!r}")
+class UnitsFileError(ValueError):
+    """The units file is malformed; the message names the file and the entry."""
+
+
+def _fail(path: Path, where: str, msg: str) -> UnitsFileError:
+    return UnitsFileError(f"{path}: {where}: {msg}")
+
+
+def _entries(path: Path) -> list:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise UnitsFileError(f"{path}: 单位名录文件不存在（复制 config/units.yaml 的格式新建一个）") from exc
+    except yaml.YAMLError as exc:
+        raise UnitsFileError(f"{path}: 不是有效的 YAML：{exc}") from exc
+    if not isinstance(doc, dict):
+        raise UnitsFileError(f"{path}: 顶层应为映射，含 units: 列表")
+    entries = doc.get("units", doc.get("real", []))  # `real:` is the older key
+    if not isinstance(entries, list):
+        raise UnitsFileError(f"{path}: units: 应为列表")
+    return entries
+
+
+def validate_units(entries: list, path: Path) -> pd.DataFrame:
+    """Check every entry of a units file and return the units table (columns UNIT_COLUMNS)."""
+    rows, by_id = [], {}
+    for i, e in enumerate(entries):
+        where = f"第 {i + 1} 条"
+        if not isinstance(e, dict):
+            raise _fail(path, where, "每个单位应为映射 {id: …, name: …, level: …}")
+        where = f"第 {i + 1} 条（{e.get('id', '?')}）"
+        for f in ("id", "name", "level"):
+            if f not in e or e[f] in (None, ""):
+                raise _fail(path, where, f"缺少字段 {f}")
+        uid, name = str(e["id"]), str(e["name"]).strip()
+        if not _ID_RE.match(uid):
+            raise _fail(path, where, f"id {uid!r} 只能用小写英文字母、数字、连字符和下划线")
         if e["level"] not in LEVELS:
-            raise ValueError(f"{path}: entry {i + 1} ({e['id']}): level {e['level']!r} not one of {LEVELS}")
-        rows.append(
-            {
-                "unit_id": e["id"],
-                "name": e["name"],
-                "level": e["level"],
-                "parent": e.get("parent"),
-                "province": e["province"],
-                "synthetic": bool(e.get("synthetic", False)),
-                "aliases": list(e.get("aliases") or []),
-            }
-        )
-    df = pd.DataFrame(rows, columns=[c for c in UNIT_COLUMNS if c != "city"])
-    names = df.set_index("unit_id")["name"]
-    df["city"] = [
-        n if lvl == "city" else names.get(p) for n, lvl, p in zip(df["name"], df["level"], df["parent"], strict=True)
-    ]
-    return df[UNIT_COLUMNS]
+            raise _fail(path, where, f"level {e['level']!r} 应为 {' / '.join(LEVELS)} 之一")
+        if uid in by_id:
+            raise _fail(path, where, f"id {uid!r} 重复（已用于 {by_id[uid]['name']}）")
+        aliases = e.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise _fail(path, where, "aliases 应为非空字符串的列表")
+        synthetic = e.get("synthetic", False)
+        if not isinstance(synthetic, bool):
+            raise _fail(path, where, f"synthetic 应为 true 或 false，不是 {synthetic!r}")
+        row = {
+            "unit_id": uid,
+            "name": name,
+            "level": e["level"],
+            "parent": e.get("parent") or None,
+            "province": e.get("province"),
+            "synthetic": synthetic,
+            "aliases": [a.strip() for a in aliases],
+            "_where": where,
+        }
+        by_id[uid] = row
+        rows.append(row)
+    for r in rows:
+        where, p = r["_where"], r["parent"]
+        if p is not None and p not in by_id:
+            close = suggest(str(p), list(by_id))
+            hint = f"；您是否要找：{'、'.join(close)}" if close else ""
+            raise _fail(path, where, f"上级单位 {p!r} 不在名录中（未知的市或区县）{hint}")
+        plevel = by_id[p]["level"] if p else None
+        if plevel not in PARENT_LEVELS[r["level"]]:
+            want = "、".join(LEVEL_ZH[x] if x else "无（parent: null）" for x in PARENT_LEVELS[r["level"]])
+            got = LEVEL_ZH[plevel] if plevel else "无"
+            raise _fail(path, where, f"{LEVEL_ZH[r['level']]}的上级应为{want}，这里是{got}")
+        if p and by_id[p]["synthetic"] != r["synthetic"]:
+            raise _fail(
+                path, where, "虚构（synthetic）单位与真实单位不能互为上下级：培训/演示单位要自成一个虚构的市"
+            )
+        if not r["province"]:
+            anc = by_id.get(p) if p else None
+            while anc is not None and not anc["province"]:
+                anc = by_id.get(anc["parent"]) if anc["parent"] else None
+            if anc is None:
+                raise _fail(path, where, "缺少字段 province（市和区县必须写省份）")
+            r["province"] = anc["province"]
+    _check_names(rows, path)
+    df = pd.DataFrame(rows).drop(columns="_where") if rows else pd.DataFrame(columns=UNIT_COLUMNS[:-1])
+    df["city"] = [_city_of(r, by_id) for r in rows]
+    return df[UNIT_COLUMNS] if rows else pd.DataFrame(columns=UNIT_COLUMNS)
+
+
+def _city_of(r: dict, by_id: dict) -> str | None:
+    while r is not None and r["level"] != "city":
+        r = by_id.get(r["parent"]) if r["parent"] else None
+    return r["name"] if r is not None else None
+
+
+def _check_names(rows: list[dict], path: Path) -> None:
+    """Duplicate names under one parent; an alias that is another unit's name or alias (under the same parent)."""
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        for n, kind in [(r["name"], "名称"), *((a, "别名") for a in r["aliases"])]:
+            key = (r["parent"], n)
+            other = seen.get(key)
+            if other is not None and other["unit_id"] != r["unit_id"]:
+                what = "同一上级下名称重复" if kind == "名称" and n == other["name"] else f"{kind} {n!r} 与另一单位冲突"
+                raise _fail(path, r.get("_where", r["unit_id"]), f"{what}：{n!r} 已是 {other['unit_id']} 的名称或别名")
+            seen[key] = r
+    # an alias that names a unit elsewhere would make a report's district ambiguous: refuse it everywhere
+    names = {}
+    for r in rows:
+        names.setdefault(r["name"], r)
+    for r in rows:
+        for a in r["aliases"]:
+            other = names.get(a)
+            if other is not None and other["unit_id"] != r["unit_id"]:
+                raise _fail(path, r.get("_where", r["unit_id"]), f"别名 {a!r} 与单位 {other['unit_id']} 的名称冲突")
 
 
 @functools.cache
-def load_units(include_sample: bool = True) -> pd.DataFrame:
-    """All known units: real ones from units.yaml, and (by default) the fictional sample city's units."""
-    frames = [_read_real(UNITS_FILE)]
+def _load(include_sample: bool, path_str: str) -> pd.DataFrame:
+    path = Path(path_str)
+    frames = [validate_units(_entries(path), path)]
     if include_sample:
         from analysis.sample import sample_units
 
         s = sample_units().copy()
-        s = s.rename(columns={"name": "name"})
         if "aliases" not in s.columns:
             s["aliases"] = [[] for _ in range(len(s))]
         frames.append(s[UNIT_COLUMNS])
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
     dup = df["unit_id"][df["unit_id"].duplicated()]
     if len(dup):
-        raise ValueError(f"{UNITS_FILE}: duplicate unit ids {sorted(dup)}")
+        raise UnitsFileError(f"{path}: 单位 id 与示例市的虚构单位重复：{sorted(dup)}")
+    if include_sample:
+        clash = set(df.loc[~df["synthetic"], "name"]) & set(df.loc[df["synthetic"], "name"])
+        if clash:
+            raise UnitsFileError(f"{path}: 名称与示例市的虚构单位相同：{sorted(clash)}")
+    df["synthetic"] = df["synthetic"].astype(bool)
     return df
 
 
-@functools.cache
+def load_units(include_sample: bool = True, path: str | Path | None = None) -> pd.DataFrame:
+    """All known units: the user's from config/units.yaml, and (by default) the fictional sample city's units."""
+    return _load(include_sample, str(Path(path).resolve() if path else units_file()))
+
+
+load_units.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
+
+
 def _name_index(include_sample: bool = True) -> dict[str, list[str]]:
+    return _index(include_sample, str(units_file()))
+
+
+@functools.cache
+def _index(include_sample: bool, path_str: str) -> dict[str, list[str]]:
     idx: dict[str, list[str]] = {}
-    for row in load_units(include_sample).itertuples(index=False):
+    for row in load_units(include_sample, path_str).itertuples(index=False):
         for n in [row.name, *row.aliases]:
             idx.setdefault(n, []).append(row.unit_id)
     return idx
+
+
+def suggest(name: str, choices, limit: int = 3, cutoff: float = 50) -> list[str]:
+    """Closest choices to a mistyped name ("did you mean"), best first; [] when nothing is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    choices = list(dict.fromkeys(str(c) for c in choices))
+    if not name or not choices:
+        return []
+    got = process.extract(name, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
+    return [c for c, score, _ in got if score >= cutoff]
+
+
+def unit_suggestions(name: str, include_sample: bool = True) -> list[str]:
+    """Registered names closest to ``name`` (aliases map back to their unit's name)."""
+    units = load_units(include_sample)
+    by_alias = {a: n for n, al in zip(units["name"], units["aliases"], strict=True) for a in [n, *al]}
+    return list(dict.fromkeys(by_alias[c] for c in suggest(name, by_alias)))
 
 
 def resolve_unit(name: str, parent: str | None = None, include_sample: bool = True) -> str:
@@ -88,15 +226,19 @@ def resolve_unit(name: str, parent: str | None = None, include_sample: bool = Tr
     Raises UnknownUnitError for a name the registry does not know, or that is ambiguous without a parent.
     """
     name = (name or "").strip()
-    ids = _name_index(include_sample).get(name, [])
+    idx = _name_index(include_sample)
+    ids = idx.get(name, [])
     if parent and len(ids) > 1:
         units = load_units(include_sample).set_index("unit_id")
-        parent_id = parent if parent in units.index else (_name_index(include_sample).get(parent) or [None])[0]
+        parent_id = parent if parent in units.index else (idx.get(parent) or [None])[0]
         ids = [i for i in ids if units.at[i, "parent"] == parent_id]
     if len(ids) == 1:
         return ids[0]
     if not ids:
+        close = unit_suggestions(name, include_sample)
+        hint = f"；您是否要找：{'、'.join(close)}" if close else ""
         raise UnknownUnitError(
-            f"unknown unit {name!r}: add it to {UNITS_FILE.name} (or as an alias) if it is a real unit"
+            f"未知单位 {name!r}（unknown unit {name!r}）{hint}。如是真实单位，请加入 {units_file().name}"
+            f"（{units_file()}），或作为已有单位的别名"
         )
-    raise UnknownUnitError(f"unit name {name!r} is ambiguous ({', '.join(ids)}): give its parent unit")
+    raise UnknownUnitError(f"单位名称 {name!r} 有歧义（{'、'.join(ids)}）：请写明上级单位")
