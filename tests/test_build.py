@@ -113,7 +113,7 @@ def test_killed_build_leaves_previous_outputs(tmp_path, repo):
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "build"], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     for line in proc.stderr:
-        if "computing metrics" in line or time.time() > deadline:
+        if "计算指标" in line or time.time() > deadline:  # the progress line before the writes
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()

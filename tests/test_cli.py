@@ -36,12 +36,12 @@ def test_extract_csv_has_the_promised_columns_and_the_seed_facts():
 def test_typo_in_command_suggests_the_right_one():
     r = run_cli("extrct", str(SEED_TXT))
     assert r.returncode == 2
-    assert "did you mean: python -m analysis extract" in r.stderr
+    assert "您是否要找：python -m analysis extract" in r.stderr
 
 
 def test_missing_and_broken_files_give_clear_errors(tmp_path):
     r = run_cli("extract", str(tmp_path / "nope.txt"))
-    assert r.returncode == 2 and "nope.txt: no such file" in r.stderr
+    assert r.returncode == 2 and "nope.txt：文件不存在" in r.stderr
     bad = tmp_path / "broken.docx"
     bad.write_bytes(b"PK\x03\x04 truncated")
     r = run_cli("extract", str(bad))

@@ -48,17 +48,33 @@ class BuildResult:
     findings_by_severity: dict
     outputs: list[Path]
 
+    @property
+    def errors_user(self) -> int:
+        """Error findings in the user's own data: each one is a report, row, value or sheet the build left out."""
+        return int(self.counts.get("errors_user", 0))
+
+    @property
+    def errors_sample(self) -> int:
+        """Error findings from the fictional sample's deliberate faults (they show the checks at work)."""
+        return int(self.counts.get("errors_sample", 0))
+
     def summary(self) -> str:
         c = self.counts
-        sev = ", ".join(f"{k} {v}" for k, v in sorted(self.findings_by_severity.items())) or "none"
-        return (
-            f"build → {self.processed_dir}\n"
-            f"  sources: {c['reports']} report(s), {c['datasets']} dataset file(s), sample panel: {c['sample']}\n"
-            f"  facts from reports: {c['facts']} ({c['facts_mapped']} mapped, {c['facts_unmapped']} unmapped)\n"
-            f"  observations: {c['observations']} rows ({c['observations_reported']} reported, "
-            f"{c['observations'] - c['observations_reported']} not reported) over {c['units']} units\n"
-            f"  conflicts: {c['conflicts']}; findings: {sev}"
-        )
+        sev_zh = {"error": "错误", "warning": "警告", "info": "提示", "ok": "通过"}
+        sev = "，".join(f"{sev_zh.get(k, k)} {v}" for k, v in sorted(self.findings_by_severity.items())) or "无"
+        sample = "已包含（虚构的示例市，标记为模拟数据）" if c["sample"] else "未包含"
+        lines = [
+            f"构建 → {self.processed_dir}",
+            f"  来源：报告 {c['reports']} 份，数据集文件 {c['datasets']} 个，示例数据：{sample}",
+            f"  报告中的数字：{c['facts']} 个（已对应指标 {c['facts_mapped']}，未对应 {c['facts_unmapped']}）",
+            f"  观测值：{c['observations']} 行（已报告 {c['observations_reported']}，"
+            f"未报告 {c['observations'] - c['observations_reported']}），共 {c['units']} 个单位",
+            f"  冲突：{c['conflicts']}；检查发现：{sev}",
+            f"  您的数据中的错误（被略过或需核对的报告、行、数值、工作表）：{self.errors_user}",
+        ]
+        if c["sample"]:
+            lines.append(f"  示例数据中的故意错误：{self.errors_sample}（用来演示检查规则，不是您的数据）")
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- hashing
@@ -316,37 +332,58 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
     )
     out = out[out["unit_id"].notna()]
     synth = units.set_index("unit_id")["synthetic"]
-    if source_kind != "sample":
-        fake = out[out["unit_id"].map(synth).fillna(False).astype(bool)]
-        if len(fake):
-            findings.append(
-                _finding(
-                    "synthetic_unit_in_dataset",
-                    "error",
-                    f"{rel} holds rows for fictional sample units; they are not filed",
-                    rel,
+    if source_kind != "sample" and len(out):
+        is_fake = out["unit_id"].map(synth).fillna(False).astype(bool)
+        if is_fake.any() and not is_fake.all():
+            # fictional (training/sample) units are never mixed with real ones: a file that holds both keeps its real
+            # rows, and the fictional rows are left out — each with its place, so the build exits non-zero
+            fake = out[is_fake]
+            for (uid, yr), grp in fake.groupby(["unit_id", "year"], sort=False):
+                locs = grp["locator"].astype(str)
+                findings.append(
+                    _finding(
+                        "synthetic_unit_in_dataset",
+                        "error",
+                        f"{rel}：虚构单位 {uid} 的数据与真实单位放在同一文件中，未收录（{len(grp)} 个数值）；"
+                        "虚构/培训单位的数据请单独放一个文件",
+                        rel,
+                        locs.iloc[0],
+                        uid,
+                        int(yr),
+                        detail="; ".join(locs.head(10)),
+                    )
                 )
-            )
             out = out.drop(fake.index)
     return out, findings
 
 
-def load_datasets(dataset_paths, raw_dir, indicators, units):
+def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd.DataFrame, list[dict]]:
+    """What the build keeps from one dataset file (candidate rows) and every finding about it.
+
+    The one code path for `validate` and `build`: what validate accepts, build keeps; what build leaves out is an
+    error finding with file and place.
+    """
     from analysis.datasets import DatasetError, read_dataset
 
+    rel = _rel(path, raw_dir)
+    try:
+        res = read_dataset(path, indicators=indicators, units=units)
+    except DatasetError as exc:
+        return pd.DataFrame(), [_finding("unreadable_dataset", "error", str(exc), rel)]
+    findings = res.findings.copy().to_dict("records")
+    for f in findings:  # the same file name in every finding (data/raw/… relative, as the candidates carry it)
+        if f.get("source_file") in (str(path), "", None):
+            f["source_file"] = rel
+    c, f2 = _dataset_candidates(res, rel, "dataset", units)
+    return c, findings + f2
+
+
+def load_datasets(dataset_paths, raw_dir, indicators, units):
     cands, findings = [], []
     for path in dataset_paths:
-        rel = _rel(path, raw_dir)
-        try:
-            res = read_dataset(path, indicators=indicators, units=units)
-        except DatasetError as exc:
-            findings.append(_finding("unreadable_dataset", "error", str(exc), rel))
-            continue
-        fnd = res.findings.copy()
-        findings.extend(fnd.to_dict("records"))
-        c, f2 = _dataset_candidates(res, rel, "dataset", units)
+        c, f = check_dataset_file(path, raw_dir, indicators, units)
         cands.append(c)
-        findings.extend(f2)
+        findings.extend(f)
     return cands, findings
 
 
@@ -505,7 +542,7 @@ def build(
     units = load_units(include_sample=True)
 
     report_paths, dataset_paths = discover(raw_dir)
-    say(f"reading {len(report_paths)} report(s) and {len(dataset_paths)} dataset file(s) from {raw_dir}")
+    say(f"读取 {raw_dir} 中的报告 {len(report_paths)} 份、数据集文件 {len(dataset_paths)} 个")
     facts, cands, problems, docs, findings = load_reports(report_paths, raw_dir, indicators, units)
     c2, f2 = load_datasets(dataset_paths, raw_dir, indicators, units)
     cands += c2
@@ -575,7 +612,7 @@ def build(
     observations["approx"] = observations["approx"].astype(bool)
     findings += check_year_jumps(observations).to_dict("records")
 
-    say("computing metrics")
+    say("计算指标")
     metrics = compute_all(observations, indicators, config)
 
     fact_frame = (
@@ -629,7 +666,13 @@ def build(
         changed = sorted(set(raw_before.items()) ^ set(raw_after.items()))
         raise RuntimeError(f"data/raw changed during the build ({changed[:3]}); outputs not written")
 
+    from analysis.sample import SAMPLE_SOURCE
+
+    is_error = findings_frame["severity"] == "error"
+    from_sample = findings_frame["source_file"] == SAMPLE_SOURCE
     counts = {
+        "errors_user": int((is_error & ~from_sample).sum()),
+        "errors_sample": int((is_error & from_sample).sum()),
         "reports": len(report_paths),
         "datasets": len(dataset_paths),
         "sample": bool(include_sample),
@@ -647,11 +690,12 @@ def build(
         "analysis_version": __version__,
         "raw_files": raw_before,
         "registry_sha256": sha256_file(paths.REGISTRY_DIR / "indicators.yaml"),
+        "units_sha256": sha256_file(paths.units_file()),
         "include_sample": include_sample,
         "counts": counts,
         "tables": sorted(tables),
     }
-    say(f"writing {len(tables)} tables to {processed_dir}")
+    say(f"写出 {len(tables)} 张表到 {processed_dir}")
     outputs = write_outputs(
         tables, processed_dir, manifest, csv=("observations", "facts", "findings", "conflicts", "problems", "documents")
     )

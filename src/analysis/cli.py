@@ -29,8 +29,15 @@ EXTRACT_COLUMNS = [
 
 
 def _err(msg: str) -> int:
-    print(f"error: {msg}", file=sys.stderr)
+    print(f"错误：{msg}", file=sys.stderr)
     return 2
+
+
+def _did_you_mean(value: str, choices) -> str:
+    from analysis.registry.units import suggest
+
+    close = suggest(value, choices)
+    return f"；您是否要找：{'、'.join(close)}" if close else ""
 
 
 def cmd_extract(args) -> int:
@@ -39,9 +46,9 @@ def cmd_extract(args) -> int:
 
     path = Path(args.path)
     if not path.exists():
-        return _err(f"{path}: no such file")
+        return _err(f"{path}：文件不存在")
     if path.is_dir():
-        return _err(f"{path} is a folder; give one report file (.txt, .html, .docx, .pdf)")
+        return _err(f"{path} 是文件夹；请给出一个报告文件（.txt、.html、.docx、.pdf）")
     try:
         ex = extract_report(path)
     except (DocumentError, ValueError) as exc:
@@ -66,8 +73,8 @@ def cmd_extract(args) -> int:
             print(out[["indicator_id", "value", "unit", "approx", "scope", "evidence"]].to_string(index=False))
     n_mapped = int((ex.facts["indicator_id"] != "unmapped").sum())
     print(
-        f"# {path.name}: district={meta['district']} year={meta['year_covered']} published={meta['published']}; "
-        f"{len(ex.facts)} facts ({n_mapped} mapped, {len(ex.facts) - n_mapped} unmapped)",
+        f"# {path.name}: district={meta['district']} year={meta['year_covered']} published={meta['published']}；"
+        f"数字 {len(ex.facts)} 个（已对应指标 {n_mapped}，未对应 {len(ex.facts) - n_mapped}）",
         file=sys.stderr,
     )
     return 0
@@ -78,18 +85,50 @@ def cmd_build(args) -> int:
 
     res = build(include_sample=not args.no_sample, progress=lambda m: print(f"· {m}", file=sys.stderr))
     print(res.summary())
-    errors = res.findings_by_severity.get("error", 0)
-    if errors:
+    if res.errors_user:
         print(
-            f"{errors} error finding(s): see data/processed/findings.csv (rule, file and place for each)",
+            f"您的数据中有 {res.errors_user} 个错误：构建略过了这些报告、行、数值或工作表。"
+            "每一条（规则、文件和位置）见 data/processed/findings.csv 和数据质量页面。"
+            + ("已按 --allow-skipped 接受略过。" if args.allow_skipped else "确认可以略过时加 --allow-skipped。"),
             file=sys.stderr,
         )
-    return 1 if (errors and args.strict) else 0
+    if args.strict and (res.errors_user or res.errors_sample):
+        return 1
+    return 1 if (res.errors_user and not args.allow_skipped) else 0
+
+
+def _notebook_names() -> list[str]:
+    from analysis.batch.plan import load_config
+
+    try:
+        names = list((load_config(paths.notebooks_dir()).get("notebooks") or {}).keys())
+    except Exception:  # noqa: BLE001 — an unreadable runs.yaml is reported by the runner itself
+        names = []
+    return names or sorted(p.stem for p in paths.notebooks_dir().glob("*.ipynb"))
+
+
+def check_only(values: list[str]) -> str | None:
+    """None when every --only value names a notebook (or a run of one, or a pattern); else a Chinese error message."""
+    names = _notebook_names()
+    bad = []
+    for v in values:
+        if any(ch in v for ch in "*?["):
+            continue
+        if v.split("/", 1)[0] not in names:
+            bad.append(v)
+    if not bad:
+        return None
+    lines = [f"--only {v!r} 不是已知的笔记本{_did_you_mean(v.split('/', 1)[0], names)}" for v in bad]
+    lines.append(f"可选的笔记本：{'、'.join(names)}（或 笔记本/运行名，如 district_profile/马村区_2023）")
+    return "\n".join(lines)
 
 
 def cmd_run(args) -> int:
     from analysis.batch.runner import run_all
     from analysis.publish import publish
+
+    if args.only and (msg := check_only(args.only)):
+        return _err(msg)
 
     summary = run_all(
         jobs=args.jobs,
@@ -102,7 +141,7 @@ def cmd_run(args) -> int:
         print(summary.format().splitlines()[0])
     if not args.only:
         out = publish()
-        print(f"briefs: {len(out['briefs'])} file(s); methodology: {out['methodology']}; open {out['index']}")
+        print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
     return 1 if summary.failed else 0
 
 
@@ -110,31 +149,65 @@ def cmd_template(args) -> int:
     from analysis.datasets import write_template
 
     out = write_template(args.out)
-    print(f"wrote {out}")
+    print(f"已写出 {out}")
     return 0
 
 
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示", "ok": "通过"}
+
+
 def cmd_validate(args) -> int:
-    from analysis.datasets import DatasetError, read_dataset
+    """Check one dataset file through the build's own code path (build.check_dataset_file)."""
+    from analysis.build import check_dataset_file
+    from analysis.registry import load_indicators
     from analysis.registry.units import load_units
 
-    try:
-        res = read_dataset(args.path, units=load_units())
-    except DatasetError as exc:
-        return _err(str(exc))
-    f = res.findings
-    for r in f.itertuples(index=False):
-        print(f"{r.severity}: {r.source_file} {r.locator}: {r.message}")
-    n_err = int((f["severity"] == "error").sum()) if len(f) else 0
-    print(f"{len(res.facts)} values read, {len(f)} finding(s), {n_err} error(s)", file=sys.stderr)
+    path = Path(args.path)
+    if not path.exists():
+        return _err(f"{path}：文件不存在")
+    if path.is_dir():
+        return _err(f"{path} 是文件夹；请给出一个数据集文件（.xlsx 或 .csv）")
+    raw = paths.raw_dir()
+    kept, findings = check_dataset_file(path.resolve(), raw, load_indicators(), load_units(include_sample=True))
+    for r in findings:
+        sev = SEVERITY_ZH.get(r["severity"], r["severity"])
+        loc = f" {r['locator']}" if r.get("locator") else ""
+        print(f"{sev} [{r['rule']}] {r['source_file']}{loc}：{r['message']}")
+    n_err = sum(r["severity"] == "error" for r in findings)
+    print(
+        f"构建将收录 {len(kept)} 个数值；检查发现 {len(findings)} 条，其中错误 {n_err} 条"
+        + ("（错误处的内容构建时会被略过）" if n_err else ""),
+        file=sys.stderr,
+    )
     return 1 if n_err else 0
+
+
+def cmd_add_report(args) -> int:
+    from analysis.intake import IntakeError, add_report
+
+    try:
+        target, sidecar = add_report(args.path, args.district, args.year, url=args.url, published=args.published)
+    except IntakeError as exc:
+        return _err(str(exc))
+    print(f"已加入 {target}")
+    print(f"来源说明：{sidecar}（含 sha256）；运行 python -m analysis build 收录它")
+    return 0
+
+
+def cmd_dictionary(args) -> int:
+    from analysis.reports.dictionary import write_dictionary
+
+    xlsx, html = write_dictionary(Path(args.out) if args.out else None)
+    print(f"已写出 {xlsx}")
+    print(f"已写出 {html}")
+    return 0
 
 
 def cmd_sample(args) -> int:
     from analysis.sample import write_sample
 
     out = write_sample(args.out, fmt=Path(args.out).suffix.lstrip(".") or "xlsx")
-    print(f"wrote {out} (示例数据（模拟）: fictional units, synthetic values)")
+    print(f"已写出 {out}（示例数据（模拟）：虚构单位，模拟数值）")
     return 0
 
 
@@ -147,69 +220,117 @@ def cmd_methodology(args) -> int:
     md = render_methodology(load_indicators(), load_config())
     out = Path(args.out) if args.out else paths.reports_dir() / "methodology.html"
     render_methodology_html(md, out)
-    print(f"wrote {out}")
+    print(f"已写出 {out}")
     return 0
 
 
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+
+
+def _zh(text: str) -> str:
+    return _ARGPARSE_ZH.get(text, text)
+
+
+argparse._ = _zh  # argparse looks its own words up through gettext at call time: give it the Chinese ones
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with a 'did you mean' hint for a mistyped command."""
+    """argparse in Chinese, with a "did you mean" (rapidfuzz) for a mistyped command or choice."""
 
     def error(self, message: str):
-        import difflib
         import re
 
-        m = re.search(r"invalid choice: '([^']*)'", message)
-        choices = re.findall(r"'([^']+)'", message.split("choose from", 1)[-1]) if m else []
-        if m and choices:
-            close = difflib.get_close_matches(m.group(1), choices, n=1)
+        m = re.search(r"无效的选择：'([^']*)'（可选：(.*)）", message)
+        if m:
+            choices = re.findall(r"'([^']+)'", m.group(2))
+            from analysis.registry.units import suggest
+
+            close = suggest(m.group(1), choices, limit=1)
             if close:
-                message += f"\n  did you mean: {self.prog} {close[0]}"
+                cmd = self.prog if not self._subparsers else f"{self.prog} {close[0]}"
+                message += f"\n  您是否要找：{cmd if self._subparsers else close[0]}"
         super().error(message)
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from analysis import __version__
+
     p = _Parser(
         prog="python -m analysis",
-        description="法治政府建设 analysis: reports and datasets in data/raw → tidy tables → notebooks → reports/.",
+        description="法治政府建设分析：data/raw 中的报告和数据集 → 整洁数据表 → 笔记本 → reports/。",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument("--version", action="version", version=f"analysis {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
 
-    e = sub.add_parser("extract", help="print the facts found in one report file (reads PATH, writes nothing)")
-    e.add_argument("path", metavar="PATH", help="a report: .txt, .html, .docx or .pdf")
-    e.add_argument("--format", choices=("csv", "json", "table"), default="table")
-    e.add_argument("--mapped-only", action="store_true", help="leave out facts not mapped to an indicator")
+    e = sub.add_parser("extract", help="列出一份报告中找到的数字（读取 PATH，不写任何文件）")
+    e.add_argument("path", metavar="PATH", help="报告文件：.txt、.html、.docx 或 .pdf")
+    e.add_argument("--format", choices=("csv", "json", "table"), default="table", help="输出格式（默认 table）")
+    e.add_argument("--mapped-only", action="store_true", help="只列出已对应到指标的数字")
     e.set_defaults(func=cmd_extract)
 
-    b = sub.add_parser(
-        "build", help="data/raw (+ sample panel) → data/processed (tidy table, facts, findings, metrics)"
+    b = sub.add_parser("build", help="data/raw（+ 示例数据）→ data/processed（整洁表、数字、检查发现、指标）")
+    b.add_argument("--no-sample", action="store_true", help="不包含虚构的示例市数据")
+    b.add_argument(
+        "--allow-skipped",
+        action="store_true",
+        help="接受构建略过的内容（报告、行、数值、工作表）：有错误也以 0 退出",
     )
-    b.add_argument("--no-sample", action="store_true", help="leave out the fictional 示例市 sample panel")
-    b.add_argument("--strict", action="store_true", help="exit 1 when any finding has severity error")
+    b.add_argument("--strict", action="store_true", help="有任何错误（包括示例数据中的故意错误）都以 1 退出")
     b.set_defaults(func=cmd_build)
 
-    r = sub.add_parser("run", help="run every notebook × parameter set through papermill → reports/")
-    r.add_argument("--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
-    r.add_argument("--force", action="store_true", help="rerun even when nothing a run depends on changed")
-    r.add_argument("--scheduler", metavar="ADDRESS", default=None, help="hand runs to a Dask cluster (tcp://host:8786)")
-    r.add_argument("--only", action="append", metavar="NOTEBOOK", help="only this notebook (repeatable)")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r = sub.add_parser("run", help="用 papermill 运行每个笔记本 × 参数组合 → reports/")
+    r.add_argument("--jobs", type=int, default=None, help="并行运行数（默认：CPU 核数）")
+    r.add_argument("--force", action="store_true", help="即使依赖没有变化也重新运行")
+    r.add_argument("--scheduler", metavar="ADDRESS", default=None, help="交给 Dask 集群运行（tcp://host:8786）")
+    r.add_argument(
+        "--only", action="append", metavar="NOTEBOOK", help="只运行这个笔记本（可重复；也可写 笔记本/运行名）"
+    )
+    r.add_argument("--no-progress", action="store_true", help="不显示进度条")
     r.set_defaults(func=cmd_run)
 
-    t = sub.add_parser("template", help="write the Excel template for yearly indicator datasets (from the registry)")
-    t.add_argument("--out", default="法治政府建设指标数据模板.xlsx", help="where to write the .xlsx")
+    t = sub.add_parser("template", help="写出年度指标数据集的 Excel 模板（由指标库生成）")
+    t.add_argument("--out", default="法治政府建设指标数据模板.xlsx", help="写到哪个 .xlsx 文件")
     t.set_defaults(func=cmd_template)
 
-    v = sub.add_parser("validate", help="check one dataset file (.xlsx/.csv) and list every problem with its place")
-    v.add_argument("path", metavar="PATH")
+    v = sub.add_parser("validate", help="检查一个数据集文件（.xlsx/.csv），与构建同一套规则；列出每个问题及其位置")
+    v.add_argument("path", metavar="PATH", help="数据集文件")
     v.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("sample", help="write the fictional 示例市 sample panel as a dataset file (.xlsx or .csv)")
-    s.add_argument("--out", default="示例市_示例数据.xlsx")
+    a = sub.add_parser(
+        "add-report",
+        help="把一份报告原样放入 data/raw/reports/<区县>/<年>/ 并写出来源说明（含 sha256）",
+    )
+    a.add_argument("path", metavar="FILE", help="报告文件：.txt、.html、.docx 或 .pdf")
+    a.add_argument("--district", required=True, help="区县名称（须在 config/units.yaml 中）")
+    a.add_argument("--year", required=True, type=int, help="报告所述年度，例如 2024")
+    a.add_argument("--url", default=None, help="报告的来源网址")
+    a.add_argument("--published", default=None, help="发布日期（YYYY-MM-DD）")
+    a.set_defaults(func=cmd_add_report)
+
+    s = sub.add_parser("sample", help="把虚构的示例市数据写成数据集文件（.xlsx 或 .csv）")
+    s.add_argument("--out", default="示例市_示例数据.xlsx", help="写到哪个文件")
     s.set_defaults(func=cmd_sample)
 
-    m = sub.add_parser("methodology", help="write the methodology page generated from the registry and config")
-    m.add_argument("--out", default=None, help="default: reports/methodology.html")
+    m = sub.add_parser("methodology", help="写出由指标库和配置生成的方法说明页面")
+    m.add_argument("--out", default=None, help="默认：reports/methodology.html")
     m.set_defaults(func=cmd_methodology)
+
+    d = sub.add_parser("dictionary", help="写出指标字典：reports/指标字典.xlsx 和 reports/指标字典.html")
+    d.add_argument("--out", default=None, help="输出文件夹（默认 reports/）")
+    d.set_defaults(func=cmd_dictionary)
     return p
 
 
@@ -217,11 +338,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = make_parser().parse_args(argv)
     from analysis.io import RawWriteError
+    from analysis.registry.units import UnitsFileError
 
     try:
         return args.func(args)
-    except RawWriteError as exc:
+    except (RawWriteError, UnitsFileError) as exc:
         return _err(str(exc))
     except KeyboardInterrupt:
-        print("interrupted; outputs written so far are complete files, the rest are untouched", file=sys.stderr)
+        print("已中断；已写出的文件都是完整的，其余未改动", file=sys.stderr)
         return 130

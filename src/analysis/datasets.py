@@ -29,8 +29,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from analysis.io import atomic_path
 from analysis.extract.numbers import parse_chinese_numeral
+from analysis.io import atomic_path
 from analysis.schema import FINDING_COLUMNS
 
 COL_UNIT = "单位"
@@ -194,7 +194,7 @@ def parse_value(raw: object, unit: str = "") -> Parsed:
     problem (value NaN, state not_reported, ``problem`` set).
     """
     if isinstance(raw, bool):
-        return Parsed(np.nan, "not_reported", False, f"text {raw!r} in a number cell")
+        return Parsed(np.nan, "not_reported", False, f"数值单元格中是文字 {raw!r}")
     if isinstance(raw, int | float | np.integer | np.floating):
         if np.isnan(float(raw)):
             return Parsed(np.nan, "not_reported", False)
@@ -236,8 +236,8 @@ _CN_NUMBER_RE = re.compile("[零〇一二两三四五六七八九十百千]+")
 
 def _text_problem(text: str) -> str:
     return (
-        f"text {text!r} in a number cell; write a number, 80余/约80 for an approximation, 无 for zero, "
-        "不适用 when it does not apply, or leave it blank when not reported"
+        f"数值单元格中是文字 {text!r}：请写数字（也可写 三、二百），约数写 80余/约80，零写 无，"
+        "不适用写 不适用，未报告请留空"
     )
 
 
@@ -413,7 +413,7 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
                     _finding(
                         "unnamed_column",
                         "error",
-                        "column has values but no header; its values are ignored",
+                        "该列有数值但没有表头；其数值被略过",
                         table,
                         table.locator(hr, i),
                     )
@@ -428,14 +428,12 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
         iid = m.group(1) if m else None
         loc = table.locator(hr, i)
         if iid is None or iid not in indicators.index:
-            why = (
-                "has no [indicator_id]" if iid is None else f"names indicator id {iid!r}, which is not in the registry"
-            )
+            why = "没有 [指标id]" if iid is None else f"写的指标 id {iid!r} 不在指标库中"
             findings.append(
                 _finding(
                     "unknown_indicator_column",
                     "error",
-                    f"column {raw!r} {why}; its values are ignored",
+                    f"列 {raw!r} {why}；其数值被略过",
                     table,
                     loc,
                     indicator_id=iid,
@@ -447,7 +445,7 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
                 _finding(
                     "duplicate_indicator_column",
                     "error",
-                    f"indicator {iid} appears again in column {raw!r}; only the first column is read",
+                    f"指标 {iid} 在列 {raw!r} 中重复出现；只读取第一列",
                     table,
                     loc,
                     indicator_id=iid,
@@ -464,8 +462,7 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
                 _finding(
                     "header_unit_mismatch",
                     "warning",
-                    f"header says unit {um.group(1)!r} but indicator {iid} is counted in {unit!r}; values are "
-                    f"read as {unit}",
+                    f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {unit!r}；数值按 {unit} 读取",
                     table,
                     loc,
                     indicator_id=iid,
@@ -489,9 +486,9 @@ def _check_value(p: Parsed, col: _Column) -> tuple[str, str] | None:
     if np.isnan(p.value):
         return None
     if col.kind == "rate" and not 0 <= p.value <= 100:
-        return "rate_out_of_range", f"rate {p.value:g} % is outside 0–100 %"
+        return "rate_out_of_range", f"比率 {p.value:g}% 超出 0–100%"
     if p.value < 0:
-        return "negative_value", f"{col.kind} {p.value:g} {col.unit} is negative"
+        return "negative_value", f"数值 {p.value:g}{col.unit} 为负数"
     return None
 
 
@@ -540,15 +537,19 @@ def _read_rows(
         year_loc = table.locator(rownum, fixed[COL_YEAR])
         if not name:
             findings.append(
-                _finding("missing_unit_name", "error", "row has values but no 单位; row ignored", table, unit_loc, **kw)
+                _finding("missing_unit_name", "error", "该行有数值但没有填 单位；整行被略过", table, unit_loc, **kw)
             )
             row.excluded = True
         elif lookup is not None and info is None:
+            from analysis.registry.units import suggest
+
+            close = suggest(name, list(lookup))
+            hint = f"；您是否要找：{'、'.join(close)}" if close else ""
             findings.append(
                 _finding(
                     "unknown_unit",
                     "error",
-                    f"unit {name!r} is not in the units table (add it there, or fix the spelling); row ignored",
+                    f"单位 {name!r} 不在单位名录中{hint}（拼写有误请改正；新单位请加入 config/units.yaml）；整行被略过",
                     table,
                     unit_loc,
                     **kw,
@@ -557,15 +558,15 @@ def _read_rows(
             row.excluded = True
         if year is None:
             text = cell_text(raw_year)
-            rule, msg = ("missing_year", "年份 is blank") if not text else ("bad_year", f"年份 {text!r} is not a year")
-            findings.append(_finding(rule, "error", f"{msg}; row ignored", table, year_loc, **kw))
+            rule, msg = ("missing_year", "年份 为空") if not text else ("bad_year", f"年份 {text!r} 不是年份")
+            findings.append(_finding(rule, "error", f"{msg}；整行被略过", table, year_loc, **kw))
             row.excluded = True
         elif not YEAR_MIN <= year <= YEAR_MAX:
             findings.append(
                 _finding(
                     "bad_year",
                     "error",
-                    f"年份 {year} is outside {YEAR_MIN}–{YEAR_MAX}; row ignored",
+                    f"年份 {year} 超出 {YEAR_MIN}–{YEAR_MAX}；整行被略过",
                     table,
                     year_loc,
                     **kw,
@@ -583,11 +584,11 @@ def _read_rows(
                     _finding(
                         bad[0],
                         "error",
-                        f"{col.indicator_id}: {bad[1]}; value ignored",
+                        f"{col.indicator_id}：{bad[1]}；该数值被略过",
                         table,
                         loc,
                         indicator_id=col.indicator_id,
-                        detail=f"cell text: {cell_text(raw)}",
+                        detail=f"单元格内容：{cell_text(raw)}",
                         **kw,
                     )
                 )
@@ -597,7 +598,7 @@ def _read_rows(
                     _finding(
                         "fractional_count",
                         "warning",
-                        f"{col.indicator_id}: count {parsed.value:g} is not a whole number",
+                        f"{col.indicator_id}：计数 {parsed.value:g} 不是整数",
                         table,
                         loc,
                         indicator_id=col.indicator_id,
@@ -619,7 +620,7 @@ def _check_unit_type(row: _Row, info: dict | None, table: Table, fixed: dict, fi
             _finding(
                 "bad_unit_type",
                 "warning",
-                f"单位类型 {row.unit_type!r} is not one of {'/'.join(UNIT_TYPES)}",
+                f"单位类型 {row.unit_type!r} 不是 {'/'.join(UNIT_TYPES)} 之一",
                 table,
                 type_loc,
                 **kw,
@@ -628,9 +629,9 @@ def _check_unit_type(row: _Row, info: dict | None, table: Table, fixed: dict, fi
     else:
         msg = None
         if row.unit_type == "区县" and row.parent_name:
-            msg = f"{row.unit_name} is a 区县 but has 上级单位 {row.parent_name!r}"
+            msg = f"{row.unit_name} 是区县，但填了上级单位 {row.parent_name!r}（区县的上级单位留空）"
         elif row.unit_type != "区县" and not row.parent_name:
-            msg = f"{row.unit_name} is a {row.unit_type} but has no 上级单位 (the district it belongs to)"
+            msg = f"{row.unit_name} 是{row.unit_type}，但没有填上级单位（所属区县）"
         if msg:
             findings.append(_finding("unit_type_mismatch", "warning", msg, table, type_loc, **kw))
     if info and info.get("parent_name") and row.parent_name and _norm(row.parent_name) != _norm(info["parent_name"]):
@@ -639,7 +640,7 @@ def _check_unit_type(row: _Row, info: dict | None, table: Table, fixed: dict, fi
             _finding(
                 "parent_mismatch",
                 "warning",
-                f"{row.unit_name}: 上级单位 {row.parent_name!r} differs from the units table ({info['parent_name']!r})",
+                f"{row.unit_name}：上级单位 {row.parent_name!r} 与单位名录（{info['parent_name']!r}）不一致",
                 table,
                 loc,
                 **kw,
@@ -664,9 +665,9 @@ def _mark_duplicates(rows: list[_Row], table: Table, fixed: dict, findings: list
                 continue
             kw = {"unit_id": r.unit_id, "year": r.year}
             if same:
-                msg = f"{r.unit_name} {r.year} repeats row {dup[0].rownum} with the same values; the repeat is ignored"
+                msg = f"{r.unit_name} {r.year} 与第 {dup[0].rownum} 行重复（数值相同）；重复行被略过"
             else:
-                msg = f"{r.unit_name} {r.year} appears in rows {nums} with different values; all of them are ignored"
+                msg = f"{r.unit_name} {r.year} 出现在第 {nums} 行且数值不同；这些行全部被略过"
             findings.append(
                 _finding(
                     "duplicate_row",
@@ -752,7 +753,7 @@ def validate_table(
             _finding(
                 "merged_cells",
                 "warning",
-                f"merged cells {coord}: every cell of the range was read as its top-left value",
+                f"合并单元格 {coord}：范围内每个单元格都按左上角的值读取",
                 table,
                 f"{table.sheet}!{coord}",
             )

@@ -1,6 +1,15 @@
 """Readers for what `build` wrote to data/processed: the one way notebooks and reports get their data.
 
-A missing output raises a message that says which command makes it.
+The exploration API (for an analyst in a notebook)::
+
+    from analysis import load
+    obs = load.observations()          # one row per unit, year, indicator; Chinese indicator_name joined
+    rates = load.metrics("rates")      # any table of data/processed/metrics/ (see METRIC_NAMES)
+    ind = load.indicators()            # the registry: plain RangeIndex, `id` a column (merge on indicator_id = id)
+    facts = load.facts()               # every number of every report, with evidence (and indicator_name)
+
+Every table comes with a plain RangeIndex. The older ``load_*`` names stay (the notebooks use them) and return the
+tables as before. A missing output raises a message that says which command makes it.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ def _dir(processed_dir: str | Path | None) -> Path:
 def _read(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
     path = _dir(processed_dir) / f"{name}.parquet"
     if not path.exists():
-        raise MissingOutputError(f"{path} not found: run `python -m analysis build` to create data/processed")
+        raise MissingOutputError(f"{path} 不存在：先运行 `python -m analysis build` 生成 data/processed")
     return pd.read_parquet(path)
 
 
@@ -76,14 +85,18 @@ def load_units(processed_dir=None) -> pd.DataFrame:
 
 def load_metric(name: str, processed_dir=None) -> pd.DataFrame:
     if name not in METRIC_NAMES:
-        raise ValueError(f"unknown metric table {name!r}; one of {', '.join(METRIC_NAMES)}")
+        from analysis.registry.units import suggest
+
+        close = suggest(name, METRIC_NAMES)
+        hint = f"；您是否要找：{'、'.join(close)}" if close else ""
+        raise ValueError(f"没有指标表 {name!r}{hint}（可选：{'、'.join(METRIC_NAMES)}）")
     return _read(f"metrics/{name}", processed_dir)
 
 
 def load_manifest(processed_dir=None) -> dict:
     path = _dir(processed_dir) / "build_manifest.json"
     if not path.exists():
-        raise MissingOutputError(f"{path} not found: run `python -m analysis build`")
+        raise MissingOutputError(f"{path} 不存在：先运行 `python -m analysis build`")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -91,3 +104,78 @@ def load_indicators():
     from analysis.registry import load_indicators as _li
 
     return _li()
+
+
+# ---------------------------------------------------------------- exploration API (short names)
+
+
+def _names(df: pd.DataFrame, processed_dir=None) -> pd.DataFrame:
+    """Join the Chinese indicator name (and the unit name, when absent) beside the ids; plain RangeIndex."""
+    df = df.reset_index(drop=True)
+    if "indicator_id" in df.columns and "indicator_name" not in df.columns:
+        names = load_indicators()["name_zh"]
+        pos = list(df.columns).index("indicator_id") + 1
+        df.insert(pos, "indicator_name", df["indicator_id"].map(names).astype(object))
+    if "unit_id" in df.columns and "unit_name" not in df.columns:
+        try:
+            u = load_units(processed_dir).set_index("unit_id")["name"]
+        except MissingOutputError:
+            u = None
+        if u is not None:
+            pos = list(df.columns).index("unit_id") + 1
+            df.insert(pos, "unit_name", df["unit_id"].map(u).astype(object))
+    return df
+
+
+def observations(processed_dir=None) -> pd.DataFrame:
+    """The tidy table (one row per unit, year, indicator; value NA = not reported), with indicator_name."""
+    return _names(load_observations(processed_dir), processed_dir)
+
+
+def observations_all(processed_dir=None) -> pd.DataFrame:
+    """Every candidate value from every source, with indicator_name."""
+    return _names(load_observations_all(processed_dir), processed_dir)
+
+
+def facts(processed_dir=None) -> pd.DataFrame:
+    """Every number of every report (mapped and unmapped) with evidence, span and indicator_name."""
+    return _names(load_facts(processed_dir), processed_dir)
+
+
+def unmapped(processed_dir=None) -> pd.DataFrame:
+    return load_unmapped(processed_dir).reset_index(drop=True)
+
+
+def findings(processed_dir=None) -> pd.DataFrame:
+    """Data-quality findings (rule, severity, message, file and place), with indicator_name."""
+    return _names(load_findings(processed_dir), processed_dir)
+
+
+def conflicts(processed_dir=None) -> pd.DataFrame:
+    return _names(load_conflicts(processed_dir), processed_dir)
+
+
+def problems(processed_dir=None) -> pd.DataFrame:
+    return _names(load_problems(processed_dir), processed_dir)
+
+
+def documents(processed_dir=None) -> pd.DataFrame:
+    return _names(load_documents(processed_dir), processed_dir)
+
+
+def units(processed_dir=None) -> pd.DataFrame:
+    return load_units(processed_dir).reset_index(drop=True)
+
+
+def metrics(name: str, processed_dir=None) -> pd.DataFrame:
+    """One table of data/processed/metrics/ (rates, changes, area_scores, ranks, …), with Chinese names."""
+    return _names(load_metric(name, processed_dir), processed_dir)
+
+
+def indicators() -> pd.DataFrame:
+    """The indicator registry as a plain table: RangeIndex, `id` a column (not also the index)."""
+    return load_indicators().reset_index(drop=True)
+
+
+def manifest(processed_dir=None) -> dict:
+    return load_manifest(processed_dir)

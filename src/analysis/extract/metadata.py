@@ -34,7 +34,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from analysis import paths
 from analysis.schema import FINDING_COLUMNS
 
 _ADMIN = r"(?:自治县|自治旗|新区|区|县|旗|市)"

@@ -114,9 +114,7 @@ def validate_units(entries: list, path: Path) -> pd.DataFrame:
             got = LEVEL_ZH[plevel] if plevel else "无"
             raise _fail(path, where, f"{LEVEL_ZH[r['level']]}的上级应为{want}，这里是{got}")
         if p and by_id[p]["synthetic"] != r["synthetic"]:
-            raise _fail(
-                path, where, "虚构（synthetic）单位与真实单位不能互为上下级：培训/演示单位要自成一个虚构的市"
-            )
+            raise _fail(path, where, "虚构（synthetic）单位与真实单位不能互为上下级：培训/演示单位要自成一个虚构的市")
         if not r["province"]:
             anc = by_id.get(p) if p else None
             while anc is not None and not anc["province"]:
