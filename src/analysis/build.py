@@ -178,9 +178,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
         if digest in seen_hashes:
             doc_row.update(status="duplicate", message=f"same content as {seen_hashes[digest]}")
             findings.append(
-                _finding(
-                    "duplicate_file", "warning", f"{rel} has the same content as {seen_hashes[digest]}; read once", rel
-                )
+                _finding("duplicate_file", "warning", f"{rel} 与 {seen_hashes[digest]} 内容相同；只读取一次", rel)
             )
             docs.append(doc_row)
             continue
@@ -197,7 +195,12 @@ def load_reports(report_paths, raw_dir, indicators, units):
             first = seen_hashes[ex.fingerprint]
             doc_row.update(status="duplicate", message=f"same text as {first} (another encoding or format)")
             findings.append(
-                _finding("duplicate_report", "warning", f"{rel} holds the same report text as {first}; read once", rel)
+                _finding(
+                    "duplicate_report",
+                    "warning",
+                    f"{rel} 与 {first} 是同一份报告正文（编码或格式不同）；只读取一次",
+                    rel,
+                )
             )
             docs.append(doc_row)
             continue
@@ -207,8 +210,8 @@ def load_reports(report_paths, raw_dir, indicators, units):
                 _finding(
                     "sha256_mismatch",
                     "error",
-                    f"{rel}: sha256 {digest[:12]}… differs from its sidecar's {str(sidecar['sha256'])[:12]}…"
-                    " — the file changed since it was received",
+                    f"{rel}：sha256 {digest[:12]}… 与来源说明中的 {str(sidecar['sha256'])[:12]}… 不同"
+                    "——文件在收到之后被改动过",
                     rel,
                 )
             )
@@ -224,7 +227,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
                 _finding(
                     "missing_sidecar",
                     "warning",
-                    f"{rel} has no provenance sidecar ({path.stem}.source.yaml); district and year taken from the text",
+                    f"{rel} 没有来源说明（{path.stem}.source.yaml）；区县和年度取自报告正文（可用 add-report 加入报告）",
                     rel,
                 )
             )
@@ -240,9 +243,9 @@ def load_reports(report_paths, raw_dir, indicators, units):
         try:
             unit_id = resolve_unit(district or "")
         except UnknownUnitError as exc:
-            findings.append(_finding("unknown_unit", "error", f"{rel}: {exc}", rel))
+            findings.append(_finding("unknown_unit", "error", f"{rel}：{exc}；报告未收录为观测值", rel))
         if year is None:
-            findings.append(_finding("unknown_year", "error", f"{rel}: the year covered could not be determined", rel))
+            findings.append(_finding("unknown_year", "error", f"{rel}：无法确定报告所述年度；报告未收录为观测值", rel))
         f = ex.facts.copy()
         f["source_file"] = rel
         f["unit_id"] = unit_id
@@ -255,7 +258,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
             n_mapped=int((f["indicator_id"] != UNMAPPED).sum()),
         )
         if unit_id is None or year is None:
-            doc_row.update(status="not_filed", message="unit or year unknown: facts kept, not filed as observations")
+            doc_row.update(status="not_filed", message="单位或年度未知：数字已保留，未收录为观测值")
             docs.append(doc_row)
             continue
         if units.set_index("unit_id").at[unit_id, "synthetic"]:
@@ -263,7 +266,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
                 _finding(
                     "synthetic_unit_in_reports",
                     "error",
-                    f"{rel} is filed under the fictional unit {district}; reports are real",
+                    f"{rel} 归在虚构单位 {district} 下；报告是真实文件，只能归到真实单位",
                     rel,
                 )
             )

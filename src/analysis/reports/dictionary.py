@@ -119,8 +119,14 @@ def _html(df: pd.DataFrame) -> str:
         "口径说明每个指标数的是什么（比率给出分子和分母）；目标/锚点是评分所用的固定值。"
         "同一内容见 指标字典.xlsx。</p>"
     )
+    style = (
+        "<style>body{max-width:none;margin:1.5rem}table{font-size:.85em}th{white-space:nowrap;position:sticky;top:0}"
+        "td:nth-child(1),td:nth-child(4),td:nth-child(6),td:nth-child(7){white-space:nowrap}"
+        "td:nth-child(2),td:nth-child(5){min-width:8em}td:nth-child(3){min-width:12em}"
+        "td:nth-child(8),td:nth-child(9),td:nth-child(10){min-width:16em}td:nth-child(11){min-width:10em}</style>"
+    )
     return html_page(
-        "指标字典", f"{intro}\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+        "指标字典", f"{style}{intro}\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
     )
 
 
