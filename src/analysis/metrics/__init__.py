@@ -74,9 +74,18 @@ def compute_all(observations: pd.DataFrame, indicators: pd.DataFrame, config: di
     norm = normalize(value, meta["floor"].to_numpy(dtype=float), meta["goal"].to_numpy(dtype=float))
     norm[:, :, ~meta["scored"].to_numpy(dtype=bool)] = np.nan
     normalized = normalized_table(panel.unit_ids, panel.years, panel.indicator_ids, norm, value, approx, meta)
-    per_area = area_score_arrays(norm, approx, meta, config["coverage"]["min_area_coverage"])
+    per_area = area_score_arrays(
+        norm,
+        approx,
+        meta,
+        config["coverage"]["min_area_coverage"],
+        config["roles"]["activity_share"],
+        config["coverage"]["min_core_outcomes"],
+    )
     overall = overall_arrays(per_area, config["area_weights"], config["coverage"]["min_areas_overall"])
-    area_scores = area_scores_table(panel.unit_ids, panel.years, panel.has_unit_year, per_area, overall, meta, config)
+    area_scores = area_scores_table(
+        panel.unit_ids, panel.years, panel.has_unit_year, per_area, overall, meta, config, norm
+    )
     units = unit_info(panel)
     denominator = np.full(value.shape, np.nan)
     if len(rate_cubes["indicator_index"]):

@@ -105,6 +105,19 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     cov = _section(cfg, path, "coverage")
     cov["min_area_coverage"] = _number(path, "coverage.min_area_coverage", cov.get("min_area_coverage"), lo=0, hi=1)
     cov["min_areas_overall"] = int(_number(path, "coverage.min_areas_overall", cov.get("min_areas_overall"), 1, 3))
+    mco = _mapping(path, "coverage.min_core_outcomes", cov.get("min_core_outcomes") or {})
+    cov["min_core_outcomes"] = {
+        a: int(_number(path, f"coverage.min_core_outcomes.{a}", mco.get(a, 1), lo=0)) for a in SCORED_AREAS
+    }
+    roles = _section(cfg, path, "roles")
+    roles["activity_share"] = _number(path, "roles.activity_share", roles.get("activity_share"), lo=0, hi=0.5)
+    core = _mapping(path, "roles.core_outcomes", roles.get("core_outcomes") or {})
+    for a, ids in core.items():
+        if a not in SCORED_AREAS:
+            raise _err(path, f"roles.core_outcomes.{a}", f"unknown area (expected one of {SCORED_AREAS})")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise _err(path, f"roles.core_outcomes.{a}", "expected a list of indicator ids")
+    roles["core_outcomes"] = {a: list(core.get(a) or []) for a in SCORED_AREAS}
     bal = _section(cfg, path, "balance")
     levels = bal.get("levels")
     if not isinstance(levels, list) or not levels:

@@ -165,7 +165,9 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per-indicator facts the metrics need, in registry order.
 
     Columns: area, direction, unit, kind (rate/count/money), is_rate, numerator, denominator, target, floor, goal,
-    anchor_source, weight, scored (enters an area score), balance_target, min_denominator (registry, else config).
+    anchor_source, weight, scored (enters an area score), balance_target, min_denominator (registry, else config),
+    role (outcome/activity/volume), role_led (the registry has roles: outcome-led scoring), core (in the area's core
+    outcome set of config roles.core_outcomes).
     """
     ind = indicators
     kind = _opt(ind, "kind")
@@ -207,7 +209,18 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     floor_s = pd.Series(floors, index=ind.index, dtype=float)
     goal_s = pd.Series(gls, index=ind.index, dtype=float)
     min_den = pd.to_numeric(_opt(ind, "min_denominator"), errors="coerce").fillna(config["ranking"]["min_denominator"])
+    # roles (issue 9): a registry with a `role` column scores outcome-led (volume never scored, activities a minority
+    # share); an inline registry without roles keeps plain equal weights. A role left empty is derived: rate →
+    # outcome, neutral → volume, otherwise activity.
+    role_raw = _opt(ind, "role")
+    role_led = bool(role_raw.notna().any())
+    derived = np.where(is_rate, "outcome", np.where(ind["direction"] == "neutral", "volume", "activity"))
+    role = role_raw.where(role_raw.notna(), pd.Series(derived, index=ind.index, dtype=object))
+    core_cfg = config.get("roles", {}).get("core_outcomes", {})
+    core = pd.Series([iid in core_cfg.get(a, []) for iid, a in zip(ind.index, ind["area"], strict=True)], index=ind.index)
     scored = ind["area"].isin(SCORED_AREAS) & goal_s.notna() & (weights > 0)
+    if role_led:
+        scored &= role != "volume"
     # target for "below target" in balance: explicit targets only (registry, per-indicator config, rate default goal)
     bal_target = target.where(target.notna() & (ind["direction"] != "neutral"))
     per_goal = pd.Series({i: per[i]["goal"] for i in ind.index if i in per}, dtype=float)
@@ -230,6 +243,9 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
             "scored": scored.astype(bool),
             "balance_target": bal_target.astype(float),
             "min_denominator": min_den.astype(float),
+            "role": role.astype(object),
+            "role_led": role_led,
+            "core": core.astype(bool),
         },
         index=ind.index,
     )

@@ -38,6 +38,8 @@ AREA_SCORE_COLUMNS = [
     "weights_source",
     "reason",
 ]
+# explanatory columns after the contract: core outcomes reported / in the set, and the missing ones (ids, ';'-joined)
+AREA_SCORE_EXTRA = ["n_core", "n_core_total", "missing_core"]
 OVERALL = "overall"
 
 
@@ -77,28 +79,63 @@ def normalized_table(
     )
 
 
-def area_score_arrays(norm: np.ndarray, approx: np.ndarray, meta: pd.DataFrame, min_coverage: float) -> dict:
-    """Per area: score (U, Y) 0–100, n_used, n_total, coverage, approx_any, reason code (0 ok, 1 none scored,
-    2 no value, 3 coverage below minimum)."""
+def area_score_arrays(
+    norm: np.ndarray,
+    approx: np.ndarray,
+    meta: pd.DataFrame,
+    min_coverage: float,
+    activity_share: float = 0.0,
+    min_core: dict | None = None,
+) -> dict:
+    """Per area: score (U, Y) 0–100, n_used, n_total, coverage, approx_any, n_core / n_core_total (core outcomes with
+    a value), reason code (0 ok, 1 none scored, 2 no value, 3 coverage below minimum, 4 too few core outcomes,
+    5 no outcome value).
+
+    With roles in the registry (meta.role_led) the score is outcome-led: (1 − activity_share) × outcome mean +
+    activity_share × activity mean, the outcome mean alone when no activity has a value, NA without an outcome value;
+    it is shown only when at least ``min_core[area]`` core outcomes have a value (the coverage gate)."""
     present = ~np.isnan(norm)
     filled = np.where(present, norm, 0.0)
     pres_f = present.astype(float)
     apx_f = (approx & present).astype(float)
+    role_led = bool(meta["role_led"].any()) if "role_led" in meta.columns else False
+    role = meta["role"].to_numpy(dtype=object) if "role" in meta.columns else np.full(len(meta), "outcome", object)
+    core = meta["core"].to_numpy(dtype=bool) if "core" in meta.columns else np.zeros(len(meta), bool)
     out = {}
     for area in SCORED_AREAS:
-        m = (meta["area"].to_numpy() == area) & meta["scored"].to_numpy(dtype=bool)
+        in_area = meta["area"].to_numpy() == area
+        m = in_area & meta["scored"].to_numpy(dtype=bool)
         w = np.where(m, meta["weight"].to_numpy(dtype=float), 0.0)
         n_total = int(m.sum())
         n_used = pres_f @ m.astype(float)
         wsum = pres_f @ w
+        mc = in_area & core & m
+        if role_led and not mc.any():  # no core set for this registry: every scored outcome is core
+            mc = m & (role == "outcome")
+        n_core_total = int(mc.sum())
+        n_core = pres_f @ mc.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            score = 100.0 * (filled @ w) / wsum
+            if role_led:
+                wo = np.where(role == "outcome", w, 0.0)
+                wa = np.where(role == "activity", w, 0.0)
+                so = (filled @ wo) / (pres_f @ wo)
+                sa = (filled @ wa) / (pres_f @ wa)
+                has_a = (pres_f @ wa) > 0
+                score = 100.0 * np.where(has_a, (1 - activity_share) * so + activity_share * sa, so)
+                has_o = (pres_f @ wo) > 0
+            else:
+                score = 100.0 * (filled @ w) / wsum
+                has_o = np.ones(n_used.shape, dtype=bool)
             coverage = n_used / n_total if n_total else np.full(n_used.shape, np.nan)
         reason = np.zeros(n_used.shape, dtype=np.int8)
         if n_total == 0:
             reason[:] = 1
         else:
             reason[coverage < min_coverage] = 3
+            if role_led:
+                need = min(int((min_core or {}).get(area, 1)), n_core_total)
+                reason[~has_o] = 5
+                reason[n_core < need] = 4
             reason[n_used == 0] = 2
         out[area] = {
             "score": np.where(reason == 0, score, np.nan),
@@ -106,6 +143,9 @@ def area_score_arrays(norm: np.ndarray, approx: np.ndarray, meta: pd.DataFrame, 
             "n_total": n_total,
             "coverage": coverage,
             "approx_any": (apx_f @ m.astype(float)) > 0,
+            "n_core": n_core.astype(np.int64),
+            "n_core_total": n_core_total,
+            "core_mask": mc,
         }
         out[area]["reason"] = reason
     return out
@@ -115,6 +155,8 @@ _REASONS = {
     1: "本领域无可计分指标 (no scored indicator in this area)",
     2: "无指标数值 (no indicator value)",
     3: "覆盖率低于{min:.0%} (coverage below minimum)",
+    4: "数据不足：核心结果指标报告不足 (too few core outcomes reported)",
+    5: "数据不足：无结果指标数值 (no outcome value)",
 }
 
 
@@ -153,8 +195,10 @@ def area_scores_table(
     overall: dict,
     meta: pd.DataFrame,
     config: dict,
+    norm_values: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Long table: one row per (unit, year, area) for every unit-year present, areas then 'overall'."""
+    """Long table: one row per (unit, year, area) for every unit-year present, areas then 'overall'.
+    ``norm_values`` (the normalised cube) names the missing core outcomes per row."""
     u, y = np.nonzero(has_unit_year)
     min_cov = config["coverage"]["min_area_coverage"]
     iw = config["indicator_weights"]
@@ -167,6 +211,10 @@ def area_scores_table(
             reason[reason_code == code] = text.format(min=min_cov)
         area_ids = meta.index[(meta["area"] == area) & meta["scored"]]
         custom = any(i in iw and iw[i] != 1.0 for i in area_ids)
+        missing = np.full(len(u), "", dtype=object)
+        for k in np.flatnonzero(a["core_mask"]):
+            gone = np.isnan(norm_values[u, y, k]) if norm_values is not None else np.zeros(len(u), bool)
+            missing = np.where(gone, np.where(missing == "", meta.index[k], missing + ";" + meta.index[k]), missing)
         frames.append(
             pd.DataFrame(
                 {
@@ -180,6 +228,9 @@ def area_scores_table(
                     "approx_any": a["approx_any"][u, y],
                     "weights_source": "config" if custom else "equal",
                     "reason": reason,
+                    "n_core": a["n_core"][u, y],
+                    "n_core_total": a["n_core_total"],
+                    "missing_core": missing,
                 }
             )
         )
@@ -202,8 +253,11 @@ def area_scores_table(
                 "reason": np.where(
                     np.isnan(ov_score), f"领域得分少于{min_areas}个 (fewer than {min_areas} area scores)", ""
                 ).astype(object),
+                "n_core": sum(per_area[ar]["n_core"][u, y] for ar in SCORED_AREAS),
+                "n_core_total": sum(per_area[ar]["n_core_total"] for ar in SCORED_AREAS),
+                "missing_core": "",
             }
         )
     )
     df = pd.concat(frames, ignore_index=True)
-    return df[AREA_SCORE_COLUMNS]
+    return df[AREA_SCORE_COLUMNS + AREA_SCORE_EXTRA]

@@ -44,6 +44,10 @@ def _fail(path: Path, where: str, msg: str) -> RegistryError:
 
 
 KINDS = ("count", "rate", "money", "amount")
+# What an indicator says about an area (issue 9): outcome = a result the area is judged by (rates: 报备率, 败诉率 …);
+# activity = something held or done (trainings, campaigns, inspections), scored only as a minority share;
+# volume = a neutral count of workload or stock (documents issued, cases, officers), shown as context, never scored.
+ROLES = ("outcome", "activity", "volume")
 REF_FIELDS = ("numerator", "denominator", "base", "total_of_parent", "at_most")
 LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -70,6 +74,13 @@ def _check_entry(e: dict, path: Path, where: str) -> None:
     for f in LIST_FIELDS:
         if f in e and (not isinstance(e[f], list) or not all(isinstance(x, str) and x.strip() for x in e[f])):
             raise _fail(path, where, f"{f} must be a list of non-empty strings")
+    role = e.get("role")
+    if role is None and e["area"] != "context":
+        raise _fail(path, where, f"missing field role (one of {ROLES}; line after direction:) for area {e['area']}")
+    if role is not None and role not in ROLES:
+        raise _fail(path, where, f"role {role!r} not one of {ROLES}")
+    if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["unit"] != "%":
+        raise _fail(path, where, "an outcome count needs a direction (higher_better or lower_better)")
     kind = e.get("kind")
     if kind is not None and kind not in KINDS:
         raise _fail(path, where, f"kind {kind!r} not one of {KINDS}")
