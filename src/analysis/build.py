@@ -628,6 +628,12 @@ def build(
         if problems
         else pd.DataFrame(columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
     )
+    from analysis.metrics.narrative import build_narrative
+
+    say("writing the narrative")
+    metrics["narrative"] = build_narrative(
+        metrics, observations, indicators, config, problem_frame, units, facts=fact_frame
+    )
     findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")
     units_out = units.copy()

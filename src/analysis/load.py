@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis import paths
 
-METRIC_NAMES = ("rates", "changes", "normalized", "area_scores", "ranks", "balance", "robustness")
+METRIC_NAMES = ("rates", "changes", "normalized", "area_scores", "ranks", "balance", "robustness", "narrative")
 
 
 class MissingOutputError(FileNotFoundError):
@@ -91,6 +91,19 @@ def load_metric(name: str, processed_dir=None) -> pd.DataFrame:
         hint = f"；您是否要找：{'、'.join(close)}" if close else ""
         raise ValueError(f"没有指标表 {name!r}{hint}（可选：{'、'.join(METRIC_NAMES)}）")
     return _read(f"metrics/{name}", processed_dir)
+
+
+def load_narrative(processed_dir=None, unit_id=None, year=None, area=None) -> pd.DataFrame:
+    """The 要点 sentences (level, unit_id, year, area, seq, kind, sentence, indicator_ids, evidence) in order;
+    ``area=''`` selects the whole-unit block."""
+    df = load_metric("narrative", processed_dir)
+    if unit_id is not None:
+        df = df[df["unit_id"].astype(str) == str(unit_id)]
+    if year is not None:
+        df = df[df["year"] == int(year)]
+    if area is not None:
+        df = df[df["area"].astype(str) == str(area)]
+    return df.sort_values(["level", "unit_id", "year", "area", "seq"]).reset_index(drop=True)
 
 
 def load_manifest(processed_dir=None) -> dict:

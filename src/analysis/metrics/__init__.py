@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.metrics.balance import compute_balance
-from analysis.metrics.change import compute_changes
+from analysis.metrics.change import add_headlines, compute_changes
 from analysis.metrics.compare import area_ranks, indicator_ranks
 from analysis.metrics.config import SCORED_AREAS, ConfigError, load_config, validate_config
 from analysis.metrics.panel import Panel, build_panel, indicator_meta
@@ -86,6 +86,7 @@ def compute_all(observations: pd.DataFrame, indicators: pd.DataFrame, config: di
     area_scores = area_scores_table(
         panel.unit_ids, panel.years, panel.has_unit_year, per_area, overall, meta, config, norm
     )
+    area_scores = add_headlines(area_scores, changes, rates, meta, config["neutral_band"]["rate_pp"])
     units = unit_info(panel)
     denominator = np.full(value.shape, np.nan)
     if len(rate_cubes["indicator_index"]):

@@ -128,3 +128,76 @@ def compute_changes(
             "approx": (approx.ravel()[flat] & ~np.isnan(c)) | (prev_a.ravel()[flat] & known),
         }
     )
+
+
+# ---------------------------------------------------------------- area headlines (issue 9)
+
+HEADLINE_COLUMNS = ["prev_score", "score_delta", "score_mark", "headline_mark", "worsened"]
+
+
+def worsened_outcomes(changes: pd.DataFrame, rates: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Outcome indicators that got worse for real: (unit_id, year, area, indicator_id) rows.
+
+    Worse means judged 'worse' beyond the neutral band; for a rate computed from counts in both years it must also
+    be outside sampling noise: last year's value lies outside this year's Wilson 95 % interval, or this year's value
+    outside last year's (100 % (7/7) → 88.9 % (8/9): the interval of 8/9 is 56.5–98.0 %, so 100 % is outside it).
+    """
+    if "role" not in meta.columns or not len(changes):
+        return pd.DataFrame(columns=["unit_id", "year", "area", "indicator_id"])
+    outcome_ids = meta.index[
+        (meta["role"] == "outcome") & meta["area"].isin(("p1_effectiveness", "p2_normative_docs", "p3_enforcement"))
+    ]
+    ch = changes[(changes["better"] == "worse") & changes["indicator_id"].isin(outcome_ids)]
+    ch = ch[["unit_id", "year", "indicator_id", "prev_value", "value"]].astype({"unit_id": str, "indicator_id": str})
+    if ch.empty:
+        return pd.DataFrame(columns=["unit_id", "year", "area", "indicator_id"])
+    r = rates[["unit_id", "year", "indicator_id", "ci_low", "ci_high"]].astype({"unit_id": str, "indicator_id": str})
+    r = r[r["indicator_id"].isin(set(ch["indicator_id"]))]
+    cur = ch.merge(r, on=["unit_id", "year", "indicator_id"], how="left")
+    prev = r.assign(year=r["year"] + 1).rename(columns={"ci_low": "p_low", "ci_high": "p_high"})
+    cur = cur.merge(prev, on=["unit_id", "year", "indicator_id"], how="left")
+    both = cur[["ci_low", "ci_high", "p_low", "p_high"]].notna().all(axis=1)
+    outside = (
+        (cur["prev_value"] < 100 * cur["ci_low"])
+        | (cur["prev_value"] > 100 * cur["ci_high"])
+        | (cur["value"] < 100 * cur["p_low"])
+        | (cur["value"] > 100 * cur["p_high"])
+    )
+    keep = cur[~both | outside]
+    return keep.assign(area=keep["indicator_id"].map(meta["area"]))[["unit_id", "year", "area", "indicator_id"]]
+
+
+def add_headlines(
+    area_scores: pd.DataFrame, changes: pd.DataFrame, rates: pd.DataFrame, meta: pd.DataFrame, band: float
+) -> pd.DataFrame:
+    """Area scores with their change against year − 1 and the headline mark.
+
+    score_mark: up/down/flat (|Δ| < band score points)/na. headline_mark is score_mark, except that it is 'down'
+    whenever an outcome indicator of the area got worse for real (``worsened``, ids ';'-joined): a ▲ or a green
+    mark never stands over a worsened outcome. The overall row is 'down' when any area has a worsened outcome."""
+    sc = area_scores
+    key = sc[["unit_id", "year", "area"]].astype({"unit_id": str, "area": str})
+    prev = key.assign(year=key["year"] + 1, prev_score=sc["score"].to_numpy())
+    merged = key.merge(prev, on=["unit_id", "year", "area"], how="left")
+    prev_score = merged["prev_score"].to_numpy(dtype=float)
+    delta = sc["score"].to_numpy(dtype=float) - prev_score
+    known = ~np.isnan(delta)
+    mark = np.where(known, np.where(np.abs(delta) < band, "flat", np.where(delta > 0, "up", "down")), "na")
+    w = worsened_outcomes(changes, rates, meta)
+    by_area = w.groupby(["unit_id", "year", "area"])["indicator_id"].agg(";".join)
+    by_unit = w.groupby(["unit_id", "year"])["indicator_id"].agg(";".join)
+    idx = pd.MultiIndex.from_frame(key)
+    worse = np.array(by_area.reindex(idx).to_numpy(dtype=object), dtype=object)
+    is_overall = key["area"].to_numpy() == "overall"
+    if is_overall.any():
+        ov = pd.MultiIndex.from_frame(key.loc[is_overall, ["unit_id", "year"]])
+        worse[is_overall] = by_unit.reindex(ov).to_numpy(dtype=object)
+    worse = np.where(pd.isna(worse), "", worse).astype(object)
+    headline = np.where(worse != "", "down", mark)
+    out = sc.copy()
+    out["prev_score"] = prev_score
+    out["score_delta"] = delta
+    out["score_mark"] = mark
+    out["headline_mark"] = headline
+    out["worsened"] = worse
+    return out

@@ -217,7 +217,9 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     derived = np.where(is_rate, "outcome", np.where(ind["direction"] == "neutral", "volume", "activity"))
     role = role_raw.where(role_raw.notna(), pd.Series(derived, index=ind.index, dtype=object))
     core_cfg = config.get("roles", {}).get("core_outcomes", {})
-    core = pd.Series([iid in core_cfg.get(a, []) for iid, a in zip(ind.index, ind["area"], strict=True)], index=ind.index)
+    core = pd.Series(
+        [iid in core_cfg.get(a, []) for iid, a in zip(ind.index, ind["area"], strict=True)], index=ind.index
+    )
     scored = ind["area"].isin(SCORED_AREAS) & goal_s.notna() & (weights > 0)
     if role_led:
         scored &= role != "volume"

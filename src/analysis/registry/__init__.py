@@ -53,7 +53,7 @@ LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _check_entry(e: dict, path: Path, where: str) -> None:
+def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) -> None:
     """Field-level checks of one indicator entry (references are checked once all ids are known)."""
     missing = [f for f in INDICATOR_FIELDS if f not in e]
     if missing:
@@ -75,7 +75,7 @@ def _check_entry(e: dict, path: Path, where: str) -> None:
         if f in e and (not isinstance(e[f], list) or not all(isinstance(x, str) and x.strip() for x in e[f])):
             raise _fail(path, where, f"{f} must be a list of non-empty strings")
     role = e.get("role")
-    if role is None and e["area"] != "context":
+    if role is None and require_role and e["area"] != "context":
         raise _fail(path, where, f"missing field role (one of {ROLES}; line after direction:) for area {e['area']}")
     if role is not None and role not in ROLES:
         raise _fail(path, where, f"role {role!r} not one of {ROLES}")
@@ -98,8 +98,10 @@ def _check_entry(e: dict, path: Path, where: str) -> None:
             raise _fail(path, where, f"{f} must name another indicator id")
 
 
-def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE) -> pd.DataFrame:
-    """Check every entry and return the registry as a DataFrame indexed by id."""
+def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE, require_role: bool = False) -> pd.DataFrame:
+    """Check every entry and return the registry as a DataFrame indexed by id. The registry file must give every
+    indicator outside area context a role (``require_role``); an inline test registry may leave roles out (the
+    metrics then score without roles)."""
     if not isinstance(entries, list) or not entries:
         raise _fail(path, "top level", "expected a non-empty list under 'indicators'")
     seen: set[str] = set()
@@ -108,7 +110,7 @@ def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE) -> pd
         where = f"entry {i + 1} ({e.get('id', '?') if isinstance(e, dict) else '?'})"
         if not isinstance(e, dict):
             raise _fail(path, where, "each indicator must be a mapping")
-        _check_entry(e, path, where)
+        _check_entry(e, path, where, require_role)
         if e["id"] in seen:
             raise _fail(path, where, "duplicate id")
         seen.add(e["id"])
@@ -139,4 +141,4 @@ def load_indicators(path: str | None = None) -> pd.DataFrame:
         raise RegistryError(f"{p}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict) or "indicators" not in doc:
         raise RegistryError(f"{p}: expected a mapping with an 'indicators' list")
-    return validate_indicators(doc["indicators"], p)
+    return validate_indicators(doc["indicators"], p, require_role=True)

@@ -1,0 +1,458 @@
+"""The 要点 narrative: short Chinese sentences written by rules (no language model) from the metrics tables.
+
+For every district-year (each area and the whole unit) and every city-year, 3–6 sentences: the level against the
+fixed target, the change against last year with counts (「规范性文件报备率88.9%（8/9），较上年100%（7/7）下降」),
+the position among peers only where a rank is allowed, what the report's own 存在问题 says, and the main data gaps
+(「报备及时率未报告」). Every number in a sentence is printed from a metrics row (area_scores, rates, changes, ranks)
+and the row's evidence locators travel with the sentence; approximate values keep their marker (80余 stays 80余).
+
+Templates are data (config/narrative.yaml); a template whose fields cannot all be filled is skipped, so missing data
+never produces a sentence with a blank or a 0.
+
+Output contract (data/processed/metrics/narrative.parquet + .csv): level (district|city), unit_id, year, area ('' =
+whole unit, else the area id), seq (order), kind (level|change|peer|problem|gap), sentence, indicator_ids
+(';'-joined), evidence (locators ';'-joined).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis import paths
+from analysis.metrics.config import SCORED_AREAS, ConfigError
+
+NARRATIVE_COLUMNS = ["level", "unit_id", "year", "area", "seq", "kind", "sentence", "indicator_ids", "evidence"]
+NARRATIVE_NAME = "narrative.yaml"
+FIELDS = {
+    "area", "name", "value", "prev", "target", "score", "prev_score", "delta", "n_core", "n_core_total", "rank",
+    "n_peers", "missing", "problem", "unit", "items",
+}  # fmt: skip
+REQUIRED_TEMPLATES = (
+    "area_score", "area_gated", "area_no_outcome", "change_outcome_worse", "change_outcome_worse_lower",
+    "change_score_up", "change_score_down", "change_score_flat", "level_at_target", "level_below_target",
+    "level_above_target_lower", "level_plain", "peer_rank", "problem", "gap", "unit_scores", "unit_worse",
+    "unit_no_worse", "unit_rank", "unit_problems", "unit_gap", "city_area", "city_worse", "city_gap", "city_problems",
+)  # fmt: skip
+_APPROX_BEFORE = ("近", "约", "超过", "超")
+_APPROX_AFTER = ("余", "多", "以上", "左右")
+
+
+# ---------------------------------------------------------------- templates
+
+
+def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: top level: expected a mapping")
+    tpl = doc.get("templates")
+    if not isinstance(tpl, dict):
+        raise ConfigError(f"{path}: templates: missing or not a mapping")
+    for key in REQUIRED_TEMPLATES:
+        if key not in tpl:
+            raise ConfigError(f"{path}: templates.{key}: missing")
+    for key, text in tpl.items():
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"{path}: templates.{key}: expected a non-empty sentence")
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise ConfigError(f"{path}: templates.{key}: {exc}") from exc
+        unknown = names - FIELDS
+        if unknown:
+            raise ConfigError(f"{path}: templates.{key}: unknown field(s) {sorted(unknown)}; allowed {sorted(FIELDS)}")
+    names = doc.get("area_names") or {}
+    for a in SCORED_AREAS:
+        if not isinstance(names.get(a), str):
+            raise ConfigError(f"{path}: area_names.{a}: missing")
+    out = dict(doc)
+    out.setdefault("max_sentences", 6)
+    out.setdefault("max_levels_per_area", 2)
+    out.setdefault("max_problem_chars", 60)
+    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等"} | (doc.get("words") or {})
+    return out
+
+
+def load_templates(path: str | Path | None = None) -> dict:
+    """Read and validate config/narrative.yaml."""
+    p = Path(path) if path else paths.config_dir() / NARRATIVE_NAME
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    return validate_templates(doc, p)
+
+
+def _blank(v: object) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def render(templates: dict, key: str, **fields: object) -> str | None:
+    """The sentence of template ``key``, or None when a field it uses has no value (never a blank or a 0)."""
+    text = templates["templates"][key]
+    used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    if any(_blank(fields.get(f)) for f in used):
+        return None
+    return text.format(**{f: fields[f] for f in used})
+
+
+# ---------------------------------------------------------------- number printing
+
+
+def fmt_num(x: float, digits: int = 1) -> str:
+    """88.888… → '88.9', 100.0 → '100', 7.0 → '7' (the same rounding the property test re-applies)."""
+    r = round(float(x), digits)
+    return f"{r:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{r:.0f}"
+
+
+def approx_marker(number_text: object) -> tuple[str, str]:
+    """The approximate marker written in the source, as (before, after): '80余人次' → ('', '余'), '近300' → ('近', '')."""
+    if _blank(number_text):
+        return "", "约"  # no surface kept: the neutral marker 约 (still a lower bound/approximation)
+    s = str(number_text)
+    for w in _APPROX_BEFORE:
+        if s.startswith(w):
+            return w, ""
+    for w in _APPROX_AFTER:
+        if w in s:
+            return "", w
+    return "约", ""
+
+
+def count_text(value: float, unit: str, approx: bool = False, number_text: object = None) -> str:
+    num = fmt_num(value)
+    if not approx:
+        return f"{num}{unit}"
+    before, after = approx_marker(number_text)
+    return f"{before}{num}{after}{unit}"
+
+
+def rate_text(rate: float, num: float | None = None, den: float | None = None, approx: bool = False) -> str:
+    """'88.9%（8/9）' with counts, '100%' without; an approximate rate is written 约…."""
+    head = f"{'约' if approx else ''}{fmt_num(rate)}%"
+    if num is None or den is None or _blank(num) or _blank(den):
+        return head
+    return f"{head}（{fmt_num(num, 0) if float(num).is_integer() else fmt_num(num)}/" + (
+        f"{fmt_num(den, 0) if float(den).is_integer() else fmt_num(den)}）"
+    )
+
+
+# ---------------------------------------------------------------- the builder
+
+
+class _Ctx:
+    """Lookups shared by every sentence: values as printed, evidence, names."""
+
+    def __init__(self, tables, observations, problems, indicators, config, templates, facts):
+        self.t = templates
+        self.names = indicators["name_zh"].astype(str).to_dict()
+        self.units_ind = indicators["unit"].astype(str).to_dict()
+        self.direction = indicators["direction"].astype(str).to_dict()
+        self.target = pd.to_numeric(indicators.get("target", pd.Series(dtype=float)), errors="coerce").to_dict()
+        self.rate_goal = {a: b for a, b in ((d, config["normalization"]["rate"][d]["goal"]) for d in
+                                            ("higher_better", "lower_better"))}  # fmt: skip
+        self.numer = indicators.get("numerator", pd.Series(dtype=object)).to_dict()
+        self.denom = indicators.get("denominator", pd.Series(dtype=object)).to_dict()
+        core = config.get("roles", {}).get("core_outcomes", {})
+        self.core = {a: [i for i in core.get(a, []) if i in self.names] for a in SCORED_AREAS}
+        self.role = indicators["role"].to_dict() if "role" in indicators.columns else {}
+        self.area_of = indicators["area"].astype(str).to_dict()
+        obs = observations[observations["value"].notna()] if len(observations) else observations
+        key = list(zip(obs["unit_id"].astype(str), obs["year"].astype(int), obs["indicator_id"].astype(str)))
+        self.value = dict(zip(key, obs["value"].astype(float)))
+        self.approx = dict(zip(key, obs["approx"].fillna(False).astype(bool))) if "approx" in obs else {}
+        loc = obs["source_file"].fillna("").astype(str) + "#" + obs["locator"].fillna("").astype(str)
+        self.evidence = dict(zip(key, loc))
+        ntext = {}
+        if facts is not None and len(facts) and "fact_id" in obs.columns:
+            ft = facts.drop_duplicates("fact_id").set_index("fact_id")["number_text"]
+            ntext = obs["fact_id"].map(ft).to_dict()
+        self.number_text = {k: ntext.get(i) for k, i in zip(key, obs.index, strict=True)}
+        rates = tables["rates"]
+        rates = rates[rates["rate"].notna()]
+        rk = list(zip(rates["unit_id"].astype(str), rates["year"].astype(int), rates["indicator_id"].astype(str)))
+        self.rate = dict(zip(rk, rates[["rate", "numerator", "denominator", "approx", "source"]].itertuples(index=False)))
+        self.problems = defaultdict(list)
+        if problems is not None and len(problems):
+            for r in problems.itertuples(index=False):
+                self.problems[(str(r.unit_id), int(r.year), str(r.area))].append(r)
+
+    # a value as printed, with the indicator ids and evidence behind it
+    def printed(self, u: str, y: int, iid: str) -> tuple[str, list[str], list[str]] | None:
+        r = self.rate.get((u, y, iid))
+        if r is not None:
+            computed = r.source == "computed" and not _blank(r.numerator) and not _blank(r.denominator)
+            ids = [iid] + ([self.numer.get(iid), self.denom.get(iid)] if computed else [])
+            ids = [i for i in ids if isinstance(i, str)]
+            ev = [self.evidence[(u, y, i)] for i in ids if (u, y, i) in self.evidence]
+            txt = rate_text(r.rate, r.numerator if computed else None, r.denominator if computed else None,
+                            bool(r.approx))  # fmt: skip
+            return txt, ids, ev
+        v = self.value.get((u, y, iid))
+        if v is None:
+            return None
+        txt = count_text(v, self.units_ind.get(iid, ""), self.approx.get((u, y, iid), False),
+                         self.number_text.get((u, y, iid)))  # fmt: skip
+        return txt, [iid], [self.evidence[(u, y, iid)]] if (u, y, iid) in self.evidence else []
+
+    def goal(self, iid: str) -> float | None:
+        t = self.target.get(iid)
+        if t is not None and not (isinstance(t, float) and math.isnan(t)):
+            return float(t)
+        return None
+
+    def join(self, items: list[str], limit: int = 4) -> str:
+        sep = self.t["words"]["list_sep"]
+        if len(items) > limit:
+            return sep.join(items[:limit]) + self.t["words"]["more"]
+        return sep.join(items)
+
+
+def _problem_words(text: str, limit: int) -> str:
+    """The heading clause of a 存在问题 item without its numbering: '(二)规范性文件备案审查有待完善。…' → '…有待完善'."""
+    s = re.sub(r"^\s*[(（][一二三四五六七八九十\d]+[)）]\s*|^\s*[一二三四五六七八九十\d]+[、.]\s*", "", str(text))
+    head = re.split(r"[。；;]", s, maxsplit=1)[0].strip()
+    return head if len(head) <= limit else head[: limit - 1] + "…"
+
+
+def _row(level, unit, year, area, kind, sentence, ids, ev):
+    return {
+        "level": level,
+        "unit_id": unit,
+        "year": int(year),
+        "area": area,
+        "kind": kind,
+        "sentence": sentence,
+        "indicator_ids": ";".join(dict.fromkeys(i for i in ids if i)),
+        "evidence": ";".join(dict.fromkeys(e for e in ev if e)),
+    }
+
+
+def _worse_sentence(c: _Ctx, u: str, y: int, iid: str) -> tuple[str, list, list] | None:
+    cur, prev = c.printed(u, y, iid), c.printed(u, y - 1, iid)
+    if cur is None or prev is None:
+        return None
+    key = "change_outcome_worse_lower" if c.direction.get(iid) == "lower_better" else "change_outcome_worse"
+    s = render(c.t, key, name=c.names[iid], value=cur[0], prev=prev[0])
+    return (s, cur[1] + prev[1], cur[2] + prev[2]) if s else None
+
+
+def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tuple[str, str, list, list]]:
+    """(kind, sentence, ids, evidence) for one area of one district-year."""
+    u, y, area = str(sc["unit_id"]), int(sc["year"]), str(sc["area"])
+    aname = c.t["area_names"][area]
+    out: list[tuple[str, str, list, list]] = []
+    core = c.core.get(area, [])
+    reported = [i for i in core if c.printed(u, y, i) is not None]
+    missing = [i for i in core if i not in reported]
+    ev_core = [e for i in reported for e in c.printed(u, y, i)[2]]
+    n_core, n_tot = int(sc.get("n_core", len(reported)) or 0), int(sc.get("n_core_total", len(core)) or 0)
+    if not _blank(sc["score"]):
+        s = render(c.t, "area_score", area=aname, score=fmt_num(sc["score"]), n_core=str(n_core),
+                   n_core_total=str(n_tot))  # fmt: skip
+        out.append(("level", s, reported, ev_core))
+    elif n_tot and n_core < n_tot and "核心" in str(sc.get("reason", "")):
+        s = render(c.t, "area_gated", area=aname, n_core=str(n_core), n_core_total=str(n_tot))
+        out.append(("level", s, reported, ev_core))
+    elif "结果指标" in str(sc.get("reason", "")):
+        out.append(("level", render(c.t, "area_no_outcome", area=aname), [], []))
+    # change: a worsened outcome names itself with both years; otherwise the score's own change
+    worse = [w for w in str(sc.get("worsened", "") or "").split(";") if w]
+    said = False
+    for iid in worse[:2]:
+        got = _worse_sentence(c, u, y, iid)
+        if got:
+            out.append(("change", *got))
+            said = True
+    if not said and not worse:
+        mark = str(sc.get("score_mark", "na"))
+        if mark in ("up", "down", "flat") and not _blank(sc.get("prev_score")):
+            key = {"up": "change_score_up", "down": "change_score_down", "flat": "change_score_flat"}[mark]
+            s = render(c.t, key, area=aname, prev_score=fmt_num(sc["prev_score"]),
+                       delta=fmt_num(abs(float(sc["score_delta"]))))  # fmt: skip
+            out.append(("change", s, reported, ev_core))
+    # levels of the core outcomes against the fixed target (below target first)
+    levels = []
+    for iid in reported:
+        if iid in worse:
+            continue
+        txt, ids, ev = c.printed(u, y, iid)
+        goal = c.goal(iid)
+        r = c.rate.get((u, y, iid))
+        v = float(r.rate) if r is not None else c.value[(u, y, iid)]
+        lower = c.direction.get(iid) == "lower_better"
+        if goal is None:
+            key, gap = "level_plain", 0.0
+        elif (v >= goal and not lower) or (v <= goal and lower):
+            key, gap = "level_at_target", 0.0
+        else:
+            key, gap = ("level_above_target_lower" if lower else "level_below_target"), abs(v - goal)
+        target = None if goal is None else (fmt_num(goal) + ("%" if c.units_ind.get(iid) == "%" else ""))
+        s = render(c.t, key, name=c.names[iid], value=txt, target=target)
+        if s:
+            levels.append((gap, s, ids, ev))
+    levels.sort(key=lambda t: -t[0])
+    out += [("level", s, ids, ev) for _, s, ids, ev in levels[: int(c.t["max_levels_per_area"])]]
+    if rank is not None and bool(rank["rank_allowed"]) and not _blank(rank["rank"]):
+        s = render(c.t, "peer_rank", area=aname, rank=fmt_num(rank["rank"], 0), n_peers=fmt_num(rank["n_peers"], 0))
+        out.append(("peer", s, [], []))
+    for p in c.problems.get((u, y, area), [])[:1]:
+        words = _problem_words(p.text, int(c.t["max_problem_chars"]))
+        loc = f"{p.source_file}#chars {int(p.span_start)}-{int(p.span_end)}" if hasattr(p, "span_start") else ""
+        out.append(("problem", render(c.t, "problem", problem=words), [], [loc]))
+    if missing:
+        s = render(c.t, "gap", missing=c.join([c.names[i] for i in missing]))
+        out.append(("gap", s, missing, []))
+    return [o for o in out if o[1]]
+
+
+def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[str, str, list, list]]:
+    out = []
+    items = []
+    for area in SCORED_AREAS:
+        hit = scores[scores["area"] == area]
+        if hit.empty:
+            continue
+        s = hit.iloc[0]
+        items.append(c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else fmt_num(s["score"])))
+    if items:
+        out.append(("level", render(c.t, "unit_scores", items=c.t["words"]["clause_sep"].join(items)), [], []))
+    worse_items, ids, ev = [], [], []
+    for area in SCORED_AREAS:
+        hit = scores[scores["area"] == area]
+        if hit.empty:
+            continue
+        for iid in [w for w in str(hit.iloc[0].get("worsened", "") or "").split(";") if w][:2]:
+            cur, prev = c.printed(u, y, iid), c.printed(u, y - 1, iid)
+            if cur and prev:
+                worse_items.append(f"{c.names[iid]}{cur[0]}（上年{prev[0]}）")
+                ids += cur[1] + prev[1]
+                ev += cur[2] + prev[2]
+    any_prev = scores["prev_score"].notna().any() if "prev_score" in scores else False
+    if worse_items:
+        out.append(("change", render(c.t, "unit_worse", items=c.join(worse_items, 3)), ids, ev))
+    elif any_prev:
+        out.append(("change", render(c.t, "unit_no_worse"), [], []))
+    r = ranks.get((u, y, "overall"))
+    if r is not None and bool(r["rank_allowed"]) and not _blank(r["rank"]):
+        s = render(c.t, "unit_rank", rank=fmt_num(r["rank"], 0), n_peers=fmt_num(r["n_peers"], 0))
+        out.append(("peer", s, [], []))
+    probs = [p for a in SCORED_AREAS for p in c.problems.get((u, y, a), [])]
+    if probs:
+        words = [_problem_words(p.text, 24) for p in probs]
+        locs = [f"{p.source_file}#chars {int(p.span_start)}-{int(p.span_end)}" for p in probs]
+        out.append(("problem", render(c.t, "unit_problems", items=c.join(words, 3)), [], locs))
+    missing = [i for a in SCORED_AREAS for i in c.core.get(a, []) if c.printed(u, y, i) is None]
+    ov = scores[scores["area"] == "overall"]
+    if missing and len(ov):
+        n_core, n_tot = int(ov.iloc[0]["n_core"]), int(ov.iloc[0]["n_core_total"])
+        s = render(c.t, "unit_gap", n_core=str(n_core), n_core_total=str(n_tot), missing=c.join([c.names[i] for i in missing]))
+        out.append(("gap", s, missing, []))
+    return [o for o in out if o[1]]
+
+
+def _city_sentences(c, city_name, y, members: list[tuple[str, str]], scores, ranks) -> list[tuple[str, str, list, list]]:
+    """members: (unit_id, name) of the city's districts with data in year y."""
+    out = []
+    by = {(str(r.unit_id), str(r.area)): r for r in scores.itertuples(index=False)}
+    for area in SCORED_AREAS:
+        items = []
+        for uid, name in members:
+            r = by.get((uid, area))
+            if r is None:
+                continue
+            items.append(name + (c.t["words"]["gated"] if _blank(r.score) else fmt_num(r.score)))
+        if items:
+            out.append(("level", render(c.t, "city_area", area=c.t["area_names"][area], items=c.join(items, 6)), [], []))
+    worse, ids, ev = [], [], []
+    for uid, name in members:
+        for area in SCORED_AREAS:
+            r = by.get((uid, area))
+            for iid in [w for w in str(getattr(r, "worsened", "") or "").split(";") if w][:1] if r is not None else []:
+                cur, prev = c.printed(uid, y, iid), c.printed(uid, y - 1, iid)
+                if cur and prev:
+                    worse.append(f"{name}{c.names[iid]}{cur[0]}（上年{prev[0]}）")
+                    ids += cur[1] + prev[1]
+                    ev += cur[2] + prev[2]
+    if worse:
+        out.append(("change", render(c.t, "city_worse", items=c.join(worse, 3)), ids, ev))
+    gaps = []
+    for uid, name in members:
+        miss = [c.names[i] for a in SCORED_AREAS for i in c.core.get(a, []) if c.printed(uid, y, i) is None]
+        if miss:
+            gaps.append((len(miss), f"{name}（{c.join(miss, 2)}）"))
+    if gaps:
+        gaps.sort(key=lambda t: -t[0])
+        out.append(("gap", render(c.t, "city_gap", items=c.join([g for _, g in gaps], 3)), [], []))
+    for uid, name in members:
+        probs = [p for a in SCORED_AREAS for p in c.problems.get((uid, y, a), [])]
+        if probs:
+            words = [_problem_words(p.text, 24) for p in probs]
+            locs = [f"{p.source_file}#chars {int(p.span_start)}-{int(p.span_end)}" for p in probs]
+            out.append(("problem", render(c.t, "city_problems", unit=name, items=c.join(words, 3)), [], locs))
+            break  # one district's own words are enough for the city block; each district block has its own
+    return [o for o in out if o[1]]
+
+
+def build_narrative(
+    tables: dict[str, pd.DataFrame],
+    observations: pd.DataFrame,
+    indicators: pd.DataFrame,
+    config: dict,
+    problems: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+    templates: dict | None = None,
+    facts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The narrative table (NARRATIVE_COLUMNS) for every district-year, its areas, and every city-year.
+
+    ``tables`` are the metrics tables (rates, area_scores, ranks); ``units`` the unit registry frame (unit_id, name,
+    level, city) used for the city blocks; ``facts`` (optional) gives the source surface of approximate numbers."""
+    t = templates or load_templates()
+    c = _Ctx(tables, observations, problems, indicators, config, t, facts)
+    sc = tables["area_scores"].copy()
+    sc["unit_id"] = sc["unit_id"].astype(str)
+    sc["area"] = sc["area"].astype(str)
+    levels = tables["units"].set_index("unit_id")["unit_level"].astype(str).to_dict() if "units" in tables else {}
+    sc = sc[sc["unit_id"].map(lambda x: levels.get(x, "district")) == "district"]
+    rk = tables.get("ranks", pd.DataFrame(columns=["unit_id", "year", "area", "rank", "n_peers", "rank_allowed"]))
+    ranks = {(str(r["unit_id"]), int(r["year"]), str(r["area"])): r for r in rk.to_dict("records")}
+    maxn = int(t["max_sentences"])
+    rows: list[dict] = []
+    for (u, y), grp in sc.groupby(["unit_id", "year"], sort=True, observed=True):
+        u, y = str(u), int(y)
+        for k, (kind, s, ids, ev) in enumerate(_unit_sentences(c, u, y, grp, ranks)[:maxn]):
+            rows.append(_row("district", u, y, "", kind, s, ids, ev) | {"seq": k})
+        for r in grp[grp["area"].isin(SCORED_AREAS)].to_dict("records"):
+            r = pd.Series(r)
+            got = _area_sentences(c, r, ranks.get((u, y, r["area"])))[:maxn]
+            for k, (kind, s, ids, ev) in enumerate(got):
+                rows.append(_row("district", u, y, r["area"], kind, s, ids, ev) | {"seq": k})
+    if units is not None and len(units) and len(sc):
+        ud = units[units["level"] == "district"].set_index("unit_id")
+        cities = units[units["level"] == "city"]
+        city_id = {str(r.city): str(r.unit_id) for r in cities.itertuples(index=False)}
+        sc_city = sc.assign(city=sc["unit_id"].map(ud["city"]), uname=sc["unit_id"].map(ud["name"]))
+        sc_city = sc_city[sc_city["city"].notna()]
+        for (city, y), grp in sc_city.groupby(["city", "year"], sort=True):
+            members = list(dict.fromkeys(zip(grp["unit_id"], grp["uname"].astype(str))))
+            cid = city_id.get(str(city), str(city))
+            for k, (kind, s, ids, ev) in enumerate(_city_sentences(c, city, int(y), members, grp, ranks)[:maxn]):
+                rows.append(_row("city", cid, int(y), "", kind, s, ids, ev) | {"seq": k})
+    df = pd.DataFrame(rows, columns=NARRATIVE_COLUMNS)
+    df["seq"] = df["seq"].astype(np.int64)
+    df["year"] = df["year"].astype(np.int64)
+    return df[NARRATIVE_COLUMNS]
