@@ -158,10 +158,10 @@ def worsened_outcomes(changes: pd.DataFrame, rates: pd.DataFrame, meta: pd.DataF
     cur = cur.merge(prev, on=["unit_id", "year", "indicator_id"], how="left")
     both = cur[["ci_low", "ci_high", "p_low", "p_high"]].notna().all(axis=1)
     outside = (
-        (cur["prev_value"] < 100 * cur["ci_low"])
-        | (cur["prev_value"] > 100 * cur["ci_high"])
-        | (cur["value"] < 100 * cur["p_low"])
-        | (cur["value"] > 100 * cur["p_high"])
+        (cur["prev_value"] < cur["ci_low"])  # rates and their intervals are both in percent
+        | (cur["prev_value"] > cur["ci_high"])
+        | (cur["value"] < cur["p_low"])
+        | (cur["value"] > cur["p_high"])
     )
     keep = cur[~both | outside]
     return keep.assign(area=keep["indicator_id"].map(meta["area"]))[["unit_id", "year", "area", "indicator_id"]]

@@ -171,11 +171,13 @@ class _Ctx:
         self.role = indicators["role"].to_dict() if "role" in indicators.columns else {}
         self.area_of = indicators["area"].astype(str).to_dict()
         obs = observations[observations["value"].notna()] if len(observations) else observations
-        key = list(zip(obs["unit_id"].astype(str), obs["year"].astype(int), obs["indicator_id"].astype(str)))
-        self.value = dict(zip(key, obs["value"].astype(float)))
-        self.approx = dict(zip(key, obs["approx"].fillna(False).astype(bool))) if "approx" in obs else {}
+        key = list(
+            zip(obs["unit_id"].astype(str), obs["year"].astype(int), obs["indicator_id"].astype(str), strict=False)
+        )
+        self.value = dict(zip(key, obs["value"].astype(float), strict=False))
+        self.approx = dict(zip(key, obs["approx"].fillna(False).astype(bool), strict=False)) if "approx" in obs else {}
         loc = obs["source_file"].fillna("").astype(str) + "#" + obs["locator"].fillna("").astype(str)
-        self.evidence = dict(zip(key, loc))
+        self.evidence = dict(zip(key, loc, strict=False))
         ntext = {}
         if facts is not None and len(facts) and "fact_id" in obs.columns:
             ft = facts.drop_duplicates("fact_id").set_index("fact_id")["number_text"]
@@ -183,8 +185,18 @@ class _Ctx:
         self.number_text = {k: ntext.get(i) for k, i in zip(key, obs.index, strict=True)}
         rates = tables["rates"]
         rates = rates[rates["rate"].notna()]
-        rk = list(zip(rates["unit_id"].astype(str), rates["year"].astype(int), rates["indicator_id"].astype(str)))
-        self.rate = dict(zip(rk, rates[["rate", "numerator", "denominator", "approx", "source"]].itertuples(index=False)))
+        rk = list(
+            zip(
+                rates["unit_id"].astype(str), rates["year"].astype(int), rates["indicator_id"].astype(str), strict=False
+            )
+        )
+        self.rate = dict(
+            zip(
+                rk,
+                rates[["rate", "numerator", "denominator", "approx", "source"]].itertuples(index=False),
+                strict=False,
+            )
+        )
         self.problems = defaultdict(list)
         if problems is not None and len(problems):
             for r in problems.itertuples(index=False):
@@ -338,12 +350,13 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
         for iid in [w for w in str(hit.iloc[0].get("worsened", "") or "").split(";") if w][:2]:
             cur, prev = c.printed(u, y, iid), c.printed(u, y - 1, iid)
             if cur and prev:
-                worse_items.append(f"{c.names[iid]}{cur[0]}（上年{prev[0]}）")
+                worse_items.append(f"{c.names[iid]}{cur[0]}，上年{prev[0]}")
                 ids += cur[1] + prev[1]
                 ev += cur[2] + prev[2]
     any_prev = scores["prev_score"].notna().any() if "prev_score" in scores else False
     if worse_items:
-        out.append(("change", render(c.t, "unit_worse", items=c.join(worse_items, 3)), ids, ev))
+        items = c.t["words"]["clause_sep"].join(worse_items[:3])
+        out.append(("change", render(c.t, "unit_worse", items=items), ids, ev))
     elif any_prev:
         out.append(("change", render(c.t, "unit_no_worse"), [], []))
     r = ranks.get((u, y, "overall"))
@@ -359,12 +372,16 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
     ov = scores[scores["area"] == "overall"]
     if missing and len(ov):
         n_core, n_tot = int(ov.iloc[0]["n_core"]), int(ov.iloc[0]["n_core_total"])
-        s = render(c.t, "unit_gap", n_core=str(n_core), n_core_total=str(n_tot), missing=c.join([c.names[i] for i in missing]))
+        s = render(
+            c.t, "unit_gap", n_core=str(n_core), n_core_total=str(n_tot), missing=c.join([c.names[i] for i in missing])
+        )
         out.append(("gap", s, missing, []))
     return [o for o in out if o[1]]
 
 
-def _city_sentences(c, city_name, y, members: list[tuple[str, str]], scores, ranks) -> list[tuple[str, str, list, list]]:
+def _city_sentences(
+    c, city_name, y, members: list[tuple[str, str]], scores, ranks
+) -> list[tuple[str, str, list, list]]:
     """members: (unit_id, name) of the city's districts with data in year y."""
     out = []
     by = {(str(r.unit_id), str(r.area)): r for r in scores.itertuples(index=False)}
@@ -376,7 +393,9 @@ def _city_sentences(c, city_name, y, members: list[tuple[str, str]], scores, ran
                 continue
             items.append(name + (c.t["words"]["gated"] if _blank(r.score) else fmt_num(r.score)))
         if items:
-            out.append(("level", render(c.t, "city_area", area=c.t["area_names"][area], items=c.join(items, 6)), [], []))
+            out.append(
+                ("level", render(c.t, "city_area", area=c.t["area_names"][area], items=c.join(items, 6)), [], [])
+            )
     worse, ids, ev = [], [], []
     for uid, name in members:
         for area in SCORED_AREAS:
@@ -384,11 +403,11 @@ def _city_sentences(c, city_name, y, members: list[tuple[str, str]], scores, ran
             for iid in [w for w in str(getattr(r, "worsened", "") or "").split(";") if w][:1] if r is not None else []:
                 cur, prev = c.printed(uid, y, iid), c.printed(uid, y - 1, iid)
                 if cur and prev:
-                    worse.append(f"{name}{c.names[iid]}{cur[0]}（上年{prev[0]}）")
+                    worse.append(f"{name}{c.names[iid]}{cur[0]}，上年{prev[0]}")
                     ids += cur[1] + prev[1]
                     ev += cur[2] + prev[2]
     if worse:
-        out.append(("change", render(c.t, "city_worse", items=c.join(worse, 3)), ids, ev))
+        out.append(("change", render(c.t, "city_worse", items=c.t["words"]["clause_sep"].join(worse[:3])), ids, ev))
     gaps = []
     for uid, name in members:
         miss = [c.names[i] for a in SCORED_AREAS for i in c.core.get(a, []) if c.printed(uid, y, i) is None]
@@ -448,7 +467,7 @@ def build_narrative(
         sc_city = sc.assign(city=sc["unit_id"].map(ud["city"]), uname=sc["unit_id"].map(ud["name"]))
         sc_city = sc_city[sc_city["city"].notna()]
         for (city, y), grp in sc_city.groupby(["city", "year"], sort=True):
-            members = list(dict.fromkeys(zip(grp["unit_id"], grp["uname"].astype(str))))
+            members = list(dict.fromkeys(zip(grp["unit_id"], grp["uname"].astype(str), strict=False)))
             cid = city_id.get(str(city), str(city))
             for k, (kind, s, ids, ev) in enumerate(_city_sentences(c, city, int(y), members, grp, ranks)[:maxn]):
                 rows.append(_row("city", cid, int(y), "", kind, s, ids, ev) | {"seq": k})
