@@ -23,6 +23,7 @@ AREA_TITLES = {
     "p3_enforcement": "P3 行政执法综合能力 (administrative enforcement capacity)",
     "context": "背景指标 (context, not scored)",
 }
+ROLE_ZH = {"outcome": "结果", "activity": "活动", "volume": "工作量"}
 DIRECTION_ZH = {"higher_better": "越高越好", "lower_better": "越低越好", "neutral": "中性(不计分)"}
 VALUE_STATES = [
     ("exact", "确数", "数值如实报告"),
@@ -64,8 +65,9 @@ def indicator_table(indicators: pd.DataFrame, meta: pd.DataFrame, area: str) -> 
     if len(ids) == 0:
         return ["(暂无指标 / no indicator yet)", ""]
     lines = [
-        "| 指标 (indicator) | 单位 | 方向 (direction) | 示范指标体系一级指标 (framework item) | 计算 | 固定锚点 floor → goal | 权重 |",
-        "|---|---|---|---|---|---|---|",
+        "| 指标 (indicator) | 单位 | 方向 (direction) | 角色 (role) | 示范指标体系一级指标 (framework item) | 计算 | "
+        "固定锚点 floor → goal | 权重 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for iid in ids:
         m = meta.loc[iid]
@@ -78,7 +80,8 @@ def indicator_table(indicators: pd.DataFrame, meta: pd.DataFrame, area: str) -> 
         weight = _num(m["weight"]) if m["scored"] else "不计分"
         lines.append(
             f"| {_cell(ind['name_zh'])} ({_cell(ind['name_en'])}, `{iid}`) | {_cell(m['unit'])} | "
-            f"{DIRECTION_ZH[m['direction']]} | {_cell(ind['framework_item'])} | {_cell(calc)} | "
+            f"{DIRECTION_ZH[m['direction']]} | {ROLE_ZH.get(m['role'], '—')}{'（核心）' if m['core'] else ''} | "
+            f"{_cell(ind['framework_item'])} | {_cell(calc)} | "
             f"{_cell(_anchor_text(m))} | {weight} |"
         )
     lines.append("")
@@ -95,6 +98,7 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
     band, rk, cov = config["neutral_band"], config["ranking"], config["coverage"]
     bal, rob, norm = config["balance"], config["robustness"], config["normalization"]
     aw = config["area_weights"]
+    roles = config["roles"]
     out: list[str] = [
         "# 评估方法说明 (Methodology)",
         "",
@@ -160,7 +164,34 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         "",
         "## 6. 领域得分与覆盖率 (area scores and coverage)",
         "",
-        "- 领域得分 (0–100) = 该领域已报告指标 norm 的加权平均 × 100；默认等权，权重见上表和配置。",
+        "- 每项指标在指标目录中有角色 (role)：**结果** (outcome：报备率、败诉率、满意率等，领域据此评判)、"
+        "**活动** (activity：培训、集中清理、监督检查等已开展的工作)、**工作量** (volume：出台文件数、案件数、"
+        "执法人员数等，取决于来了多少工作，不计分)。",
+        f"- 领域得分 (0–100) 以结果指标为主：{100 - 100 * roles['activity_share']:g}% × 结果指标 norm 的加权平均 + "
+        f"{100 * roles['activity_share']:g}% × 活动指标 norm 的加权平均 (没有活动数值时只用结果指标)；"
+        "没有任何结果指标数值时不计分。原因：多开一次培训、多搞一次清理很容易做到，却说明不了文件是否按时备案、"
+        "案件是否胜诉；两项活动计数不能压过它们本应改善的结果 (例：报备率从 100%（7/7）降到 88.9%（8/9）、"
+        "同时多开一次培训，该领域的标题必须写下降，而不是绿色的上升)。",
+        "- 覆盖门槛 (coverage gate)：领域的核心结果指标 (core outcomes，见下) 已报告的项数少于下列最低项数时，"
+        "领域不显示分数，写“数据不足”并列出未报告的指标："
+        + "；".join(f"{AREA_TITLES[a].split(' (')[0]} 至少 {cov['min_core_outcomes'][a]} 项" for a in SCORED_AREAS)
+        + "。",
+        "- 核心结果指标 (core outcomes, 配置 roles.core_outcomes)：",
+        *[
+            f"    - {AREA_TITLES[a].split(' (')[0]}："
+            + "、".join(
+                f"{indicators.loc[i, 'name_zh']} (`{i}`)" for i in roles["core_outcomes"][a] if i in indicators.index
+            )
+            for a in SCORED_AREAS
+        ],
+        "- 标题不与自身数字矛盾 (no headline over a worsened outcome)：领域的任一结果指标较上年变差且超出中性区间"
+        "——由分子分母计算的比率还须超出抽样误差 (上年值落在今年 Wilson 95% 区间之外，或今年值落在上年区间之外；"
+        "例：8/9 的区间为 56.5%–98.0%，不含 100%)——时，该领域的变化标记一律为 ▼，不会出现 ▲ 或绿色，"
+        "标题写出该指标及两年的分子分母。",
+        "- 要点 (narrative)：每个区县年度、每个领域和每个市年度的 3–6 句话由规则从上述指标表写出 (不使用语言模型)，"
+        "句式模板在 `config/narrative.yaml`，分析人员可以改写；每个数字都来自指标表中的一行并附原文位置；"
+        "约数保留原文标记 (80余 仍写 80余)；缺失的数据不会写成空白或 0，而是写“未报告”。",
+        "- 领域得分 (不使用角色的自定义指标目录) = 该领域已报告指标 norm 的加权平均 × 100；默认等权，权重见上表和配置。",
         "- 缺失指标不计为 0：它退出平均，同时降低覆盖率 coverage = n_used / n_total。",
         f"- 覆盖率低于 {cov['min_area_coverage']:.0%} 时领域得分为 NA，并写明原因。",
         f"- 总分 = 三个领域得分按领域权重的加权平均；至少需要 {cov['min_areas_overall']} 个领域得分，否则为 NA。",
