@@ -97,6 +97,73 @@ def test_registry_size_and_seed_ids(reg: pd.DataFrame) -> None:
         assert reg.loc[iid, "unit"] == unit, iid
 
 
+def test_registry_has_at_least_180_indicators_each_with_a_one_line_caliber(reg: pd.DataFrame) -> None:
+    assert len(reg) >= 180
+    cal = reg["caliber_zh"]
+    assert cal.map(lambda c: isinstance(c, str) and bool(c.strip()) and "\n" not in c).all(), list(
+        reg.index[cal.isna()]
+    )
+    rates = reg[reg.kind == "rate"]
+    # a rate's 口径 names numerator ÷ denominator
+    assert rates.caliber_zh.str.contains("÷").all(), list(rates.index[~rates.caliber_zh.str.contains("÷")])
+
+
+def test_new_entries_carry_a_valid_role(raw_entries: list[dict]) -> None:
+    seed_ids = set(SEED_UNITS)
+    with_role = [e for e in raw_entries if "role" in e]
+    assert len(with_role) >= 80
+    assert {e["role"] for e in with_role} == {"outcome", "activity", "volume"}
+    assert not seed_ids & {e["id"] for e in raw_entries[129:]}, "new entries are appended after the old ones"
+    assert all("role" in e for e in raw_entries[129:])
+    by_id = {e["id"]: e for e in raw_entries}
+    for iid in ("enf_certification_rate", "lit_principal_appearance_rate", "sup_npc_resolved_rate"):
+        assert by_id[iid]["role"] == "outcome"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全区行政执法人员持证率达98.5%。", [("enf_certification_rate", 98.5)]),
+        ("主要负责人出庭应诉率达85%。", [("lit_principal_appearance_rate", 85.0)]),
+        ("梳理行政许可事项清单326项。", [("svc_licensing_items", 326.0)]),
+        (
+            "保留政务服务事项1200项，其中行政许可事项300项、公共服务事项900项。",
+            [("svc_items_total", 1200.0), ("svc_licensing_items", 300.0), ("svc_public_service_items", 900.0)],
+        ),
+        ("全年办理政务服务事项41.2万件。", [("svc_volume", 412000.0)]),
+        (
+            "建立检查对象名录库1.2万家，随机抽查事项清单186项。",
+            [("enf_inspection_objects", 12000.0), ("enf_inspection_items", 186.0)],
+        ),
+        ("办理人大代表建议73件，其中A类52件。", [("sup_npc_suggestions", 73.0), ("sup_npc_resolved", 52.0)]),
+        ("部门集体学法156次。", [("gov_collective_law_study", 156.0)]),
+        ("制定乡镇(街道)履职事项清单，明确履职事项132项。", [("gov_township_duty_items", 132.0)]),
+        ("督察发现问题36个，问题整改率100%。", [("gov_rol_inspection_issues", 36.0), ("gov_rol_rectification_rate", 100.0)]),
+        ("收到复议申请50件，其中撤回申请4件。", [("rec_applications", 50.0), ("rec_withdrawn", 4.0)]),
+        ("重点督办提案3件。", [("sup_key_supervised", 3.0)]),
+        ("取消证明事项16项。", [("svc_certificates_cancelled", 16.0)]),
+        ("原告撤诉2件。", [("lit_withdrawn", 2.0)]),
+        ("建成公共法律服务工作室12个。", [("pls_studios", 12.0)]),
+    ],
+)
+def test_class_10_quantities_find_their_new_indicator(text: str, expected: list[tuple[str, float]]) -> None:
+    from analysis.extract.facts import extract_facts
+
+    df = extract_facts(text, doc_id="t")
+    assert list(zip(df.indicator_id, df.value, strict=True)) == expected
+
+
+def test_bad_role_or_caliber_is_rejected(entries: list[dict]) -> None:
+    bad = copy.deepcopy(entries)
+    bad[0]["role"] = "result"
+    with pytest.raises(RegistryError, match="role 'result'"):
+        validate_indicators(bad)
+    bad = copy.deepcopy(entries)
+    bad[0]["caliber_zh"] = "  "
+    with pytest.raises(RegistryError, match="caliber_zh"):
+        validate_indicators(bad)
+
+
 def test_seed_gold_file_agrees_with_pinned_ids() -> None:
     if not SEED_GOLD.exists():
         pytest.skip("shared seed not present")

@@ -71,6 +71,10 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
         raise _fail(
             path, where, f"framework_item {e['framework_item']!r} is not a first-level item of the 示范指标体系"
         )
+    if "caliber_zh" in e and (not isinstance(e["caliber_zh"], str) or not e["caliber_zh"].strip()):
+        raise _fail(path, where, "caliber_zh (口径) must be a non-empty one-line string")
+    if "caliber_zh" in e and "\n" in e["caliber_zh"].strip():
+        raise _fail(path, where, "caliber_zh (口径) must fit on one line")
     for f in LIST_FIELDS:
         if f in e and (not isinstance(e[f], list) or not all(isinstance(x, str) and x.strip() for x in e[f])):
             raise _fail(path, where, f"{f} must be a list of non-empty strings")
