@@ -248,3 +248,47 @@ def test_open_pool_falls_back_to_fresh_kernels(monkeypatch, capsys):
 
 def test_preload_reports_modules_that_fail_to_import():
     assert forkserver.preload_modules(["json", "no_such_module_xyz"]) == ["no_such_module_xyz"]
+
+
+def test_fresh_kernel_port_clash_is_noticed_at_once_and_retried(monkeypatch, caplog):
+    """A kernel whose shell port is taken exits at start ("Address already in use"); the start notices the death
+    (instead of waiting for the reply until the start timeout) and retries with new ports."""
+    import asyncio
+    import logging
+    import socket
+
+    import jupyter_client.manager
+
+    from analysis.batch import kernels
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    real = jupyter_client.manager.AsyncKernelManager
+    made = []
+
+    class Clashing(real):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            made.append(self)
+            if len(made) == 1:
+                self.cache_ports = False  # (else jupyter_client picks the ports itself)
+                self.shell_port = port  # the first kernel must bind a port that is in use
+
+    monkeypatch.setattr(jupyter_client.manager, "AsyncKernelManager", Clashing)
+    caplog.set_level(logging.WARNING, logger=kernels.log.name)
+
+    async def go():
+        kernel = await kernels.start_kernel(attempts=2, ready_timeout=60)
+        try:
+            return kernel.attempts
+        finally:
+            await kernels._shutdown(kernel)
+
+    try:
+        assert asyncio.run(go()) == 2
+    finally:
+        busy.close()
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "died before replying" in messages and "didn't respond" not in messages

@@ -20,6 +20,7 @@ from analysis.batch.kernels import Kernel, _shutdown, start_kernel
 from analysis.batch.plan import RunSpec
 
 CELL_TIMEOUT = 600
+ENGINE_NAME = "analysis"  # the papermill engine (analysis.batch.engine, registered by entry point in pyproject.toml)
 
 
 class RunFailed(RuntimeError):
@@ -90,6 +91,42 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+def import_papermill() -> Any:
+    """``import papermill`` after nbformat was imported the fast way (see :func:`import_nbformat`).
+
+    Import papermill before analysis.batch.engine: papermill loads the engines registered by entry point while it
+    is imported, our engine module among them.
+    """
+    import_nbformat()
+    import papermill
+
+    return papermill
+
+
+def _papermill_error_text(exc: BaseException) -> str:
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        cell = getattr(exc, "exec_count", None)
+        return f"{ename}: {evalue} (cell {cell})"[:2000]
+    return _error_text(exc)
+
+
+def _papermill_run(spec: RunSpec, out_nb: Path, values: dict[str, Any], km: Any, cell_timeout: int) -> Any:
+    """papermill.execute_notebook with the ``analysis`` engine in the given kernel (runs in a worker thread)."""
+    papermill = import_papermill()
+    return papermill.execute_notebook(
+        spec.notebook_path,
+        str(out_nb),
+        parameters=values,
+        engine_name=ENGINE_NAME,
+        kernel_name=getattr(km, "kernel_name", None),
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        execution_timeout=cell_timeout,
+        km=km,
+    )
+
+
 async def execute_into(
     spec: RunSpec,
     out_dir: Path,
@@ -98,31 +135,25 @@ async def execute_into(
     cell_timeout: int = CELL_TIMEOUT,
     template: str = "basic",
 ) -> list[str]:
-    """Run ``spec`` in ``kernel``; charts land in ``out_dir`` (the notebook's output_dir), plus
-    ``<notebook>.ipynb`` and ``<notebook>.html``. Returns the relative output file names; raises RunFailed."""
-    import nbformat
-    from nbclient import NotebookClient
-
+    """Run ``spec`` in ``kernel`` through papermill (engine ``analysis``); charts land in ``out_dir`` (the notebook's
+    output_dir), plus ``<notebook>.ipynb`` (papermill's output notebook) and ``<notebook>.html``. Returns the relative
+    output file names; raises RunFailed (with papermill's notebook, error cell on top, as ``partial``)."""
     nb = read_notebook(spec.notebook_path)
-    values = run_parameters(spec, nb, out_dir, processed_dir)
-    params.inject(nb, values)
-    nb.metadata["analysis_batch"] = {"run_id": spec.run_id, "data_hash": spec.data_hash}
-    client = NotebookClient(
-        nb,
-        km=kernel.km,
-        timeout=cell_timeout,
-        kernel_name=kernel.km.kernel_name,
-        resources={"metadata": {"path": str(Path(spec.notebook_path).parent)}},
-    )
-    client.kc = kernel.kc  # already connected and warm; the client only uses it
-    try:
-        await client.async_execute()
-    except Exception as exc:  # noqa: BLE001 - CellExecutionError, CellTimeoutError, DeadKernelError ...
-        raise RunFailed(_error_text(exc), partial=nb) from exc
+    values = run_parameters(spec, nb, out_dir, processed_dir)  # strict check before papermill is called
     out_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(out_dir / f"{spec.notebook}.ipynb"))
-    title = export.notebook_title(nb, spec.run_id)
-    (out_dir / f"{spec.notebook}.html").write_text(export.to_html(nb, title, template), encoding="utf-8")
+    out_nb = out_dir / f"{spec.notebook}.ipynb"
+    import_papermill()  # here, not in the worker threads: papermill loads its engines (ours included) on import
+    try:
+        executed = await asyncio.to_thread(_papermill_run, spec, out_nb, values, kernel.km, cell_timeout)
+    except Exception as exc:  # noqa: BLE001 - PapermillExecutionError, timeouts, dead kernel ...
+        partial = None
+        with contextlib.suppress(Exception):
+            partial = read_notebook(out_nb)
+        raise RunFailed(_papermill_error_text(exc), partial=partial) from exc
+    executed.metadata["analysis_batch"] = {"run_id": spec.run_id, "data_hash": spec.data_hash}
+    import_nbformat().write(executed, str(out_nb))
+    title = export.notebook_title(executed, spec.run_id)
+    (out_dir / f"{spec.notebook}.html").write_text(export.to_html(executed, title, template), encoding="utf-8")
     return sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
 
 

@@ -459,12 +459,14 @@ class ForkedKernelManager:
         return self.alive
 
     def client(self) -> ForkedKernelClient:
+        """The first call gives the pool's client (kept for the shutdown request); later calls (e.g. the papermill
+        engine, running in its own thread and event loop) get a new client of the same kernel."""
+        kc = ForkedKernelClient()
+        kc.load_connection_info(self.info)
+        kc.forked = self
         if self._kc is None:
-            kc = ForkedKernelClient()
-            kc.load_connection_info(self.info)
-            kc.forked = self
             self._kc = kc
-        return self._kc
+        return kc
 
     async def interrupt_kernel(self) -> None:
         await self.server.kill(self.pid, signal.SIGINT)

@@ -8,7 +8,8 @@ kernel runs ONE notebook and is shut down afterwards, so no state leaks from one
 
 Kernel start is retried: under parallel starts jupyter_client can lose the port race ("ZMQError: Address already in
 use", papermill issue 511) or a kernel can fail to answer ("Kernel didn't respond in 60 seconds"). A failed start is
-cleaned up and retried with a jittered backoff.
+cleaned up and retried with a jittered backoff; a kernel process that exits before answering (what a port clash
+looks like from here) is noticed within 50 ms and retried at once, not after the start timeout.
 """
 
 from __future__ import annotations
@@ -78,6 +79,37 @@ async def _shutdown(kernel_or_km: Any, kc: Any = None) -> None:
             await km.cleanup_resources()
 
 
+POLL_ALIVE = 0.05
+
+
+async def wait_ready_or_died(km: Any, kc: Any, timeout: float) -> None:
+    """Wait until the kernel answers; fail at once (not after ``timeout``) when its process has already exited.
+
+    A kernel that lost the port race ("ZMQError: Address already in use" while it binds the ports in its connection
+    file, papermill issue 511) exits right away; waiting for its reply would cost the whole start timeout.
+    """
+    ready = asyncio.ensure_future(kc.wait_for_ready(timeout=timeout))
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not ready.done():
+            await asyncio.wait({ready}, timeout=POLL_ALIVE)
+            if ready.done():
+                break
+            if not await km.is_alive():
+                raise RuntimeError(
+                    "Kernel died before replying to kernel_info (port clash? Address already in use)"
+                )
+            if loop.time() > deadline:
+                raise TimeoutError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        ready.result()
+    finally:
+        if not ready.done():
+            ready.cancel()
+            with contextlib.suppress(BaseException):
+                await ready
+
+
 async def start_kernel(
     kernel_name: str = "python3",
     cwd: str | Path | None = None,
@@ -104,7 +136,7 @@ async def start_kernel(
             await km.start_kernel(**kwargs)
             kc = km.client()
             kc.start_channels()
-            await kc.wait_for_ready(timeout=ready_timeout)
+            await wait_ready_or_died(km, kc, ready_timeout)
             if preload:
                 reply = await kc.execute_interactive(
                     warmup_code(preload), silent=True, store_history=False, timeout=ready_timeout
@@ -118,6 +150,8 @@ async def start_kernel(
             if attempt == attempts or not _is_retryable(exc):
                 break
             delay = min(0.2 * 2 ** (attempt - 1), 3.0) * (0.5 + random.random())
+            if "died before replying" in str(exc) or "Address already in use" in str(exc):
+                delay = 0.1 * random.random()  # a port clash: new ports at once
             log.warning("kernel start failed (%s: %s); retry %d in %.2fs", type(exc).__name__, exc, attempt, delay)
             await asyncio.sleep(delay)
     raise RuntimeError(f"could not start a kernel after {attempts} attempts: {type(last).__name__}: {last}") from last
