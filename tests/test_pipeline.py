@@ -35,7 +35,14 @@ def pipeline(tmp_path_factory, repo):
         progress=False,
     )
     out = publish(processed_dir=processed, reports_dir=reports)
-    return {"summary": summary, "reports": reports, "publish": out, "raw_before": before, "raw": raw}
+    return {
+        "summary": summary,
+        "reports": reports,
+        "processed": processed,
+        "publish": out,
+        "raw_before": before,
+        "raw": raw,
+    }
 
 
 def test_runs_succeed_and_are_recorded(pipeline):
@@ -105,3 +112,26 @@ def test_script_payload_in_a_report_is_escaped_in_every_page(tmp_path, repo):
     assert "&lt;script&gt;" in page
     for html_file in reports.rglob("*.html"):
         assert "<script>alert" not in html_file.read_text(encoding="utf-8"), html_file
+
+
+def test_publish_is_skipped_when_nothing_it_reads_changed(pipeline, monkeypatch):
+    """A no-op rerun keeps the briefs, methodology page and index as they are; a changed input rebuilds them."""
+    import analysis.publish as pub
+
+    reports, processed = pipeline["reports"], pipeline["processed"]
+    index = reports / "index.html"
+    before = index.stat().st_mtime_ns
+    calls = []
+    real = pub._publish
+    monkeypatch.setattr(pub, "_publish", lambda *a: calls.append(a) or real(*a))
+    again = publish(processed_dir=processed, reports_dir=reports)
+    assert again.get("skipped") and calls == [] and index.stat().st_mtime_ns == before
+    extra = reports / "extra.html"
+    extra.write_text("<p>新页面</p>", encoding="utf-8")  # a new page the index must list
+    try:
+        rebuilt = publish(processed_dir=processed, reports_dir=reports)
+        assert not rebuilt.get("skipped") and len(calls) == 1
+        assert "extra.html" in index.read_text(encoding="utf-8")
+    finally:
+        extra.unlink()
+        publish(processed_dir=processed, reports_dir=reports)  # leave the index as the other tests expect

@@ -140,7 +140,9 @@ def cmd_run(args) -> int:
     if args.no_progress:  # with the progress bar the runner prints its own summary
         print(summary.format().splitlines()[0])
     if not args.only:
-        out = publish()
+        out = publish(force=args.force)
+        if out.get("skipped"):
+            print("简报、方法说明与索引：输入未变，沿用上次的文件")
         print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
     return 1 if summary.failed else 0
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from analysis import paths
 from analysis.batch import manifest
 from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
-from analysis.batch.forkserver import open_pool
 from analysis.batch.params import ParameterError, validate
 from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
 from analysis.io import staged_dir
@@ -102,6 +101,8 @@ async def _run_local(
     template: str,
     on_done,
 ) -> None:
+    from analysis.batch.forkserver import open_pool  # jupyter_client: not imported when nothing has to run
+
     preload = kernel_preload(notebooks_dir)
     sem = asyncio.Semaphore(jobs)
     async with await open_pool(jobs, cwd=notebooks_dir, preload=preload, demand=len(todo)) as pool:
