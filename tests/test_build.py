@@ -56,8 +56,8 @@ def test_findings_verify_the_seed_arithmetic(built):
     f = pd.read_parquet(out / "findings.parquet")
     seed = f[f["source_file"].str.contains("000_280033b0075f93d2", na=False)]
     msgs = " | ".join(seed["message"])
-    assert "24 + 19 + 31 + 2 = 76 equal" in msgs
-    assert "403 + 1125 = 1528 equal" in msgs
+    assert "24 + 19 + 31 + 2 = 76，等于" in msgs
+    assert "403 + 1125 = 1528，等于" in msgs
     assert "230/236 = 97.46%" in msgs
     bad = seed[(seed["severity"] == "error")]
     assert bad.empty, bad.to_dict("records")

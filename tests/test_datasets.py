@@ -287,7 +287,7 @@ def test_rate_checked_against_its_counts(tmp_path, reg):
     rows = [["示例一区", None, "区县", 2023, 8, 6, 100], ["示例二区", None, "区县", 2023, 8, 6, 75.0]]
     res = read_dataset(_xlsx(tmp_path / "r.xlsx", _header(reg), rows), reg, UNITS)
     assert _problems(res) == {("rate_vs_counts", "warning", "数据!G2")}
-    assert "100% disagrees with 6/8 = 75.00%" in res.findings["message"].iloc[0]
+    assert "100% 不符合计数 6/8 = 75.00%" in res.findings["message"].iloc[0]
 
 
 def test_identical_duplicate_keeps_first_with_warning(tmp_path, reg):

@@ -116,7 +116,7 @@ def test_findings_use_the_schema_columns_and_name_the_file(seed_meta):
 def test_year_mismatch_between_text_and_sidecar(seed_meta):
     findings = check_against_sidecar(seed_meta, {**SIDECAR, "year_covered": 2022}, ("马村区", "2022"))
     assert _rules(findings) == ["report_year_mismatch"]
-    assert "covers 2023" in findings[0]["message"]
+    assert "所述年度是 2023" in findings[0]["message"]
 
 
 def test_folder_parts_with_layout_folders(seed_meta):

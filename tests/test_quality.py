@@ -81,7 +81,7 @@ def test_parts_that_add_up_are_recorded_as_checked():
     f = check_candidates(cands([("cases", 76), ("a", 43), ("b", 33)]), REG)
     p = by_rule(f, "parts_vs_total")
     assert p.loc[0, "severity"] == "ok"
-    assert "43 + 33 = 76 equal" in p.loc[0, "message"]
+    assert "43 + 33 = 76，等于" in p.loc[0, "message"]
 
 
 def test_parts_above_total_is_flagged_with_every_place():

@@ -102,7 +102,7 @@ def check_candidates(
                         "error",
                         key,
                         iid,
-                        f"{names[iid]} = {_fmt(v)}% is outside 0–100 %",
+                        f"{names[iid]} = {_fmt(v)}% 超出 0–100%",
                         locator=loc(key, iid),
                     )
                 )
@@ -115,7 +115,7 @@ def check_candidates(
                         "error",
                         key,
                         iid,
-                        f"{names[iid]} = {_fmt(v)} is negative",
+                        f"{names[iid]} = {_fmt(v)} 为负数",
                         locator=loc(key, iid),
                     )
                 )
@@ -135,14 +135,14 @@ def check_candidates(
                 total = float(row[total_id])
                 complete = len(present) == len(parts)
                 if s > total + 1e-9:
-                    sev, verb = "warning", "exceed"
+                    sev, verb = "warning", "大于"
                 elif complete and abs(s - total) <= 1e-9:
-                    sev, verb = "ok", "equal"
+                    sev, verb = "ok", "等于"
                 else:
-                    sev, verb = "info", "fall short of"
-                msg = f"parts {expr} = {_fmt(s)} {verb} {names[total_id]} {_fmt(total)}"
+                    sev, verb = "info", "小于"
+                msg = f"分项 {expr} = {_fmt(s)}，{verb}{names[total_id]} {_fmt(total)}"
                 if not complete:
-                    msg += f" ({len(present)} of {len(parts)} parts reported)"
+                    msg += f"（{len(parts)} 个分项中报告了 {len(present)} 个）"
                 detail = "; ".join(f"{p}={_fmt(row[p])} at {loc(key, p)}" for p in present)
                 out.append(
                     _finding("parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id), detail=detail)
@@ -161,14 +161,14 @@ def check_candidates(
                 computed = 100.0 * row[num] / row[den]
                 diff = abs(computed - row[rate_id])
                 sev = "warning" if diff > rounding_tolerance(row[rate_id]) else "ok"
-                verb = "disagrees with" if sev == "warning" else "agrees with"
+                verb = "不符合" if sev == "warning" else "符合"
                 out.append(
                     _finding(
                         "rate_vs_counts",
                         sev,
                         key,
                         rate_id,
-                        f"stated {names[rate_id]} {_fmt(row[rate_id])}% {verb} {_fmt(row[num])}/{_fmt(row[den])} = "
+                        f"所写{names[rate_id]} {_fmt(row[rate_id])}% {verb}计数 {_fmt(row[num])}/{_fmt(row[den])} = "
                         f"{computed:.2f}%",
                         locator=loc(key, rate_id),
                         detail=f"{num} at {loc(key, num)}; {den} at {loc(key, den)}",
@@ -214,7 +214,7 @@ def check_year_jumps(observations: pd.DataFrame, factor: float = 5.0) -> pd.Data
             "unit_id": r.unit_id,
             "year": int(r.year),
             "indicator_id": r.indicator_id,
-            "message": f"{_fmt(p)} → {_fmt(r.value)} (×{r.value / p:.2f}) against the previous year",
+            "message": f"{_fmt(p)} → {_fmt(r.value)}（上年的 ×{r.value / p:.2f}）",
             "source_file": r.source_file,
             "locator": r.locator,
             "detail": "",

@@ -254,6 +254,20 @@ def _int_year(v) -> int | None:
         return None
 
 
+_LABEL_ZH = {"sidecar/folder": "来源说明/文件夹", "text": "报告正文"}
+_FIELD_ZH = {"district": "区县", "year_covered": "所述年度"}
+
+
+def _hint(name: str) -> str:
+    from analysis.registry.units import unit_suggestions
+
+    try:
+        close = unit_suggestions(name, include_sample=False)
+    except Exception:  # noqa: BLE001 — a hint must never hide the finding itself
+        return ""
+    return f"；您是否要找：{'、'.join(close)}" if close else ""
+
+
 def check_against_sidecar(
     meta: dict,
     sidecar: dict | None,
@@ -292,7 +306,7 @@ def check_against_sidecar(
             _finding(
                 "report_district_mismatch",
                 "error",
-                f"the report text is about {text_district} but its sidecar/folder says {side_district}",
+                f"报告正文写的是 {text_district}，来源说明/文件夹写的是 {side_district}",
                 locator=loc("district"),
                 detail=f"text={text_district}; sidecar={sidecar.get('district')}; folder={folder_district}",
                 **common,
@@ -303,7 +317,7 @@ def check_against_sidecar(
             _finding(
                 "report_district_mismatch",
                 "error",
-                f"sidecar district {sidecar['district']} differs from the folder {folder_district}",
+                f"来源说明中的区县 {sidecar['district']} 与文件夹 {folder_district} 不一致",
                 locator="sidecar",
                 detail=f"sidecar={sidecar['district']}; folder={folder_district}",
                 **common,
@@ -315,7 +329,7 @@ def check_against_sidecar(
             _finding(
                 "report_year_mismatch",
                 "error",
-                f"the report text covers {text_year} but its sidecar/folder says {side_year}",
+                f"报告正文所述年度是 {text_year}，来源说明/文件夹写的是 {side_year}",
                 locator=loc("year_covered"),
                 detail=f"text={text_year}; sidecar={sidecar.get('year_covered')}; folder={folder_year}",
                 **common,
@@ -327,7 +341,7 @@ def check_against_sidecar(
             _finding(
                 "report_year_mismatch",
                 "error",
-                f"sidecar year {sc_year} differs from the folder year {folder_year}",
+                f"来源说明中的年度 {sc_year} 与文件夹年度 {folder_year} 不一致",
                 locator="sidecar",
                 detail=f"sidecar={sc_year}; folder={folder_year}",
                 **common,
@@ -338,7 +352,7 @@ def check_against_sidecar(
             _finding(
                 "report_template_placeholder",
                 "error",
-                "the text is a template, not a report: placeholders " + ", ".join(meta["placeholders"][:8]),
+                "这是模板而不是报告，含占位符：" + "、".join(meta["placeholders"][:8]),
                 locator="text",
                 detail="; ".join(meta["placeholders"]),
                 **common,
@@ -351,7 +365,7 @@ def check_against_sidecar(
                     _finding(
                         "report_unknown_district",
                         "error",
-                        f"district {name} ({label}) is not in the unit registry",
+                        f"区县 {name}（{_LABEL_ZH.get(label, label)}）不在单位名录 config/units.yaml 中{_hint(str(name))}",
                         locator="sidecar" if label != "text" else loc("district"),
                         detail=f"{label}={name}",
                         **common,
@@ -363,7 +377,7 @@ def check_against_sidecar(
             _finding(
                 "report_metadata_undetected",
                 "info",
-                f"could not read {' and '.join(missing)} from the report text; relying on the sidecar",
+                f"无法从报告正文读出{'和'.join(_FIELD_ZH.get(m, m) for m in missing)}；以来源说明为准",
                 locator="title",
                 detail="; ".join(meta.get("notes", [])),
                 **common,
