@@ -1,0 +1,35 @@
+"""Extraction fidelity on the labelled corpus (tests/corpus/fidelity.yaml): recall, precision, wrong-mapping rate,
+trap false-positive rate and unmapped-although-an-id-fits rate, overall and per class, for the whole corpus, the part
+the rules were tuned on and the held-out part (see analysis.extract.fidelity for the definitions).
+
+    .venv/bin/python bench/bench_fidelity.py [--errors]
+"""
+
+from __future__ import annotations
+
+import sys
+
+from analysis.extract.fidelity import GOALS, evaluate, meets_goals
+
+COLS = ("n", "recall", "precision", "wrong_mapping", "trap_fp", "unmapped_with_fit")
+
+
+def main(argv: list[str]) -> int:
+    res = evaluate()
+    print("goals: " + ", ".join(f"{k} {'≥' if k == 'recall' else '≤'} {v}" for k, v in GOALS.items()))
+    for part in ("all", "tuned", "heldout"):
+        print(f"\n== {part} ==")
+        print(f"{'class':<14}" + "".join(f"{c:>19}" for c in COLS))
+        classes = sorted(k for k in res[part] if k != "all") + ["all"]
+        for c in classes:
+            r = res[part][c].rates()
+            print(f"{c:<14}" + "".join(f"{r[k]:>19d}" if k == "n" else f"{r[k]:>19.3f}" for k in COLS))
+        miss = meets_goals(res[part]["all"].rates())
+        print("goals met" if not miss else "goals missed: " + "; ".join(miss))
+    if "--errors" in argv:
+        print("\n".join(["", "errors:"] + res["all"]["all"].errors))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
