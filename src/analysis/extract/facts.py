@@ -47,7 +47,7 @@ from analysis.schema import FACT_COLUMNS, UNMAPPED
 
 # Canonical unit → measure words that may state it (the first is the unit itself).
 UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
-    "件": ("件", "项", "宗", "起", "份", "件次", "例"),
+    "件": ("件", "项", "宗", "起", "份", "件次", "例", "卷"),
     "项": ("项", "件", "个", "条"),
     "次": ("次", "场", "场次", "期", "批次", "轮", "件次"),
     "场": ("场", "场次", "次", "期"),
@@ -57,7 +57,7 @@ UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
     "家": ("家", "个"),
     "个": ("个", "家", "项", "所", "处"),
     "条": ("条", "件", "项"),
-    "份": ("份", "件"),
+    "份": ("份", "件", "册"),
     "批次": ("批次", "批", "次"),
     "户次": ("户次", "户", "家"),
     "支": ("支",),
@@ -87,16 +87,33 @@ TRAP_RE = re.compile(
             r"\d+(?:项|个)(?:一级|二级|三级)|\d+个(?:方面|要点)|\d+项(?:创建)?指标",
             r"[\d一二三四五六七八九十]+(?:个工作日|天|日)内",
             r"前[\d一二三四五六七八九十]+(?:名|位)",
+            r"届(?:人大|政协|人大常委会|党代会|委员会|委)?[\d一二三四五六七八九十]+次",  # 十六届人大二次会议 (届次, no 第)
+            r"[两三四五六七八九十]个全覆盖|[两三四五六七八九十]项制度",
         )
     )
 )
 # Every TRAP_RE match holds one of these characters (号 〔〕号, 第, 五 十四五, 普 八五普法, + 1+4+8, 版, ·, 一/四/两/三/六/张
 # the set phrases, 条 惠企35条, 项/个 8个方面, 内 5个工作日内, 前 前三名): a window without any cannot hold a trap.
 # Keep it in step with TRAP_RE (test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
-TRAP_TRIGGERS = frozenset("号第五普+版·一四两三六张条项个内前")
-RULE_RE = re.compile(
-    r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔|力争|目标|需达到|应达到|要求达到|到20\d\d年"
+TRAP_TRIGGERS = frozenset("号第五普+版·一四两三六张条项个内前届")
+RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")
+# A plan or a target: the number is what the unit means to reach, never this year's figure (scope ``target``, unmapped,
+# the indicators that would fit listed as candidates). Looked for in the sentence before the number; a section headed
+# 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
+TARGET_RE = re.compile(
+    r"力争|计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|目标|按照规划|不少于|不低于|至少|明年|今后|将于"
+    r"|需达到|应达到|要求达到|到20\d\d年|控制在"
 )
+TARGET_HEADING_RE = re.compile(
+    r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十]+部分)?[^\n。]{0,12}"
+    r"(?:下一步|工作打算|工作计划|工作安排|工作思路|努力方向|工作重点)[^\n]{0,30}$"
+)
+HEADING_RE = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+# Numbers that are no performance figure: view counts and honours (阅读量10万次, 荣获表彰12个), looked for in the clause
+VIEW_HONOUR_RE = re.compile(
+    r"播放量|阅读量|点击量|浏览量|访问量|观看|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
+)
+RESPECTIVE_SPLIT = "、和及与"
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 CHANGE_RE = re.compile(
@@ -188,6 +205,11 @@ class Matcher:
     prefixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     zero_re: re.Pattern | None
     zero_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # registry accept/refuse rules (data): words that refuse an indicator when found in the number's clause, counted
+    # nouns that refuse it, and context words of which the sentence must hold one for the indicator to be accepted
+    refuse_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refuse_nouns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    accept_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (indicator ids of a keyword, measure word) → (id, unit fit, nouns) of the ids whose unit fits
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
         default_factory=dict
@@ -226,6 +248,16 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
     kw_re = re.compile(_trie_pattern(kw_ids)) if kw_ids else None
     zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
     part_of = {p: total for total, ps in parts.items() for p in sorted(ps)}
+    refuse_words, refuse_nouns, accept_context = {}, {}, {}
+    for iid, row in indicators.iterrows():
+        acc = row.get("accept") if isinstance(row.get("accept"), dict) else {}
+        ref = row.get("refuse") if isinstance(row.get("refuse"), dict) else {}
+        if ref.get("words"):
+            refuse_words[iid] = tuple(normalize(w) for w in ref["words"])
+        if ref.get("nouns"):
+            refuse_nouns[iid] = tuple(normalize(w) for w in ref["nouns"])
+        if acc.get("context"):
+            accept_context[iid] = tuple(normalize(w) for w in acc["context"])
     return Matcher(
         order,
         unit,
@@ -238,6 +270,9 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         prefixes,
         zero_re,
         {k: tuple(v) for k, v in zero_ids.items()},
+        refuse_words=refuse_words,
+        refuse_nouns=refuse_nouns,
+        accept_context=accept_context,
     )
 
 
@@ -314,7 +349,7 @@ class _Ctx:
     families: dict[str, int] = field(default_factory=dict)
 
 
-def _candidates(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
+def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
     """(indicator, score) of the ids whose unit fits the measure word; with a keyword after the number
     (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some."""
     key = (ids, measure)
@@ -330,6 +365,25 @@ def _candidates(m: Matcher, ids: tuple[str, ...], measure: str, head: str, stric
             continue
         out.append((iid, fit + (1 if noun_ok else 0)))
     return out
+
+
+def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quantity, head: str, s0: int) -> bool:
+    """False when the registry refuses ``iid`` here: a refused word in the clause up to the counted noun, a refused
+    counted noun, or none of the indicator's required context words in the sentence before the number."""
+    words = m.refuse_words.get(iid)
+    if words:
+        window = text[clause[0] : min(clause[1], q.end + 8)]
+        if any(w in window for w in words):
+            return False
+    nouns = m.refuse_nouns.get(iid)
+    if nouns and head.startswith(nouns):
+        return False
+    ctx = m.accept_context.get(iid)
+    if ctx:
+        before = text[s0 : q.start]
+        if not any(w in before for w in ctx):
+            return False
+    return True
 
 
 def _rank(m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[str]], _Ctx]) -> list[str]:
@@ -364,6 +418,7 @@ def _choose(
     ctx_fn: Callable[[frozenset[str]], _Ctx],
     after_part_mark: bool,
     taken: dict[str, int],
+    s0: int = 0,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any)."""
@@ -372,6 +427,10 @@ def _choose(
     while noun_pos < clause[1] and text[noun_pos] in QUOTE_CHARS:
         noun_pos += 1
     head = text[noun_pos : noun_pos + 12]  # the counted noun (leading quotes skipped)
+
+    def _candidates(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
+        return [c for c in _fitting(m, ids, measure, head, strict) if _allowed(m, c[0], text, clause, q, head, s0)]
+
     seg = text[seg_start : q.start]
     limit = q.start
     if "、" in seg and TOTAL_LIST_RE.search(seg):  # A、B、C共计N次: the name precedes the list
@@ -482,12 +541,93 @@ class _Marks:
         return self.cls[i - 1] if i and self.pos[i - 1] >= lo else "year"
 
 
-def _scan_marks(norm: str) -> tuple[_Marks, _Marks, list[int]]:
+def _scan_marks(norm: str) -> tuple[_Marks, _Marks, list[int], list[tuple[int, int]]]:
     scopes = [(mm.start(), scope_of(mm.group())) for mm in SCOPE_RE.finditer(norm)]
     scopes += [(mm.start(), "partial_period") for mm in MONTH_RANGE_RE.finditer(norm)]
     levels = [(mm.start(), _LEVEL_WORDS[mm.group()]) for mm in LEVEL_RE.finditer(norm)]
     parts = [mm.start() for mm in PART_MARK_RE.finditer(norm)]
-    return _Marks(scopes), _Marks(levels), parts
+    return _Marks(scopes), _Marks(levels), parts, _target_sections(norm)
+
+
+def _target_sections(norm: str) -> list[tuple[int, int]]:
+    """Spans of sections headed 下一步/工作打算/工作计划…: from the heading to the next numbered heading (一、…)."""
+    out = []
+    for h in TARGET_HEADING_RE.finditer(norm):
+        nxt = HEADING_RE.search(norm, h.end())
+        out.append((h.start(), nxt.start() if nxt else len(norm)))
+    return out
+
+
+def _respective(
+    m: Matcher, norm: str, s0: int, s1: int, clauses: list[tuple[int, int]], quantities: list[Quantity]
+) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
+    """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
+    (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
+    (not inside a registry keyword); a name without a fitting keyword of its own borrows the shared head of the last
+    name (从轻、减轻处罚案件) or a keyword of another name, ranked by its relation to the name's own keywords."""
+    out: dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]] = {}
+    pos = norm.find("分别", s0, s1)
+    while pos >= 0:
+        c = next((c for c in clauses if c[0] <= pos < c[1]), None)
+        if c is None:
+            break
+        nums = [q for q in quantities if pos < q.start < c[1]]
+        hits = _maximal(scan_keywords(norm, c[0], pos, m))
+        cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
+        segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
+        if len(nums) >= 2 and len(segs) >= 2:
+            change = CHANGE_RE.search(norm, pos, nums[0].start) if nums[0].measure in ("%", "个百分点") else None
+            if len(segs) != len(nums):
+                for q in nums:
+                    out[q.start] = ([], "ambiguous", (), change)
+            else:
+                all_ids = {i for h in hits for i in h[3]}
+                for (a, b), q in zip(segs, nums, strict=True):
+                    out[q.start] = (*_respective_one(m, norm, a, b, segs[-1], hits, all_ids, q), change)
+        pos = norm.find("分别", pos + 2, s1)
+    return out
+
+
+def _respective_one(
+    m: Matcher, norm: str, a: int, b: int, last: tuple[int, int], hits: list[Hit], all_ids: set[str], q: Quantity
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
+    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+
+    def fit(hs) -> list[tuple[str, str]]:
+        return [(iid, h[2]) for h in hs for iid in h[3] if unit_fit(m.unit[iid], measure)]
+
+    own = [h for h in hits if a <= h[0] and h[1] <= b]
+    own_ids = {i for h in own for i in h[3]}
+    cands = fit(own[-1:]) or fit(own)
+    if not cands and (a, b) != last and m.kw_re is not None:  # 从轻 + 处罚案件 → 从轻处罚
+        name, tail = norm[a:b], norm[last[0] : last[1]]
+        for k in range(1, len(tail) + 1):
+            joined = name + tail[-k:]
+            got = [
+                (mm.start(), mm.end(), kw, ids)
+                for mm in m.kw_re.finditer(joined)
+                if mm.start() < len(name) < mm.end()
+                for kw, ids in m.prefixes[mm.group()]
+            ]
+            if cands := fit(got):
+                break
+    if not cands:  # 人大代表建议、政协提案满意率: the shared 满意率 of another name
+        cands = fit([h for h in hits if not (a <= h[0] and h[1] <= b)])
+    ids = list(dict.fromkeys(iid for iid, _ in cands))
+    if not ids:
+        return [], "no_keyword", ()
+    kw = dict(cands)
+    if len(ids) == 1:
+        return [(ids[0], kw[ids[0]])], "respective", ()
+
+    def score(iid: str) -> int:
+        rel = m.related[iid]
+        return 2 if rel & own_ids else 1 if rel & all_ids else 0
+
+    ranked = sorted(ids, key=lambda i: -score(i))
+    if score(ranked[0]) > score(ranked[1]):
+        return [(ranked[0], kw[ranked[0]])], "respective+context", ()
+    return [], "ambiguous", tuple(ids)
 
 
 def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -681,7 +821,7 @@ def _sentence(
     quantities: list[Quantity],
     zeros: list,
     sink: _Sink,
-    marks: tuple[_Marks, _Marks, list[int]],
+    marks: tuple[_Marks, _Marks, list[int], list[tuple[int, int]]],
 ) -> None:
     """Facts of one sentence (quantities and zero words), in text order."""
     ev = _evidence(text, s0, s1)
@@ -695,7 +835,9 @@ def _sentence(
             h = hits_cache[c[0]] = scan_keywords(norm, c[0], c[1], m)
         return h
 
-    scopes, levels, all_parts = marks
+    scopes, levels, all_parts, target_sections = marks
+    resp = _respective(m, norm, s0, s1, clauses, quantities) if "分别" in norm[s0:s1] else {}
+    in_target_section = any(a <= s0 < b for a, b in target_sections)
     part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
     clause_starts = [c[0] for c in clauses]
     mapped: dict[str, int] = {}
@@ -739,10 +881,15 @@ def _sentence(
         seg = norm[seg_start : q.start]
         if RULE_RE.search(seg) or RANK_RE.search(norm, q.end, clause[1]) or STRUCTURE_RE.search(norm, *clause):
             continue
+        if VIEW_HONOUR_RE.search(norm, clause[0], q.start):  # 阅读量…万次, 荣获…称号N个: no performance figure
+            continue
         state = "approx" if q.approx else "exact"
         base_unit = "万元" if q.measure in MONEY_UNITS else q.measure
         where = (scope, level, q.start, q.end, ev)
         change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
+        r_entry = resp.get(q.start)
+        if r_entry is not None and r_entry[3] is not None:
+            change = r_entry[3]
         if change or q.measure == "个百分点":  # a change, never a level
             fid = sink.add(
                 None,
@@ -777,9 +924,18 @@ def _sentence(
         def earlier(clause: tuple[int, int] = clause) -> list[Hit]:
             return [h for c in clauses if c[1] <= clause[0] for h in clause_hits(c)]
 
-        chosen, rule, cands = _choose(
-            m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped
-        )
+        if r_entry is not None:
+            chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
+        else:
+            chosen, rule, cands = _choose(
+                m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped, s0
+            )
+        if in_target_section or TARGET_RE.search(norm, s0, q.start):  # a plan or target: never a yearly figure
+            named = tuple(iid for iid, _ in chosen) or cands
+            fid = sink.add(None, None, q.value, base_unit, q.unit_raw, q.approx, state, ("target", *where[1:]), "",
+                           "", "target", named)
+            last_fact = (q.end, fid, None, base_unit)
+            continue
         ids = [iid for iid, _ in chosen]
         parent = _parent(m, total, ids, base_unit)
         if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):

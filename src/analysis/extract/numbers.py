@@ -51,6 +51,7 @@ MEASURE_WORDS = (
     "个工作日",
     "人次",
     "件次",
+    "家次",
     "户次",
     "场次",
     "批次",
@@ -81,6 +82,8 @@ MEASURE_WORDS = (
     "批",
     "户",
     "例",
+    "册",
+    "卷",
     "元",
     "%",
 )
@@ -95,7 +98,7 @@ NUMBER_RE = re.compile(
     rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>余|多)?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>余|多)?[ \t]*(?P<mwb>{_MW}))"
     r"(?P<approx2>以上|左右|余|多)?"
 )
-APPROX_PREFIXES = ("超过", "近", "约", "超", "逾", "大约")
+APPROX_PREFIXES = ("超过", "近", "约", "超", "逾", "大约", "突破")  # 突破N: more than N (a lower bound)
 _APPROX_LAST = frozenset(p[-1] for p in APPROX_PREFIXES)
 MAX_INTEGER_DIGITS = 12  # a longer integer part is not a figure a report states (ids, pasted garbage)
 _VAGUE_BEFORE = frozenset("几数")  # 几十, 数百: "some tens/hundreds", no single value
