@@ -96,13 +96,14 @@ TRAP_RE = re.compile(
 # the set phrases, 条 惠企35条, 项/个 8个方面, 内 5个工作日内, 前 前三名): a window without any cannot hold a trap.
 # Keep it in step with TRAP_RE (test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
 TRAP_TRIGGERS = frozenset("号第五普+版·一四两三六张条项个内前届")
-RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")
-# A plan or a target: the number is what the unit means to reach, never this year's figure (scope ``target``, unmapped,
-# the indicators that would fit listed as candidates). Looked for in the sentence before the number; a section headed
+RULE_RE = re.compile(
+    r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔|力争|目标|需达到|应达到|要求达到|到20\d\d年"
+)  # rules and explicit targets: dropped (no fact)
+# A plan: the number is what the unit means to do, never this year's figure (scope ``target``, unmapped, the
+# indicators that would fit listed as candidates; explicit targets and rules, RULE_RE, give no fact at all). Looked for in the sentence before the number; a section headed
 # 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
 TARGET_RE = re.compile(
-    r"力争|计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|目标|按照规划|不少于|不低于|至少|明年|今后|将于"
-    r"|需达到|应达到|要求达到|到20\d\d年|控制在"
+    r"计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|按照规划|不少于|不低于|至少|明年|今后|将于|控制在"
 )
 TARGET_HEADING_RE = re.compile(
     r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十]+部分)?[^\n。]{0,12}"
@@ -111,9 +112,10 @@ TARGET_HEADING_RE = re.compile(
 HEADING_RE = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 # Numbers that are no performance figure: view counts and honours (阅读量10万次, 荣获表彰12个), looked for in the clause
 VIEW_HONOUR_RE = re.compile(
-    r"播放量|阅读量|点击量|浏览量|访问量|观看|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
+    r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
 )
 RESPECTIVE_SPLIT = "、和及与"
+SUBSET_END_RE = re.compile(r"[^,:。;]{0,4}中[,:]")  # …案件中， / …备案中，
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 CHANGE_RE = re.compile(
@@ -210,6 +212,9 @@ class Matcher:
     refuse_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refuse_nouns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     accept_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refuse_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refuse_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    kw_any_re: re.Pattern = field(default_factory=lambda: re.compile("(?!)"))
     # (indicator ids of a keyword, measure word) → (id, unit fit, nouns) of the ids whose unit fits
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
         default_factory=dict
@@ -246,9 +251,11 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         for kw in kw_ids
     }
     kw_re = re.compile(_trie_pattern(kw_ids)) if kw_ids else None
+    # every keyword start, also inside a longer keyword (法治宣传资料: 法治宣传 and 宣传资料 overlap)
+    kw_any_re = re.compile("(?=(" + _trie_pattern(kw_ids) + "))") if kw_ids else re.compile("(?!)")
     zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
     part_of = {p: total for total, ps in parts.items() for p in sorted(ps)}
-    refuse_words, refuse_nouns, accept_context = {}, {}, {}
+    refuse_words, refuse_nouns, accept_context, refuse_context, refuse_predicates = {}, {}, {}, {}, {}
     for iid, row in indicators.iterrows():
         acc = row.get("accept") if isinstance(row.get("accept"), dict) else {}
         ref = row.get("refuse") if isinstance(row.get("refuse"), dict) else {}
@@ -258,6 +265,10 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
             refuse_nouns[iid] = tuple(normalize(w) for w in ref["nouns"])
         if acc.get("context"):
             accept_context[iid] = tuple(normalize(w) for w in acc["context"])
+        if ref.get("context"):
+            refuse_context[iid] = tuple(normalize(w) for w in ref["context"])
+        if ref.get("predicates"):
+            refuse_predicates[iid] = tuple(normalize(w) for w in ref["predicates"])
     return Matcher(
         order,
         unit,
@@ -273,6 +284,9 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         refuse_words=refuse_words,
         refuse_nouns=refuse_nouns,
         accept_context=accept_context,
+        refuse_context=refuse_context,
+        refuse_predicates=refuse_predicates,
+        kw_any_re=kw_any_re,
     )
 
 
@@ -334,10 +348,18 @@ def scan_keywords(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
     hits: list[Hit] = []
     if m.kw_re is None:
         return hits
-    for mm in m.kw_re.finditer(text, start, end):
+    reach = -1  # end of the longest keyword found so far: one starting inside it and ending within it is part of it
+    for mm in m.kw_any_re.finditer(text, start, end):
+        g = mm.group(1)
+        if not g:
+            continue
         i = mm.start()
-        for kw, ids in m.prefixes[mm.group()]:
-            hits.append((i, i + len(kw), kw, ids))
+        if i + len(g) <= reach:  # 议案 inside 复议案件
+            continue
+        reach = i + len(g)
+        for kw, ids in m.prefixes[g]:
+            if i + len(kw) <= end:
+                hits.append((i, i + len(kw), kw, ids))
     return hits
 
 
@@ -378,10 +400,20 @@ def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quanti
     nouns = m.refuse_nouns.get(iid)
     if nouns and head.startswith(nouns):
         return False
+    preds = m.refuse_predicates.get(iid)
+    if preds:
+        clause_before = text[clause[0] : q.start]
+        if any(w in clause_before for w in preds):
+            return False
     ctx = m.accept_context.get(iid)
     if ctx:
         before = text[s0 : q.start]
         if not any(w in before for w in ctx):
+            return False
+    ctx = m.refuse_context.get(iid)
+    if ctx:
+        before = text[s0 : q.start]
+        if any(w in before for w in ctx):
             return False
     return True
 
@@ -466,7 +498,8 @@ def _choose(
             if cands:
                 return _decide(m, cands, ctx_fn, h[2], "noun")
     if not after_part_mark:  # parts after 其中 without a keyword of their own stay unmapped
-        earlier = sorted(earlier_fn(), key=_by_end)
+        # a clause ending in 中 (行政复议案件中，维持…N件) names the set the number is a part of, not the number
+        earlier = sorted((h for h in earlier_fn() if not SUBSET_END_RE.match(text, h[1])), key=_by_end)
         for h in earlier:  # a keyword that already named a number of this sentence does not name a second one
             cands = [c for c in _candidates(m, h[3], measure, head, False) if c[0] not in taken]
             if cands:
@@ -582,14 +615,25 @@ def _respective(
                     out[q.start] = ([], "ambiguous", (), change)
             else:
                 all_ids = {i for h in hits for i in h[3]}
+                used: set[str] = set()
                 for (a, b), q in zip(segs, nums, strict=True):
-                    out[q.start] = (*_respective_one(m, norm, a, b, segs[-1], hits, all_ids, q), change)
+                    got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used)
+                    used.update(iid for iid, _ in got[0])
+                    out[q.start] = (*got, change)
         pos = norm.find("分别", pos + 2, s1)
     return out
 
 
 def _respective_one(
-    m: Matcher, norm: str, a: int, b: int, last: tuple[int, int], hits: list[Hit], all_ids: set[str], q: Quantity
+    m: Matcher,
+    norm: str,
+    a: int,
+    b: int,
+    last: tuple[int, int],
+    hits: list[Hit],
+    all_ids: set[str],
+    q: Quantity,
+    used: set[str],
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     measure = "万元" if q.measure in MONEY_UNITS else q.measure
 
@@ -611,8 +655,8 @@ def _respective_one(
             ]
             if cands := fit(got):
                 break
-    if not cands:  # 人大代表建议、政协提案满意率: the shared 满意率 of another name
-        cands = fit([h for h in hits if not (a <= h[0] and h[1] <= b)])
+    if not cands:  # 人大代表建议、政协提案满意率: the shared 满意率 of another name (not one another name took)
+        cands = [c for c in fit([h for h in hits if not (a <= h[0] and h[1] <= b)]) if c[0] not in used]
     ids = list(dict.fromkeys(iid for iid, _ in cands))
     if not ids:
         return [], "no_keyword", ()
@@ -913,6 +957,8 @@ def _sentence(
             for h in _maximal(hits):
                 if exclude.intersection(h[3]):
                     continue
+                if len(h[3]) == 1:  # a keyword naming one indicator: its relatives (base, denominator) are in play
+                    ctx.ids.setdefault(h[3][0], h[1])
                 fams = {m.family[iid] for iid in h[3]}
                 if len(fams) == 1:  # only a keyword that names one family says what the sentence is about
                     fam = fams.pop()
@@ -937,6 +983,8 @@ def _sentence(
             last_fact = (q.end, fid, None, base_unit)
             continue
         ids = [iid for iid, _ in chosen]
+        if total is not None and ids and total[1] in ids and r_entry is None:  # a part is never its own total
+            chosen, rule, cands, ids = [], "ambiguous", (total[1],), []
         parent = _parent(m, total, ids, base_unit)
         if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):
             whole = m.part_of[ids[0]]

@@ -3,7 +3,7 @@ trap false positives and unmapped-although-an-id-fits, overall and per class, on
 
 Definitions (one sentence is extracted on its own, every number of it is labelled):
 
-* recall — labelled true figures (not traps) for which a fact with the same surface and value is emitted;
+* recall — labelled true figures (not traps, not targets: a target may be dropped or kept as scope ``target``) for which a fact with the same surface and value is emitted;
 * precision — mapped facts whose indicator is one of the gold ids of their number (and whose value matches), over all
   mapped facts;
 * wrong mapping — mapped facts of scope ``year`` whose indicator is not a gold id (gold ``unmapped`` included), over
@@ -90,7 +90,7 @@ def score_entry(e: dict, facts: pd.DataFrame) -> Tally:
         by_text[f.number_text].append(f)
     for nt, rows in labels.items():
         got = by_text.get(nt, [])
-        if rows[0][1] == "trap":
+        if rows[0][1] == "trap" or rows[0][4] == "target":  # a target may be dropped or kept with scope target
             continue
         gold_ids = {r[5] for r in rows} - {UNMAPPED}
         value = float(rows[0][1])
