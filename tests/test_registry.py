@@ -279,3 +279,25 @@ def test_loads_a_small_valid_file(tmp_path: Path, entries: list[dict]) -> None:
     f.write_text(yaml.safe_dump({"indicators": small}, allow_unicode=True), encoding="utf-8")
     df = load_indicators(str(f))
     assert list(df.index) == ["nd_issued", "nd_filed"]
+
+
+def test_accept_refuse_rules_are_validated() -> None:
+    import copy
+
+    import yaml
+
+    from analysis.registry import INDICATORS_FILE, RegistryError, validate_indicators
+
+    entries = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
+    ok = validate_indicators(copy.deepcopy(entries))
+    assert ok.loc["rec_accepted", "refuse"]["predicates"]
+    for bad, msg in (
+        ({"refuse": {"verbs": ["审结"]}}, "refuse.verbs unknown"),
+        ({"accept": {"context": "执法"}}, "accept.context must be a non-empty list"),
+        ({"accept": {"nouns": ["乡镇"]}}, "accept.nouns unknown"),
+        ({"refuse": ["审结"]}, "refuse must be a mapping"),
+    ):
+        es = copy.deepcopy(entries)
+        es[0].update(bad)
+        with pytest.raises(RegistryError, match=msg):
+            validate_indicators(es)

@@ -115,7 +115,8 @@ VIEW_HONOUR_RE = re.compile(
     r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
 )
 RESPECTIVE_SPLIT = "、和及与"
-SUBSET_END_RE = re.compile(r"[^,:。;]{0,4}中[,:]")  # …案件中， / …备案中，
+SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在审结的行政诉讼案件中，: the set, not the number
+SUBSET_AFTER_RE = re.compile(r"(?:案件|事项)?中(?=[已的有])")  # 人大代表建议中已解决的41件: a part of the named set
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 CHANGE_RE = re.compile(
@@ -348,18 +349,30 @@ def scan_keywords(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
     hits: list[Hit] = []
     if m.kw_re is None:
         return hits
-    reach = -1  # end of the longest keyword found so far: one starting inside it and ending within it is part of it
+    for mm in m.kw_re.finditer(text, start, end):
+        i = mm.start()
+        for kw, ids in m.prefixes[mm.group()]:
+            hits.append((i, i + len(kw), kw, ids))
+    return hits
+
+
+def scan_overlaps(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
+    """Keywords that start inside a keyword found by ``scan_keywords`` and end after it (法治宣传资料: 宣传资料 after
+    法治宣传), nearest end first. Only a fallback when the keywords found first do not fit the number: an overlap is
+    as often a false word (结案 in 审结案件) as a true one."""
+    hits: list[Hit] = []
+    reach, first = -1, -1
     for mm in m.kw_any_re.finditer(text, start, end):
         g = mm.group(1)
         if not g:
             continue
-        i = mm.start()
-        if i + len(g) <= reach:  # 议案 inside 复议案件
+        i, e = mm.start(), mm.start() + len(g)
+        if i >= reach:  # a keyword scan_keywords finds itself
+            reach, first = e, i
             continue
-        reach = i + len(g)
-        for kw, ids in m.prefixes[g]:
-            if i + len(kw) <= end:
-                hits.append((i, i + len(kw), kw, ids))
+        if e > reach and i > first:
+            hits.extend((i, i + len(kw), kw, ids) for kw, ids in m.prefixes[g] if i + len(kw) > reach)
+            reach = e
     return hits
 
 
@@ -391,7 +404,8 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
 
 def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quantity, head: str, s0: int) -> bool:
     """False when the registry refuses ``iid`` here: a refused word in the clause up to the counted noun, a refused
-    counted noun, or none of the indicator's required context words in the sentence before the number."""
+    counted noun, a refused predicate in the clause before the number, a refused context word in the sentence (up to
+    the end of the number's clause), or none of the indicator's required context words there."""
     words = m.refuse_words.get(iid)
     if words:
         window = text[clause[0] : min(clause[1], q.end + 8)]
@@ -407,13 +421,13 @@ def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quanti
             return False
     ctx = m.accept_context.get(iid)
     if ctx:
-        before = text[s0 : q.start]
-        if not any(w in before for w in ctx):
+        said = text[s0 : clause[1]]  # the sentence up to the end of the number's clause
+        if not any(w in said for w in ctx):
             return False
     ctx = m.refuse_context.get(iid)
     if ctx:
-        before = text[s0 : q.start]
-        if any(w in before for w in ctx):
+        said = text[s0 : clause[1]]
+        if any(w in said for w in ctx):
             return False
     return True
 
@@ -483,6 +497,12 @@ def _choose(
         if chosen:
             return chosen, "shared", ()
     for h in before:
+        if SUBSET_AFTER_RE.match(text, h[1]):
+            continue
+        cands = _candidates(m, h[3], measure, head, False)
+        if cands:
+            return _decide(m, cands, ctx_fn, h[2], "keyword")
+    for h in sorted(scan_overlaps(text, seg_start, limit, m), key=_by_end):
         cands = _candidates(m, h[3], measure, head, False)
         if cands:
             return _decide(m, cands, ctx_fn, h[2], "keyword")

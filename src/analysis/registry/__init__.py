@@ -50,6 +50,11 @@ KINDS = ("count", "rate", "money", "amount")
 ROLES = ("outcome", "activity", "volume")
 REF_FIELDS = ("numerator", "denominator", "base", "total_of_parent", "at_most")
 LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
+# Mapping rules (analysis.extract.facts): what an indicator accepts/refuses, as data. accept.context: the sentence (up
+# to the end of the number's clause) must hold one of these words; refuse.words: none of these in the number's clause
+# (up to its counted noun); refuse.nouns: the counted noun after the measure word must not start with one;
+# refuse.predicates: none of these verbs in the clause before the number; refuse.context: none in the sentence.
+RULE_FIELDS = {"accept": ("context",), "refuse": ("words", "nouns", "predicates", "context")}
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -85,6 +90,16 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
         raise _fail(path, where, f"role {role!r} not one of {ROLES}")
     if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["unit"] != "%":
         raise _fail(path, where, "an outcome count needs a direction (higher_better or lower_better)")
+    for f, allowed in RULE_FIELDS.items():
+        if f not in e:
+            continue
+        if not isinstance(e[f], dict) or not e[f]:
+            raise _fail(path, where, f"{f} must be a mapping with sub-keys {', '.join(allowed)}")
+        for sub, vals in e[f].items():
+            if sub not in allowed:
+                raise _fail(path, where, f"{f}.{sub} unknown (expected one of {', '.join(allowed)})")
+            if not isinstance(vals, list) or not vals or not all(isinstance(x, str) and x.strip() for x in vals):
+                raise _fail(path, where, f"{f}.{sub} must be a non-empty list of non-empty strings")
     kind = e.get("kind")
     if kind is not None and kind not in KINDS:
         raise _fail(path, where, f"kind {kind!r} not one of {KINDS}")
