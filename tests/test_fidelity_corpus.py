@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.extract.fidelity import load_corpus, evaluate, meets_goals, score_entry
 from analysis.extract.facts import extract_facts
+from analysis.extract.fidelity import evaluate, load_corpus, meets_goals, score_entry
 from analysis.registry import load_indicators
 from analysis.schema import SCOPES
 
 CLASSES = {
-    "plain", "generic", "part", "borrowed", "items_volume", "respective", "inner_word", "counted_noun", "target",
-    "trap", "measure", "reduction",
+    "plain",
+    "generic",
+    "part",
+    "borrowed",
+    "items_volume",
+    "respective",
+    "inner_word",
+    "counted_noun",
+    "target",
+    "trap",
+    "measure",
+    "reduction",
 }
 
 

@@ -19,6 +19,19 @@ How a number is read (``extract_facts``):
    base/family was mentioned most recently in the sentence. ``…均达100%`` gives the value to every rate whose base
    was mentioned. Numbers after 其中/包括 get the preceding total as parent.
 5. Zero stated in words (无败诉, 零投诉) comes from the registry's ``zero_words``.
+6. Structure beyond the nearest keyword: the registry's ``accept``/``refuse`` rules (data, see indicators.yaml) skip an
+   indicator whose required context is absent (培训 next to 执法), whose refused predicate stands before the number in
+   its clause (审结…案件 is no 受理), whose refused word is in the clause (主办件 is no 办件) or whose counted noun is
+   refused (6个乡镇 is no agency). A keyword followed by 中 (…案件中，维持…N件; 建议中已解决的N件) names the set the
+   number is a part of, never the number; a part after 其中 never takes its total's id. Values after 分别 go to their
+   own names in order (``_respective``). Numbers in a plan (计划, 下一步, 拟, 预计, 不少于…; a section headed
+   下一步/工作打算) get scope ``target``, unmapped, with the fitting ids as candidates; explicit targets and rules
+   (力争, 目标, 每季度…) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
+7. Every fact says which rule decided it (``rule``) and how sure that is (``confidence``, RULE_CONFIDENCE); when
+   indicators fit equally and nothing in the sentence says which, the fact is unmapped with ``candidates``.
+
+Sign convention of reductions: a percentage reduction (压减/压缩/减少/下降 X%, also 分别压减 X%、Y%) is a change with
+value −X (scope ``change``, unmapped); a reduction stated as a count (精简材料126份) is a plain positive count.
 
 The output order is by span start, then by the index of the shared indicator.
 
@@ -998,8 +1011,20 @@ def _sentence(
             )
         if in_target_section or TARGET_RE.search(norm, s0, q.start):  # a plan or target: never a yearly figure
             named = tuple(iid for iid, _ in chosen) or cands
-            fid = sink.add(None, None, q.value, base_unit, q.unit_raw, q.approx, state, ("target", *where[1:]), "",
-                           "", "target", named)
+            fid = sink.add(
+                None,
+                None,
+                q.value,
+                base_unit,
+                q.unit_raw,
+                q.approx,
+                state,
+                ("target", *where[1:]),
+                "",
+                "",
+                "target",
+                named,
+            )
             last_fact = (q.end, fid, None, base_unit)
             continue
         ids = [iid for iid, _ in chosen]
