@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__, paths
-from analysis.io import guard_not_raw, sha256_file
+from analysis.io import guard_not_raw, sha256_file, write_csv
 from analysis.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
@@ -106,25 +106,81 @@ def _finding(
     }
 
 
-def discover(raw_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Report files and dataset files under raw_dir (sidecars, hidden files and notes are not inputs)."""
+def _unexpected(rel: str, exc: BaseException) -> dict:
+    """The finding for a file whose reading failed in an unforeseen way: the file is left out, the build goes on."""
+    if isinstance(exc, MemoryError):
+        why = "内存不足（文件过大或结构异常）"
+    elif isinstance(exc, RecursionError):
+        why = "嵌套过深"
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    return _finding("unreadable_input", "error", f"{rel}：读取失败，已跳过此文件（{why}）", rel, "file",
+                    detail=type(exc).__name__)
+
+
+def _error_doc_row(rel: str, exc: BaseException) -> dict:
+    return {"source_file": rel, "sha256": None, "status": "error", "unit_id": None, "year": pd.NA,
+            "district_detected": None, "year_detected": pd.NA, "published": None, "title": None, "n_facts": 0,
+            "n_mapped": 0, "message": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+UNREADABLE_SUFFIXES = {
+    ".xls": "旧版 Excel（.xls）无法读取，请另存为 .xlsx",
+    ".xlsm": "带宏的 Excel（.xlsm）不予读取（宏可能执行代码），请另存为 .xlsx",
+    ".xlsb": "二进制 Excel（.xlsb）无法读取，请另存为 .xlsx",
+    ".doc": "旧版 Word（.doc）无法读取，请另存为 .docx",
+    ".wps": "WPS 文字（.wps）无法读取，请另存为 .docx",
+    ".et": "WPS 表格（.et）无法读取，请另存为 .xlsx",
+    ".ofd": "OFD 版式文件无法读取，请另存为 PDF 或 .docx",
+    ".rtf": "RTF 文件无法读取，请另存为 .docx",
+    ".odt": "ODT 文件无法读取，请另存为 .docx",
+    ".ods": "ODS 文件无法读取，请另存为 .xlsx",
+}
+
+
+def discover(raw_dir: Path, findings: list | None = None) -> tuple[list[Path], list[Path]]:
+    """Report files and dataset files under raw_dir (sidecars, hidden files and notes are not inputs).
+
+    With ``findings`` (a list), every file left out for a reason the user must know is added as an error finding:
+    a symlink that leads outside data/raw (refused, never followed), and formats that cannot be read (.xls, .xlsm,
+    .doc, .wps, .ofd …)."""
     from analysis.extract.report import REPORT_SUFFIXES
+
+    raw_real = raw_dir.resolve()
+    sink = findings if findings is not None else []
 
     def visible(p: Path) -> bool:
         return p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
 
-    reports_root, datasets_root = raw_dir / "reports", raw_dir / "datasets"
-    reports = (
-        sorted(p for p in reports_root.rglob("*") if visible(p) and p.suffix.lower() in REPORT_SUFFIXES)
-        if reports_root.exists()
-        else []
-    )
-    datasets = (
-        sorted(p for p in datasets_root.rglob("*") if visible(p) and p.suffix.lower() in DATASET_SUFFIXES)
-        if datasets_root.exists()
-        else []
-    )
-    return reports, datasets
+    def inside(p: Path) -> bool:
+        if not (p.is_symlink() or any(q.is_symlink() for q in p.relative_to(raw_dir).parents if str(q) != ".")):
+            return True
+        target = p.resolve()
+        if target == raw_real or raw_real in target.parents:
+            return True
+        rel = _rel(p, raw_dir)
+        sink.append(_finding("symlink_outside_raw", "error",
+                             f"{rel} 是指向 data/raw 之外（{target}）的符号链接，已拒绝读取", rel, "file"))
+        return False
+
+    def files(root: Path, suffixes) -> list[Path]:
+        if not root.exists():
+            return []
+        out = []
+        for p in sorted(root.rglob("*")):
+            if not visible(p):
+                continue
+            suf = p.suffix.lower()
+            if suf in suffixes:
+                if inside(p):
+                    out.append(p)
+            elif suf in UNREADABLE_SUFFIXES:
+                rel = _rel(p, raw_dir)
+                sink.append(_finding("unreadable_format", "error", f"{rel}：{UNREADABLE_SUFFIXES[suf]}；未读取", rel,
+                                     "file"))
+        return out
+
+    return files(raw_dir / "reports", REPORT_SUFFIXES), files(raw_dir / "datasets", DATASET_SUFFIXES)
 
 
 def _rel(path: Path, raw_dir: Path) -> str:
@@ -152,13 +208,15 @@ def load_reports(report_paths, raw_dir, indicators, units):
     """Extract every report; return (facts, candidates, problems, documents, findings)."""
     from analysis.extract.documents import DocumentError
     from analysis.extract.metadata import check_against_sidecar
-    from analysis.extract.report import extract_report
+    from analysis.extract.report import check_sidecar, extract_report, sidecar_path
     from analysis.registry.units import UnknownUnitError, resolve_unit
 
     known = [n for n in units["name"]]
     facts, cands, problems, docs, findings = [], [], [], [], []
     seen_hashes: dict[str, str] = {}
-    for path in report_paths:
+    unit_names = set(units["name"]) | {a for al in units["aliases"] for a in (al or [])}
+
+    def one(path: Path, rel: str, facts, cands, problems, docs, findings) -> None:
         rel = _rel(path, raw_dir)
         digest = sha256_file(path)
         doc_row = {
@@ -181,7 +239,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
                 _finding("duplicate_file", "warning", f"{rel} 与 {seen_hashes[digest]} 内容相同；只读取一次", rel)
             )
             docs.append(doc_row)
-            continue
+            return
         seen_hashes[digest] = rel
         try:
             ex = extract_report(path, indicators=indicators, known_units=known)
@@ -189,8 +247,17 @@ def load_reports(report_paths, raw_dir, indicators, units):
             doc_row.update(status="error", message=str(exc))
             findings.append(_finding("unreadable_document", "error", str(exc), rel))
             docs.append(doc_row)
-            continue
-        meta, sidecar = ex.meta, ex.sidecar or {}
+            return
+        meta, sidecar_raw = ex.meta, ex.sidecar or {}
+        sidecar, sc_problems = check_sidecar(sidecar_raw, rel, unit_names) if ex.sidecar else ({}, [])
+        sc_name = sidecar_path(path).name
+        if ex.sidecar_error:
+            findings.append(_finding("sidecar_unreadable", "error", f"{rel}：旁注文件 {ex.sidecar_error}", rel,
+                                     sc_name))
+        for field, why in sc_problems:
+            findings.append(_finding("sidecar_schema", "error", f"{rel}：旁注文件 {sc_name} 的 {why}", rel,
+                                     f"{sc_name}:{field}"))
+        sidecar_bad = bool(ex.sidecar_error) or any(f in ("district", "year_covered") for f, _ in sc_problems)
         if ex.fingerprint in seen_hashes:
             first = seen_hashes[ex.fingerprint]
             doc_row.update(status="duplicate", message=f"same text as {first} (another encoding or format)")
@@ -203,7 +270,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
                 )
             )
             docs.append(doc_row)
-            continue
+            return
         seen_hashes[ex.fingerprint] = rel
         if sidecar.get("sha256") and str(sidecar["sha256"]).lower() != digest:
             findings.append(
@@ -257,10 +324,14 @@ def load_reports(report_paths, raw_dir, indicators, units):
             n_facts=len(f),
             n_mapped=int((f["indicator_id"] != UNMAPPED).sum()),
         )
+        if sidecar_bad:
+            doc_row.update(status="not_filed", message="旁注文件有误（见 findings）：事实保留，未归入观测值")
+            docs.append(doc_row)
+            return
         if unit_id is None or year is None:
             doc_row.update(status="not_filed", message="单位或年度未知：数字已保留，未收录为观测值")
             docs.append(doc_row)
-            continue
+            return
         if units.set_index("unit_id").at[unit_id, "synthetic"]:
             findings.append(
                 _finding(
@@ -270,6 +341,22 @@ def load_reports(report_paths, raw_dir, indicators, units):
                     rel,
                 )
             )
+            doc_row.update(status="refused", message="真实报告不能归入虚构单位：未归入观测值")
+            docs.append(doc_row)
+            return
+        if sidecar.get("synthetic") is True:
+            findings.append(
+                _finding(
+                    "synthetic_claim_for_real_unit",
+                    "error",
+                    f"{rel}：旁注文件声明 synthetic: true（虚构数据），但单位 {district} 是真实单位；未归入观测值",
+                    rel,
+                    "sidecar:synthetic",
+                )
+            )
+            doc_row.update(status="refused", message="虚构数据不能归入真实单位：未归入观测值")
+            docs.append(doc_row)
+            return
         p = ex.problems.copy()
         if len(p):
             p["unit_id"], p["year"], p["source_file"] = unit_id, int(year), rel
@@ -297,6 +384,18 @@ def load_reports(report_paths, raw_dir, indicators, units):
                     }
                 )
             )
+
+    for path in report_paths:
+        rel = _rel(path, raw_dir)
+        local: tuple[list, ...] = ([], [], [], [], [])
+        try:
+            one(path, rel, *local)
+        except Exception as exc:  # noqa: BLE001 - one bad file costs only itself
+            findings.append(_unexpected(rel, exc))
+            docs.append(_error_doc_row(rel, exc))
+            continue
+        for acc, part in zip((facts, cands, problems, docs, findings), local, strict=True):
+            acc.extend(part)
     return facts, cands, problems, docs, findings
 
 
@@ -357,6 +456,18 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
                     )
                 )
             out = out.drop(fake.index)
+    else:
+        real = out[~out["unit_id"].map(synth).fillna(False).astype(bool)]
+        if len(real):
+            findings.append(
+                _finding(
+                    "real_unit_in_sample",
+                    "error",
+                    f"{rel}：示例（虚构）数据中有 {len(real)} 行属于真实单位，未归入观测值",
+                    rel,
+                )
+            )
+            out = out.drop(real.index)
     return out, findings
 
 
@@ -371,13 +482,15 @@ def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd
     rel = _rel(path, raw_dir)
     try:
         res = read_dataset(path, indicators=indicators, units=units)
+        findings = res.findings.copy().to_dict("records")
+        for f in findings:  # the same file name in every finding (data/raw/… relative, as the candidates carry it)
+            if f.get("source_file") in (str(path), "", None):
+                f["source_file"] = rel
+        c, f2 = _dataset_candidates(res, rel, "dataset", units)
     except DatasetError as exc:
         return pd.DataFrame(), [_finding("unreadable_dataset", "error", str(exc), rel)]
-    findings = res.findings.copy().to_dict("records")
-    for f in findings:  # the same file name in every finding (data/raw/… relative, as the candidates carry it)
-        if f.get("source_file") in (str(path), "", None):
-            f["source_file"] = rel
-    c, f2 = _dataset_candidates(res, rel, "dataset", units)
+    except Exception as exc:  # noqa: BLE001 - one bad file costs only itself
+        return pd.DataFrame(), [_unexpected(rel, exc)]
     return c, findings + f2
 
 
@@ -504,7 +617,7 @@ def write_outputs(
             target.parent.mkdir(parents=True, exist_ok=True)
             _to_parquet(df, target)
             if name in csv:
-                df.to_csv(stage / f"{name}.csv", index=False, encoding="utf-8-sig")
+                write_csv(df, stage / f"{name}.csv", index=False, encoding="utf-8-sig")
         (stage / "build_manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
@@ -544,9 +657,11 @@ def build(
     indicators = load_indicators()
     units = load_units(include_sample=True)
 
-    report_paths, dataset_paths = discover(raw_dir)
+    discover_findings: list[dict] = []
+    report_paths, dataset_paths = discover(raw_dir, discover_findings)
     say(f"读取 {raw_dir} 中的报告 {len(report_paths)} 份、数据集文件 {len(dataset_paths)} 个")
     facts, cands, problems, docs, findings = load_reports(report_paths, raw_dir, indicators, units)
+    findings = discover_findings + findings
     c2, f2 = load_datasets(dataset_paths, raw_dir, indicators, units)
     cands += c2
     findings += f2

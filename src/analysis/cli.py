@@ -61,7 +61,9 @@ def cmd_extract(args) -> int:
     out["approx"] = out["approx"].map(lambda b: "true" if b else "false")
     meta = {k: ex.meta.get(k) for k in ("district", "year_covered", "published", "title")}
     if args.format == "csv":
-        out.to_csv(sys.stdout, index=False)
+        from analysis.io import write_csv
+
+        write_csv(out, sys.stdout, index=False)
     elif args.format == "json":
         import json
 
@@ -82,8 +84,10 @@ def cmd_extract(args) -> int:
 
 def cmd_build(args) -> int:
     from analysis.build import build
+    from analysis.io import command_lock
 
-    res = build(include_sample=not args.no_sample, progress=lambda m: print(f"· {m}", file=sys.stderr))
+    with command_lock("pipeline"):
+        res = build(include_sample=not args.no_sample, progress=lambda m: print(f"· {m}", file=sys.stderr))
     print(res.summary())
     if res.errors_user:
         print(
@@ -129,28 +133,35 @@ def cmd_run(args) -> int:
 
     if args.only and (msg := check_only(args.only)):
         return _err(msg)
+    from analysis.io import command_lock
 
-    summary = run_all(
-        jobs=args.jobs,
-        force=args.force,
-        scheduler=args.scheduler,
-        only=args.only or None,
-        progress=not args.no_progress,
-    )
-    if args.no_progress:  # with the progress bar the runner prints its own summary
-        print(summary.format().splitlines()[0])
-    if not args.only:
-        out = publish(force=args.force)
-        if out.get("skipped"):
-            print("简报、方法说明与索引：输入未变，沿用上次的文件")
-        print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
+    with command_lock("pipeline"):
+        summary = run_all(
+            jobs=args.jobs,
+            force=args.force,
+            scheduler=args.scheduler,
+            only=args.only or None,
+            progress=not args.no_progress,
+        )
+        if args.no_progress:  # with the progress bar the runner prints its own summary
+            print(summary.format().splitlines()[0])
+        if not args.only:
+            out = publish(force=args.force)
+            if out.get("skipped"):
+                print("简报、方法说明与索引：输入未变，沿用上次的文件")
+            print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
     return 1 if summary.failed else 0
 
 
 def cmd_template(args) -> int:
     from analysis.datasets import write_template
 
-    out = write_template(args.out)
+    target = Path(args.out)
+    if target.is_dir():
+        return _err(f"{target} 是一个文件夹；--out 请给出 .xlsx 文件路径，例如 {target / '指标数据模板.xlsx'}")
+    if target.suffix.lower() != ".xlsx":
+        return _err(f"{target}：模板只能写成 .xlsx 文件（--out 请以 .xlsx 结尾）")
+    out = write_template(target)
     print(f"已写出 {out}")
     return 0
 
@@ -208,6 +219,11 @@ def cmd_dictionary(args) -> int:
 def cmd_sample(args) -> int:
     from analysis.sample import write_sample
 
+    target = Path(args.out)
+    if target.is_dir():
+        return _err(f"{target} 是一个文件夹；--out 请给出 .xlsx 或 .csv 文件路径")
+    if target.suffix.lower() not in (".xlsx", ".csv", ""):
+        return _err(f"{target}：示例数据只能写成 .xlsx 或 .csv（--out 的扩展名是 {target.suffix}）")
     out = write_sample(args.out, fmt=Path(args.out).suffix.lstrip(".") or "xlsx")
     print(f"已写出 {out}（示例数据（模拟）：虚构单位，模拟数值）")
     return 0
@@ -249,6 +265,16 @@ def _zh(text: str) -> str:
 argparse._ = _zh  # argparse looks its own words up through gettext at call time: give it the Chinese ones
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数，实际是 {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为至少 1 的整数，实际是 {n}")
+    return n
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse in Chinese, with a "did you mean" (rapidfuzz) for a mistyped command or choice."""
 
@@ -275,6 +301,9 @@ def make_parser() -> argparse.ArgumentParser:
         description="法治政府建设分析：data/raw 中的报告和数据集 → 整洁数据表 → 笔记本 → reports/。",
     )
     p.add_argument("--version", action="version", version=f"analysis {__version__}")
+    p.add_argument(
+        "--debug", action="store_true", help="出错时显示 Python 回溯（traceback），供开发者排查；也可设 ANALYSIS_DEBUG=1"
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
 
     e = sub.add_parser("extract", help="列出一份报告中找到的数字（读取 PATH，不写任何文件）")
@@ -294,7 +323,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
 
     r = sub.add_parser("run", help="用 papermill 运行每个笔记本 × 参数组合 → reports/")
-    r.add_argument("--jobs", type=int, default=None, help="并行运行数（默认：CPU 核数）")
+    r.add_argument("--jobs", type=_positive_int, default=None, help="并行运行数（默认：CPU 核数）")
     r.add_argument("--force", action="store_true", help="即使依赖没有变化也重新运行")
     r.add_argument("--scheduler", metavar="ADDRESS", default=None, help="交给 Dask 集群运行（tcp://host:8786）")
     r.add_argument(
@@ -336,10 +365,31 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _debug(args=None) -> bool:
+    return bool(getattr(args, "debug", False)) or os.environ.get("ANALYSIS_DEBUG", "") not in ("", "0")
+
+
+def _os_message(exc: OSError) -> str:
+    import errno
+
+    where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘空间不足{where}：未写完的输出已丢弃，原有输出保持不变；请腾出空间后重试"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入权限{where}：原有输出保持不变；请检查该文件夹的权限（是否只读）"
+    if exc.errno == errno.ENOENT:
+        return f"找不到文件或文件夹{where}"
+    if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT):
+        return f"无法连接{where}：{exc.strerror or exc}"
+    return f"文件系统错误{where}：{exc.strerror or exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. No Python traceback reaches the user unless --debug (or ANALYSIS_DEBUG=1) is given: every
+    failure is printed as one Chinese message and a non-zero exit code."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = make_parser().parse_args(argv)
-    from analysis.io import RawWriteError
+    from analysis.io import LockBusyError, RawWriteError
     from analysis.registry.units import UnitsFileError
 
     try:
@@ -349,3 +399,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断；已写出的文件都是完整的，其余未改动", file=sys.stderr)
         return 130
+    except LockBusyError as exc:
+        return _err(str(exc)) if not _debug(args) else _reraise()
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into a message
+        if _debug(args):
+            raise
+        if isinstance(exc, OSError) and exc.errno is not None:
+            msg = _os_message(exc)
+        elif isinstance(exc, MemoryError):
+            msg = "内存不足：输入过大或结构异常"
+        elif isinstance(exc, TimeoutError | ConnectionError) or "scheduler" in str(exc).lower() or (
+            args.command == "run" and getattr(args, "scheduler", None) and "connect" in str(exc).lower()
+        ):
+            msg = f"无法连接到 --scheduler {getattr(args, 'scheduler', '')}：{exc}"
+        else:
+            msg = f"{type(exc).__name__}: {exc}"
+        print(f"错误：{msg}", file=sys.stderr)
+        print("（加 --debug 或设 ANALYSIS_DEBUG=1 可显示 Python 回溯）", file=sys.stderr)
+        return 1
+
+
+def _reraise() -> int:
+    raise  # noqa: PLE0704 - only called inside an except block

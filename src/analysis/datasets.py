@@ -48,6 +48,11 @@ NOTES_SHEET = "说明"
 YEAR_MIN, YEAR_MAX = 2000, 2100
 TEMPLATE_ROWS = 2000  # rows 2..TEMPLATE_ROWS carry the input validation in the template
 HEADER_SCAN_ROWS = 10  # the header row (with 单位 and 年份) must be within the first rows of the sheet
+# per-file limits (README "Limits"): a file over one of them is refused with a finding naming the limit
+MAX_SHEET_ROWS = 100_000  # rows holding a value in the sheet read
+MAX_SHEET_COLS = 1_000  # columns holding a value
+MAX_CSV_BYTES = 50 * 1024 * 1024
+MAX_CSV_FIELD = 100_000  # characters in one CSV field
 
 DATASET_FACT_COLUMNS = [
     "unit_name",
@@ -89,6 +94,7 @@ class DatasetResult:
 
     facts: pd.DataFrame
     findings: pd.DataFrame
+    sheet: str | None = None  # the sheet that was read (None for CSV)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -105,6 +111,8 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[object]]]
     merged_in_data: list[str] = field(default_factory=list)
+    # read-level notes turned into findings: (rule, severity, message, locator)
+    notes: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def locator(self, row: int, col: int) -> str:
         letter = get_column_letter(col + 1)
@@ -301,14 +309,51 @@ def _find_header(rows: list[list[object]], where: str) -> int:
 
 
 def _read_csv(path: Path) -> Table:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DatasetError(f"{path}：文件 {size / 1e6:.0f} MB，超过 CSV 上限 {MAX_CSV_BYTES // 1024 // 1024} MB，未读取")
     text, _enc = decode_csv_bytes(path.read_bytes(), str(path))
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    old_limit = csv.field_size_limit()
+    rows: list[list[str]] = []
+    try:
+        csv.field_size_limit(MAX_CSV_FIELD)
+        for r in reader:
+            rows.append(list(r))
+    except csv.Error as exc:
+        line = reader.line_num
+        if "field larger" in str(exc):
+            raise DatasetError(
+                f"{path}：第 {line} 行有一个字段超过 {MAX_CSV_FIELD} 个字符的上限（常见原因：引号未闭合），未读取"
+            ) from exc
+        raise DatasetError(f"{path}：第 {line} 行无法按 CSV 读取（{exc}）") from exc
+    finally:
+        csv.field_size_limit(old_limit)
     h = _find_header(rows, str(path))
     header = [cell_text(c) for c in rows[h]]
-    data = [(i + 1, r) for i, r in enumerate(rows) if i > h]
-    return Table(str(path), None, h + 1, header, data)
+    notes: list[tuple[str, str, str, str]] = []
+    # an unbalanced quote makes the reader swallow the following lines into one field
+    line_no = 1
+    data = []
+    for i, r in enumerate(rows):
+        physical = line_no
+        line_no += 1 + sum(c.count("\n") for c in r)
+        if any("\n" in c or "\r" in c for c in r):
+            notes.append(
+                (
+                    "csv_unbalanced_quote",
+                    "error",
+                    f"第 {physical} 行的一个字段跨了多行（引号未闭合？），后续 {line_no - physical - 1} 行被并入该字段；"
+                    "该行未读取",
+                    f"row {physical}",
+                )
+            )
+            continue
+        if i > h:
+            data.append((i + 1, r))
+    return Table(str(path), None, h + 1, header, data, notes=notes)
 
 
 def _xlsx_value(cell: object) -> object:
@@ -320,15 +365,73 @@ def _xlsx_value(cell: object) -> object:
     return value
 
 
+def _sheet_bounds(ws) -> tuple[int, int]:
+    """The last row and column that hold a value (styled empty cells do not count; the stored dimension is ignored)."""
+    max_r = max_c = 0
+    for (r, c), cell in ws._cells.items():
+        if cell.value is not None:
+            max_r, max_c = max(max_r, r), max(max_c, c)
+    return max_r, max_c
+
+
 def _read_xlsx(path: Path) -> Table:
     try:
         wb = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException for non-workbooks
         raise DatasetError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     try:
-        ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
-        rows = [[_xlsx_value(c) for c in r] for r in ws.iter_rows()]
+        notes: list[tuple[str, str, str, str]] = []
+        visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+        hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
+        if not visible:
+            raise DatasetError(f"{path}：工作簿没有可见的工作表，未读取")
+        ws = next((w for w in visible if w.title == DATA_SHEET), visible[0])
         where = f"{path}: sheet {ws.title}"
+        if hidden:
+            notes.append(
+                (
+                    "hidden_sheet_skipped",
+                    "info",
+                    f"读取了可见工作表 {ws.title}；隐藏的工作表未读取：{'、'.join(hidden)}",
+                    f"{ws.title}!A1",
+                )
+            )
+        max_r, max_c = _sheet_bounds(ws)
+        if max_r > MAX_SHEET_ROWS or max_c > MAX_SHEET_COLS:
+            raise DatasetError(
+                f"{where}：有值的区域为 {max_r} 行 × {max_c} 列，超过上限 {MAX_SHEET_ROWS} 行 × {MAX_SHEET_COLS} 列，未读取"
+            )
+        if max_r == 0:
+            rows: list[list[object]] = []
+        else:
+            rows = [[_xlsx_value(c) for c in r] for r in ws.iter_rows(min_row=1, max_row=max_r, max_col=max_c)]
+        # formulas without a cached value (the file was written by a program, never opened in Excel): data_only
+        # reads them as empty; they are shown as the formula text so the value check refuses them, with a finding
+        if any(cell.value is None for cell in ws._cells.values()):
+            try:
+                wf = load_workbook(path, data_only=False)
+                wsf = wf[ws.title]
+                for (r, c), cell in wsf._cells.items():
+                    v = cell.value
+                    if r <= max(max_r, 1) and isinstance(v, str) and v.startswith("=") and ws.cell(r, c).value is None:
+                        while len(rows) < r:
+                            rows.append([None] * max_c)
+                        row = rows[r - 1]
+                        while len(row) < c:
+                            row.append(None)
+                        row[c - 1] = v
+                        notes.append(
+                            (
+                                "formula_without_value",
+                                "error",
+                                f"单元格是公式 {v[:60]} 但没有保存计算结果（文件未在 Excel 中打开保存过）；"
+                                "该值未读取，请在 Excel 中打开并保存后重试",
+                                f"{ws.title}!{get_column_letter(c)}{r}",
+                            )
+                        )
+                wf.close()
+            except Exception:  # noqa: BLE001 - the first load succeeded; this check is best effort
+                pass
         h = _find_header(rows, where)
         header_row = h + 1
         merged_data: list[str] = []
@@ -338,15 +441,15 @@ def _read_xlsx(path: Path) -> Table:
                     f"{where}: merged header cells {rng.coord} break the columns; unmerge them so every column has "
                     "exactly one header cell"
                 )
-            if rng.min_row > header_row:
-                top = rows[rng.min_row - 1][rng.min_col - 1]
-                for r in range(rng.min_row, rng.max_row + 1):
-                    for c in range(rng.min_col, rng.max_col + 1):
+            if rng.min_row > header_row and rng.min_row <= len(rows):
+                top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col <= len(rows[rng.min_row - 1]) else None
+                for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+                    for c in range(rng.min_col, min(rng.max_col, max_c) + 1):
                         rows[r - 1][c - 1] = top
                 merged_data.append(rng.coord)
         header = [cell_text(c) for c in rows[h]]
         data = [(i + 1, r) for i, r in enumerate(rows) if i > h]
-        return Table(str(path), ws.title, header_row, header, data, merged_data)
+        return Table(str(path), ws.title, header_row, header, data, merged_data, notes)
     finally:
         wb.close()
 
@@ -359,7 +462,9 @@ def read_table(path: str | Path) -> Table:
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(p)
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix == ".xlsm":
+        raise DatasetError(f"{p}：带宏的 Excel（.xlsm）不予读取（宏可能执行代码），请另存为 .xlsx")
+    if suffix == ".xlsx":
         return _read_xlsx(p)
     raise DatasetError(f"{p}: unsupported file type {p.suffix!r}; save the sheet as .xlsx or .csv")
 
@@ -758,13 +863,15 @@ def validate_table(
                 f"{table.sheet}!{coord}",
             )
         )
+    for rule, severity, message, locator in table.notes:
+        findings.append(_finding(rule, severity, message, table, locator))
     lookup = _unit_lookup(units)
     rows = _read_rows(table, fixed, columns, lookup, findings, synthetic)
     _mark_duplicates(rows, table, fixed, findings)
     facts = _facts_frame(rows, table)
     facts["unit"] = facts["indicator_id"].map(indicators["unit"]).astype(object)
     findings += _check_relations(facts, indicators)
-    return DatasetResult(facts=facts, findings=findings_frame(findings))
+    return DatasetResult(facts=facts, findings=findings_frame(findings), sheet=table.sheet)
 
 
 def read_dataset(

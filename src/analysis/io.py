@@ -114,3 +114,118 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# ---------------------------------------------------------------- spreadsheet formula neutralisation
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (starts with = + - @, tab or CR) gets a leading ``'``
+    (OWASP CSV injection); numbers, including negative ones and text that is just a number (``-3``), stay as they
+    are. Other values are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df):
+    """A copy of ``df`` whose text cells (and column names) are neutralised; numeric columns are untouched. Every
+    CSV/Excel writer of the project passes its frame through here."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].map(neutralise_cell)
+    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(df, target, **kw) -> None:
+    """``df.to_csv`` with every text cell neutralised (``target`` may be a path or an open stream)."""
+    neutralise_frame(df).to_csv(target, **kw)
+
+
+# ---------------------------------------------------------------- YAML without aliases
+
+MAX_YAML_BYTES = 1 << 20  # a sidecar or ledger YAML over 1 MiB is refused
+
+
+class YAMLAliasError(ValueError):
+    """A YAML document uses anchors/aliases (refused: an alias bomb expands to gigabytes)."""
+
+
+def safe_yaml_load(text: str, source: str = "<yaml>"):
+    """``yaml.safe_load`` that refuses anchors and aliases (``&a`` / ``*a``) and documents over 1 MiB, so a
+    crafted file cannot expand to gigabytes. Raises ValueError with a Chinese message naming ``source``."""
+    import yaml
+
+    if len(text) > MAX_YAML_BYTES:
+        raise ValueError(f"{source}：YAML 文件超过 {MAX_YAML_BYTES // 1024} KiB 上限，未读取")
+
+    class _NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                ev = self.peek_event()
+                raise YAMLAliasError(
+                    f"{source}：第 {ev.start_mark.line + 1} 行使用了 YAML 别名（*{ev.anchor}），为防止别名炸弹不予读取"
+                )
+            ev = self.peek_event()
+            if getattr(ev, "anchor", None):
+                raise YAMLAliasError(
+                    f"{source}：第 {ev.start_mark.line + 1} 行使用了 YAML 锚点（&{ev.anchor}），为防止别名炸弹不予读取"
+                )
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except YAMLAliasError:
+        raise
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}：不是有效的 YAML：{exc}") from exc
+
+
+# ---------------------------------------------------------------- locks
+
+LOCK_WAIT_SECONDS = 5.0
+
+
+class LockBusyError(RuntimeError):
+    """Another build/run holds the lock."""
+
+
+@contextlib.contextmanager
+def command_lock(name: str, wait: float | None = None) -> Iterator[Path]:
+    """An exclusive fcntl lock on ``<root>/.analysis-<name>.lock`` (released when the process ends, even by kill -9).
+    A second holder waits up to ``wait`` seconds (default 5, env ANALYSIS_LOCK_WAIT), then gets LockBusyError."""
+    import fcntl
+    import time
+
+    wait = float(os.environ.get("ANALYSIS_LOCK_WAIT", LOCK_WAIT_SECONDS)) if wait is None else wait
+    lock_dir = paths.processed_dir().parent
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = lock_dir / f".analysis-{name}.lock"
+    fh = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "?"
+                    raise LockBusyError(
+                        f"另一个 {name} 命令正在运行（进程 {holder}，锁文件 {lock_path}）；"
+                        f"已等待 {wait:g} 秒，请等它结束后再试"
+                    ) from None
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield lock_path
+    finally:
+        fh.close()

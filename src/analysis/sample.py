@@ -41,7 +41,7 @@ from analysis.datasets import (
     table_from_frame,
     validate_table,
 )
-from analysis.io import atomic_path
+from analysis.io import atomic_path, neutralise_frame
 
 SAMPLE_SEED = 20240601
 SAMPLE_CITY = "示例市"
@@ -466,6 +466,7 @@ def write_sample(path: str | Path, fmt: str | None = None, indicators: pd.DataFr
     if fmt not in ("xlsx", "csv"):
         raise ValueError(f"{target}: fmt must be 'xlsx' or 'csv', not {fmt!r}")
     panel, planted = _build(indicators)
+    panel = neutralise_frame(panel)
     with atomic_path(target) as tmp:
         if fmt == "csv":
             panel.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
