@@ -59,6 +59,8 @@ from pathlib import Path
 KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
 MAX_BYTES = 64 * 1024 * 1024  # never read more than this from disk
 MAX_CHARS = 2_000_000  # normalized characters kept; the rest is cut with a warning
+MAX_PDF_PAGES = 500  # pages of a PDF read; the rest is left out with a warning
+MAX_HTML_DEPTH = 200  # element nesting in an HTML file; deeper files are refused
 KEEP_FULLWIDTH = frozenset("，；：（）！？")
 TRADITIONAL_SHARE = 0.01  # share of Han characters changed by t2s above which a text is treated as traditional
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -414,6 +416,19 @@ _FURNITURE_RE = re.compile(
 )
 
 
+def html_depth(soup) -> int:
+    """The deepest element nesting in a parsed page, by one iterative walk (linear in the number of nodes)."""
+    deepest = 0
+    stack = [(soup, 0)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for child in getattr(node, "contents", ()):
+            if getattr(child, "name", None):
+                stack.append((child, d + 1))
+    return deepest
+
+
 def _html_soup_clean(html: str, warnings: list[str]):
     """Parse and drop page furniture (scripts, styles, navigation, headers, footers, share bars). If dropping the
     class/id-named furniture would remove most of the Chinese text (a page wrapped in class="header"…), only
@@ -421,8 +436,16 @@ def _html_soup_clean(html: str, warnings: list[str]):
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
+    depth = html_depth(soup)
+    if depth > MAX_HTML_DEPTH:
+        raise DocumentError(f"HTML 元素嵌套 {depth} 层，超过上限 {MAX_HTML_DEPTH} 层；未读取（页面结构异常）")
+    script_han = sum(len(_HAN.findall(t.get_text())) for t in soup(["script"]))
     for tag in soup(["script", "style", "noscript", "iframe", "form", "button", "select"]):
         tag.decompose()
+    if script_han >= 200 and script_han > 2 * len(_HAN.findall(soup.get_text())):
+        warnings.append(
+            f"<script> 块中有 {script_han} 个汉字，多于页面正文：正文可能由脚本写入页面，未读取；请另存页面的可见文本后再导入"
+        )
     full = len(_HAN.findall(soup.get_text()))
     light = str(soup)
     for tag in soup(list(_FURNITURE)):
@@ -473,7 +496,10 @@ def _read_html(path: Path) -> Document:
         warnings += w
     if _bad_control_share(html) > 0.02:
         raise DocumentError(f"{path}: binary junk in an HTML file")
-    soup = _html_soup_clean(html, warnings)
+    try:
+        soup = _html_soup_clean(html, warnings)
+    except DocumentError as exc:
+        raise DocumentError(f"{path}: {exc}") from exc
     title_tag = soup.find("title")
     page_title = title_tag.get_text(" ", strip=True) if title_tag else ""
     h1 = soup.find(["h1", "h2"])
@@ -600,9 +626,25 @@ def _read_pdf(path: Path) -> Document:
     warnings: list[str] = []
     try:
         reader = PdfReader(str(path), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError(f"{path}: encrypted PDF (needs a password)")
-        pages = list(reader.pages)
+        if reader.is_encrypted:
+            # an owner password only (printing/copying restrictions) opens with the empty user password
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:  # noqa: BLE001 - pypdf's DependencyError/NotImplementedError for ciphers
+                raise DocumentError(
+                    f"{path}: encrypted PDF：无法解密（{type(exc).__name__}: {exc}）；请向报送单位索取未加密的版本"
+                ) from exc
+            if not opened:
+                raise DocumentError(
+                    f"{path}: encrypted PDF (needs a password)：需要打开密码，无法读取；请向报送单位索取未加密的版本"
+                )
+            warnings.append(f"{path}: 加密的 PDF（仅有权限密码），已按空密码打开读取")
+        n_pages = len(reader.pages)
+        if n_pages > MAX_PDF_PAGES:
+            warnings.append(
+                f"{path}: PDF 有 {n_pages} 页，超过上限 {MAX_PDF_PAGES} 页；只读取了前 {MAX_PDF_PAGES} 页，其余未读取"
+            )
+        pages = [reader.pages[i] for i in range(min(n_pages, MAX_PDF_PAGES))]
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError, EOFError, TypeError) as exc:
