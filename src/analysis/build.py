@@ -153,7 +153,7 @@ def discover(raw_dir: Path, findings: list | None = None) -> tuple[list[Path], l
         return p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
 
     def inside(p: Path) -> bool:
-        if not (p.is_symlink() or any(q.is_symlink() for q in p.relative_to(raw_dir).parents if str(q) != ".")):
+        if not p.is_symlink():
             return True
         target = p.resolve()
         if target == raw_real or raw_real in target.parents:
@@ -168,6 +168,9 @@ def discover(raw_dir: Path, findings: list | None = None) -> tuple[list[Path], l
             return []
         out = []
         for p in sorted(root.rglob("*")):
+            if p.is_symlink() and p.is_dir():
+                inside(p)  # a linked folder is never walked; one that leads outside is reported
+                continue
             if not visible(p):
                 continue
             suf = p.suffix.lower()

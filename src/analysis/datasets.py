@@ -53,6 +53,7 @@ MAX_SHEET_ROWS = 100_000  # rows holding a value in the sheet read
 MAX_SHEET_COLS = 1_000  # columns holding a value
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_CSV_FIELD = 100_000  # characters in one CSV field
+MAX_ABS_VALUE = 1e12  # no indicator of a district comes near this; larger cells are refused as absurd
 
 DATASET_FACT_COLUMNS = [
     "unit_name",
@@ -590,6 +591,10 @@ def _check_value(p: Parsed, col: _Column) -> tuple[str, str] | None:
         return "text_in_number_cell", p.problem
     if np.isnan(p.value):
         return None
+    if not np.isfinite(p.value):
+        return "non_finite_value", f"数值 {p.value} 不是有限数（溢出或无穷大），未读取"
+    if abs(p.value) > MAX_ABS_VALUE:
+        return "absurd_value", f"数值 {p.value:g} {col.unit} 大得不合理（超过 {MAX_ABS_VALUE:g}），未读取"
     if col.kind == "rate" and not 0 <= p.value <= 100:
         return "rate_out_of_range", f"比率 {p.value:g}% 超出 0–100%"
     if p.value < 0:
@@ -834,6 +839,35 @@ def _facts_frame(rows: list[_Row], table: Table) -> pd.DataFrame:
     return df
 
 
+def _refuse_fraction_rates(facts: pd.DataFrame, columns, table: Table, findings: list[dict]) -> pd.DataFrame:
+    """A % column whose non-zero values are all at most 1 (0.95 meant as 95 %) is refused cell by cell with an error
+    finding: never rescaled silently, never stored as 0.95 %. A single small rate beside larger ones is kept."""
+    rate_ids = {c.indicator_id for c in columns if c.kind == "rate"}
+    if facts.empty or not rate_ids:
+        return facts
+    drop: list = []
+    for iid in rate_ids:
+        col = facts[(facts["indicator_id"] == iid) & facts["value"].notna() & (facts["value"] != 0)]
+        explicit_pct = col["evidence"].astype(str).str.contains("%|％", regex=True)
+        cand = col[~explicit_pct]
+        if len(cand) >= 2 and (col["value"] <= 1).all():
+            for r in cand.itertuples():
+                findings.append(
+                    _finding(
+                        "rate_as_fraction",
+                        "error",
+                        f"百分比指标 {iid} 的值 {r.value:g} 像是小数写法（{r.value:g} 应写作 {r.value * 100:g}）；"
+                        "该列所有值都不超过 1，未读取也未换算，请按百分数填写",
+                        table,
+                        r.locator,
+                        indicator_id=iid,
+                        year=r.year,
+                    )
+                )
+                drop.append(r.Index)
+    return facts.drop(index=drop) if drop else facts
+
+
 def findings_frame(findings: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     df["year"] = df["year"].astype("Int64")
@@ -870,6 +904,7 @@ def validate_table(
     _mark_duplicates(rows, table, fixed, findings)
     facts = _facts_frame(rows, table)
     facts["unit"] = facts["indicator_id"].map(indicators["unit"]).astype(object)
+    facts = _refuse_fraction_rates(facts, columns, table, findings)
     findings += _check_relations(facts, indicators)
     return DatasetResult(facts=facts, findings=findings_frame(findings), sheet=table.sheet)
 

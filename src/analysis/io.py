@@ -165,6 +165,12 @@ def safe_yaml_load(text: str, source: str = "<yaml>"):
         raise ValueError(f"{source}：YAML 文件超过 {MAX_YAML_BYTES // 1024} KiB 上限，未读取")
 
     class _NoAliasLoader(yaml.SafeLoader):
+        # dates stay text (a date like 2024-02-30 is then reported by the schema check, not raised by the parser)
+        yaml_implicit_resolvers = {
+            k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+            for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 ev = self.peek_event()
@@ -182,7 +188,7 @@ def safe_yaml_load(text: str, source: str = "<yaml>"):
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except YAMLAliasError:
         raise
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         raise ValueError(f"{source}：不是有效的 YAML：{exc}") from exc
 
 
