@@ -217,7 +217,6 @@ def load_reports(report_paths, raw_dir, indicators, units):
     known = [n for n in units["name"]]
     facts, cands, problems, docs, findings = [], [], [], [], []
     seen_hashes: dict[str, str] = {}
-    unit_names = set(units["name"]) | {a for al in units["aliases"] for a in (al or [])}
 
     def one(path: Path, rel: str, facts, cands, problems, docs, findings) -> None:
         rel = _rel(path, raw_dir)
@@ -252,7 +251,7 @@ def load_reports(report_paths, raw_dir, indicators, units):
             docs.append(doc_row)
             return
         meta, sidecar_raw = ex.meta, ex.sidecar or {}
-        sidecar, sc_problems = check_sidecar(sidecar_raw, rel, unit_names) if ex.sidecar else ({}, [])
+        sidecar, sc_problems = check_sidecar(sidecar_raw, rel)  # an unknown district: unknown_unit below, with a suggestion if ex.sidecar else ({}, [])
         sc_name = sidecar_path(path).name
         if ex.sidecar_error:
             findings.append(_finding("sidecar_unreadable", "error", f"{rel}：旁注文件 {ex.sidecar_error}", rel,

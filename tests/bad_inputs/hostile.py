@@ -237,7 +237,7 @@ CASES: list[tuple[str, object, dict]] = [
     ("district_map", sidecar_case(district="{name: 马村区}"), {"kind": R, "rule": "sidecar_schema", "filed": False}),
     ("district_int", sidecar_case(district="42"), {"kind": R, "rule": "sidecar_schema", "filed": False}),
     ("district_missing", sidecar_case(district=None), {"kind": R, "rule": "sidecar_schema", "filed": False}),
-    ("district_unknown", sidecar_case(district="长乐区"), {"kind": R, "rule": "sidecar_schema", "filed": False}),
+    ("district_unknown", sidecar_case(district="长乐区"), {"kind": R, "rule": "unknown_unit", "filed": False}),
     ("district_bool", sidecar_case(district="yes"), {"kind": R, "rule": "sidecar_schema", "filed": False}),
     # sidecar sha256
     ("sha_zeros_int", sidecar_case(sha256="0" * 64), {"kind": R, "rule": "sidecar_schema", "filed": True}),
@@ -263,7 +263,7 @@ CASES: list[tuple[str, object, dict]] = [
     # real and fictional
     ("real_report_fictional_unit", fictional_report, {"kind": R, "rule": "synthetic_unit_in_reports", "filed": False}),
     ("synthetic_claim_real_unit", synthetic_claim, {"kind": R, "rule": "synthetic_claim_for_real_unit", "filed": False}),
-    ("dataset_fictional_rows", dataset_case(HEADER + "示例一区,示例市,区县,2023,5\n"),
+    ("dataset_fictional_rows", dataset_case(HEADER + "马村区,,区县,2023,7\n示例一区,,区县,2023,5\n"),
      {"kind": D, "rule": "synthetic_unit_in_dataset"}),
     # documents
     ("pdf_user_password", lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf("secret"))(raw, t, h),
