@@ -446,3 +446,50 @@ def test_seed_2023_narrative_is_pinned(tmp_path):
     got = n[["level", "unit_id", "area", "seq", "kind", "sentence", "indicator_ids"]].fillna("")
     want = pd.read_csv(GOLDEN, dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(got.astype(str).reset_index(drop=True), want.astype(str))
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_position"))]
+
+
+def test_constructed_case_brief_shows_red_down_naming_the_rate_and_outcomes_first(constructed):
+    from analysis import load
+    from analysis.reports.briefs import brief_figure, header_lines
+
+    units, obs = load.load_units(constructed), load.load_observations(constructed)
+    scores, ranks = load.load_metric("area_scores", constructed), load.load_metric("ranks", constructed)
+    ind = load.load_indicators()
+    unit = units.set_index("unit_id", drop=False).loc["jiaozuo-macun"]
+    p2 = header_lines(unit, 2024, scores, ranks)[1]
+    assert p2[0] == "p2_normative_docs" and p2[1].endswith("▼") and "▲" not in p2[1]
+    fig = brief_figure(
+        "jiaozuo-macun", 2024, obs, ind, units, scores, ranks, 1.0, load.load_metric("rates", constructed),
+        load.load_metric("narrative", constructed), load.load_metric("changes", constructed),
+    )  # fmt: skip
+    texts = "\n".join(_texts(fig))
+    assert "要点" in texts and "需关注：规范性文件报备率88.9%（8/9），上年100%（7/7）。" in texts.replace("\n", "")
+    assert "▼ 规范性文件报备率88.9%（8/" in texts
+    assert "规范性文件报备率（结果）" in texts  # outcomes lead the P2 panel, with last year beside them
+    assert "100%（7/7）" in texts
+
+
+def test_ranked_rows_put_outcomes_first_then_real_changes():
+    from analysis.reports.briefs import ranked_rows
+
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ["issued", "trainings", "filing_rate", "timely_rate"],
+            "name_zh": ["出台", "培训", "报备率", "及时率"],
+            "value_state": ["exact", "exact", "computed", "not_reported"],
+            "value": [9.0, 2.0, 88.9, np.nan],
+            "value_text": ["9件", "2次", "88.9%（8/9）", "未报告"],
+            "evidence": ["", "", "", ""],
+            "source_file": ["", "", "", ""],
+            "locator": ["", "", "", ""],
+        }
+    )
+    t, _ = run(p2_pair())
+    shown, footer = ranked_rows(rows, REG, "a", 2024, t["changes"], t["rates"], ["a"], max_rows=3)
+    assert shown["indicator_id"].tolist()[0] == "filing_rate"
+    assert shown.loc[0, "prev_text"] == "100%（7/7）" and shown.loc[0, "peer_text"] == "—"
+    assert "另有" in footer

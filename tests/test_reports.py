@@ -328,14 +328,15 @@ def test_briefs_write_png_svg_pdf_per_district_and_one_pdf_per_city(processed, t
     names = sorted(p.relative_to(out).as_posix() for p in paths)
     assert names == sorted([f"焦作市/马村区_2023.{f}" for f in ("png", "svg", "pdf")] + ["焦作市/焦作市_简报.pdf"])
     assert all(p.stat().st_size > 1000 for p in paths)
-    assert (
-        len(PdfReader(out / "焦作市" / "焦作市_简报.pdf").pages) == 1
-    )  # the real district is never among sample peers
+    city_pdf = PdfReader(out / "焦作市" / "焦作市_简报.pdf")
+    # the city summary page first, then the one district page: the real district is never among sample peers
+    assert len(city_pdf.pages) == 1 + 1
+    assert "总览" in city_pdf.pages[0].extract_text() and "马村区" in city_pdf.pages[0].extract_text()
     sample = build_briefs(
         processed, out, neutral_band=1.0, indicators=indicators_frame(), districts=["demo-d1", "示例二区"], formats=()
     )
     assert [p.relative_to(out).as_posix() for p in sample] == ["示例市/示例市_简报.pdf"]
-    assert len(PdfReader(sample[0]).pages) == 2
+    assert len(PdfReader(sample[0]).pages) == 1 + 2  # summary page + two district pages
     assert not [p for p in out.rglob(".*")], "temporary files left behind"
 
 

@@ -11,6 +11,8 @@ Wilson interval and "97.5%（230/236）"; area scores share one 0–100 scale; a
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure, SubFigure
@@ -291,9 +293,18 @@ def change_mark(prev: object, cur: object, neutral_band: float) -> str:
 
 
 def draw_sparklines(
-    fig: Canvas, scores: pd.DataFrame, areas: list[str], neutral_band: float = 1.0, title: str | None = None
+    fig: Canvas,
+    scores: pd.DataFrame,
+    areas: list[str],
+    neutral_band: float = 1.0,
+    title: str | None = None,
+    alerts: dict[str, str] | None = None,
 ) -> None:
-    """One small line per area, all on ONE shared 0–100 axis; the last change is marked ▲/▼ or ■ (neutral band)."""
+    """One small line per area, all on ONE shared 0–100 axis; the last change is marked ▲/▼ or ■ (neutral band).
+
+    When the scores carry ``headline_mark``/``worsened`` (metrics area_scores), an area whose outcome indicator got
+    worse is marked ▼ in red whatever its score did — never a green ▲ — with ``alerts[area]`` (the narrative's
+    sentence naming the indicator and both years' counts) as its text."""
     axes = fig.subplots(1, len(areas), sharey=True, squeeze=False)[0]
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, color=INK)
@@ -325,8 +336,16 @@ def draw_sparklines(
         prev = s.get(last_year - 1, pd.NA)
         mark = change_mark(prev, last, neutral_band)
         better = {"up": "better", "down": "worse", "flat": "neutral"}.get(mark, "na")
+        worsened = ""
+        if "worsened" in scores.columns and last_year in s.index:
+            w = scores[(scores["area"] == area) & (scores["year"] == last_year)]["worsened"]
+            worsened = "" if w.empty or views.is_missing(w.iloc[0]) else str(w.iloc[0])
         mc = CHANGE_COLORS[better] if better != "na" else MUTED
-        if mark == "na":
+        if worsened:
+            mc = CHANGE_COLORS["worse"]
+            alert = (alerts or {}).get(area) or "结果指标下降"
+            txt = "\n▼ " + "\n".join(textwrap.wrap(views.short(alert.rstrip("。"), 32), 16))
+        elif mark == "na":
             txt = "无上年可比"
         elif mark == "flat":
             txt = f"无实质变化（±{neutral_band:g}内）"

@@ -8,7 +8,9 @@ Real and fictional cities are separate PDFs, so real and sample units never shar
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from analysis.charts.style import (
     AREA_COLORS,
     AREA_LABELS,
     AREA_ORDER,
+    CHANGE_COLORS,
+    GRID,
     INK,
     MUTED,
     apply_style,
@@ -36,21 +40,33 @@ A4 = (8.27, 11.69)
 MAX_PANEL_ROWS = 7
 
 
+MARK_TEXT = {"up": " ▲", "down": " ▼", "flat": " ■"}
+
+
 def header_lines(
-    unit: pd.Series, year: int, area_scores: pd.DataFrame, ranks: pd.DataFrame
+    unit: pd.Series, year: int, area_scores: pd.DataFrame, ranks: pd.DataFrame, names: dict[str, str] | None = None
 ) -> list[tuple[str, str, str, str]]:
-    """Per area: (area, score text, coverage text, rank text — only when rank_allowed, else the reason)."""
+    """Per area: (area, score text with the headline mark — ▼ whenever an outcome got worse —, coverage text or
+    the missing core outcomes when the score is withheld (数据不足), rank text — only when rank_allowed)."""
+    names = names or {}
     sc = area_scores[(area_scores["unit_id"] == unit["unit_id"]) & (area_scores["year"] == int(year))]
     rk = ranks[(ranks["unit_id"] == unit["unit_id"]) & (ranks["year"] == int(year))]
     out = []
     for area in (*AREA_ORDER, "overall"):
         s = sc[sc["area"] == area]
         r = rk[rk["area"] == area]
-        if s.empty or views.is_missing(s["score"].iloc[0]):
+        if s.empty:
             score, cov = "—", "未能计算"
-        else:
-            score = f"{float(s['score'].iloc[0]):.1f}"
+        elif views.is_missing(s["score"].iloc[0]):
             row = s.iloc[0]
+            gated = "数据不足" in str(row.get("reason", ""))
+            score = "数据不足" if gated else "—"
+            missing = [m for m in str(row.get("missing_core", "") or "").split(";") if m]
+            cov = ("未报告：" + "、".join(names.get(m, m) for m in missing[:3])) if missing else "未能计算"
+        else:
+            row = s.iloc[0]
+            mark = MARK_TEXT.get(str(row.get("headline_mark", "")), "")
+            score = f"{float(row['score']):.1f}{mark}"
             cov = f"覆盖{float(row['coverage']) * 100:.0f}%（{int(row['n_used'])}/{int(row['n_total'])}项）"
         if len(r) and bool(r["rank_allowed"].iloc[0]) and not views.is_missing(r["rank"].iloc[0]):
             rank = f"同组第{int(r['rank'].iloc[0])}/{int(r['n_peers'].iloc[0])}名"
@@ -75,10 +91,210 @@ def _draw_header(sub, unit: pd.Series, year: int, lines: list[tuple[str, str, st
         x = k * w
         color = AREA_COLORS.get(area, INK)
         ax.text(x, 0.46, AREA_LABELS.get(area, area), fontsize=8.5, color=color, va="top")
-        ax.text(x, 0.30, score, fontsize=16, color=color, va="top")
+        score_color = CHANGE_COLORS["worse"] if score.endswith("▼") else (MUTED if score == "数据不足" else color)
+        ax.text(x, 0.30, score, fontsize=16 if score != "数据不足" else 13, color=score_color, va="top")
         ax.text(x, 0.09, cov, fontsize=7.5, color=MUTED, va="top")
         rank_txt = "\n".join(textwrap.wrap(views.short(rank, 34), 17))
         ax.text(x, -0.06, rank_txt, fontsize=7.5, color=INK if "第" in rank else MUTED, va="top", linespacing=1.2)
+
+
+@functools.cache
+def _core_order() -> tuple[str, ...]:
+    from analysis.metrics.config import load_config
+
+    core = load_config()["roles"]["core_outcomes"]
+    return tuple(i for a in AREA_ORDER for i in core.get(a, []))
+
+
+def _approx_text(text: str, value: object, evidence: object) -> str:
+    """An approximate value with the marker the source wrote (80余人次 stays 80余人次, not 约80人次)."""
+    from analysis.metrics.narrative import fmt_num
+
+    if views.is_missing(value) or views.is_missing(evidence):
+        return text
+    num = fmt_num(float(value))
+    m = re.search(rf"(近|约|超过|超)?{re.escape(num)}(余|多)?", str(evidence))
+    if not m or not (m.group(1) or m.group(2)):
+        return text
+    return text.replace(f"约{num}", f"{m.group(1) or ''}{num}{m.group(2) or ''}", 1)
+
+
+def _fmt(v: float) -> str:
+    from analysis.metrics.narrative import fmt_num
+
+    return fmt_num(v)
+
+
+def ranked_rows(
+    rows: pd.DataFrame,
+    indicators: pd.DataFrame,
+    unit_id: str,
+    year: int,
+    changes: pd.DataFrame | None,
+    rates: pd.DataFrame | None,
+    peers: list[str],
+    min_peers: int = 3,
+    max_rows: int = MAX_PANEL_ROWS,
+) -> tuple[pd.DataFrame, str]:
+    """One area's indicators by importance: reported outcomes (core outcomes first), then the largest real changes
+    (outside the neutral band), then the other reported ones; with last year's value (prev_text) and the peer median
+    (peer_text, only with at least ``min_peers`` peers reporting). A footer names what was left out."""
+    df = rows.copy()
+    role = indicators["role"] if "role" in indicators.columns else pd.Series(dtype=object)
+    df["role"] = df["indicator_id"].map(role).astype(object).fillna("")
+    ch = pd.DataFrame(
+        columns=["unit_id", "year", "indicator_id", "value", "prev_value", "delta_pct", "within_neutral_band"]
+    )
+    if changes is not None and len(changes):
+        ch = changes[changes["indicator_id"].isin(df["indicator_id"])]
+        ch = ch.astype({"unit_id": str, "indicator_id": str})
+    mine = ch[(ch["unit_id"] == str(unit_id)) & (ch["year"] == int(year))].set_index("indicator_id")
+    rt = None
+    if rates is not None and len(rates):
+        rt = rates[(rates["unit_id"].astype(str) == str(unit_id)) & (rates["year"] == int(year) - 1)]
+        rt = rt[rt["rate"].notna()].astype({"indicator_id": str}).set_index("indicator_id")
+    reported = df["value_state"] != "not_reported"
+    real = mine["prev_value"].notna() & mine["value"].notna() & ~mine["within_neutral_band"].astype(bool)
+    size = (mine["delta_pct"].abs().where(real)).reindex(df["indicator_id"]).fillna(-1).to_numpy()
+    core = set(_core_order())
+    df["_prio"] = [
+        0 if (r == "outcome" and rep) else 1 if i in core else 2 if (rep and sz >= 0) else 3 if rep else 4
+        for i, r, rep, sz in zip(df["indicator_id"], df["role"], reported, size, strict=True)
+    ]
+    df["value_text"] = [
+        _approx_text(t, v, e) if st == "approx" else t
+        for t, v, e, st in zip(df["value_text"], df["value"], df["evidence"], df["value_state"], strict=True)
+    ]
+    df["_size"] = size
+    prev = []
+    for iid in df["indicator_id"]:
+        unit = indicators.loc[iid, "unit"] if iid in indicators.index else ""
+        if rt is not None and iid in rt.index:
+            r = rt.loc[iid]
+            counts = r["source"] == "computed" and not views.is_missing(r["numerator"])
+            prev.append(
+                f"{_fmt(r['rate'])}%" + (f"（{_fmt(r['numerator'])}/{_fmt(r['denominator'])}）" if counts else "")
+            )
+        elif iid in mine.index and not views.is_missing(mine.loc[iid, "prev_value"]):
+            prev.append(
+                _fmt(mine.loc[iid, "prev_value"]) + ("" if unit == "%" else str(unit)) + ("%" if unit == "%" else "")
+            )
+        else:
+            prev.append("—")
+    df["prev_text"] = prev
+    peer_vals = ch[ch["unit_id"].isin([str(p) for p in peers]) & (ch["year"] == int(year))]
+    med = peer_vals.dropna(subset=["value"]).groupby("indicator_id")["value"].agg(["median", "count"])
+    df["peer_text"] = [
+        (_fmt(med.loc[i, "median"]) + ("%" if indicators.loc[i, "unit"] == "%" else str(indicators.loc[i, "unit"])))
+        if i in med.index and med.loc[i, "count"] >= min_peers
+        else "—"
+        for i in df["indicator_id"]
+    ]
+    core_rank = {i: k for k, i in enumerate(_core_order())}
+    df = df.assign(_core=df["indicator_id"].map(core_rank).fillna(9))
+    df = df.sort_values(["_prio", "_core", "_size"], ascending=[True, True, False], kind="stable")
+    shown = df.head(max_rows)
+    left = df.iloc[max_rows:]
+    parts = []
+    n_rep = int((left["value_state"] != "not_reported").sum())
+    n_miss = int((left["value_state"] == "not_reported").sum())
+    if n_rep:
+        parts.append(f"另有{n_rep}项已报告指标见证据表")
+    if n_miss:
+        names = "、".join(left.loc[left["value_state"] == "not_reported", "name_zh"].head(4))
+        parts.append(f"另有{n_miss}项未报告（{names}{'等' if n_miss > 4 else ''}）")
+    return shown.reset_index(drop=True), "；".join(parts)
+
+
+def _draw_panel(sub, rows: pd.DataFrame, title: str, area: str, footer: str = "") -> None:
+    """Indicator, this year's value (state), last year, peer median, short evidence; 未报告 rows grey."""
+    ax = sub.add_subplot()
+    n = max(len(rows), 1) + (1 if footer else 0)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(n + 0.2, -1.0)
+    ax.axis("off")
+    ax.set_title(title, color=AREA_COLORS.get(area, INK), loc="left")
+    for x, h in [(0.0, "指标"), (0.30, "本年"), (0.46, "上年"), (0.58, "同组中位数"), (0.70, "原文依据（摘要）")]:
+        ax.text(x, -0.45, h, fontsize=8.5, color=MUTED, va="center")
+    ax.axhline(-0.05, color=GRID, lw=0.8)
+    if rows.empty:
+        ax.text(0, 0.5, "本领域暂无指标", color=MUTED, va="center")
+        return
+    for i, r in enumerate(rows.itertuples(index=False)):
+        y = i + 0.5
+        grey = r.value_state == "not_reported"
+        if i % 2 == 1:
+            ax.axhspan(i, i + 1, color="#f7fafc", zorder=0)
+        name = views.short(r.name_zh, 14) + ("（结果）" if r.role == "outcome" else "")
+        ax.text(0.0, y, name, fontsize=8.5, va="center", color=MUTED if grey else INK)
+        ax.text(0.30, y, views.short(r.value_text, 12), fontsize=8.5, va="center", color=MUTED if grey else INK)
+        ax.text(0.46, y, r.prev_text, fontsize=8, va="center", color=MUTED)
+        ax.text(0.58, y, r.peer_text, fontsize=8, va="center", color=MUTED)
+        note = "" if grey else views.evidence_note(r.evidence, r.value, r.source_file, r.locator, 22)
+        ax.text(0.70, y, note, fontsize=7, va="center", color=MUTED)
+    if footer:
+        ax.text(0.0, len(rows) + 0.5, views.short(footer, 90), fontsize=8, va="center", color=MUTED)
+
+
+_BREAK_AFTER = "，；、。：）"
+_NO_SPLIT = re.compile(r"[0-9.%/（]")
+
+
+def wrap_zh(text: str, width: int = 52) -> list[str]:
+    """Wrap a Chinese sentence at about ``width`` characters, preferring to break after punctuation and never
+    inside a number such as 88.9%（8/9）."""
+    out, s = [], str(text)
+    while len(s) > width:
+        cut = width
+        for k in range(width, max(width - 12, 1), -1):
+            if s[k - 1] in _BREAK_AFTER:
+                cut = k
+                break
+        else:
+            while cut > 1 and _NO_SPLIT.match(s[cut - 1]) and _NO_SPLIT.match(s[cut]):
+                cut -= 1
+        out.append(s[:cut])
+        s = s[cut:]
+    return [*out, s] if s else out
+
+
+def _draw_key_points(sub, lines: list[str], title: str = "要点") -> None:
+    ax = sub.add_subplot()
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.text(0, 0.98, title, fontsize=11, color=INK, va="top")
+    if not lines:
+        ax.text(0, 0.70, "本年度暂无可写的要点（数据不足或尚未运行 build）。", fontsize=9, color=MUTED, va="top")
+        return
+    wrapped = []
+    for s in lines:
+        parts = wrap_zh(s, 52) or [s]
+        wrapped.append("• " + parts[0])
+        wrapped += ["  " + p for p in parts[1:]]
+    step = min(0.8 / max(len(wrapped), 1), 0.13)
+    for k, line in enumerate(wrapped):
+        worse = "下降" in line or "需关注" in line or "变差" in line
+        ax.text(0, 0.80 - k * step, line, fontsize=9, color=CHANGE_COLORS["worse"] if worse else INK, va="top")
+
+
+def _sentences(narrative: pd.DataFrame | None, unit_id: str, year: int, area: str = "") -> list[str]:
+    if narrative is None or narrative.empty:
+        return []
+    n = narrative
+    sel = (n["unit_id"].astype(str) == str(unit_id)) & (n["year"] == int(year)) & (n["area"].astype(str) == area)
+    return n.loc[sel].sort_values("seq")["sentence"].astype(str).tolist()
+
+
+def _alerts(narrative: pd.DataFrame | None, unit_id: str, year: int) -> dict[str, str]:
+    """Per area, the narrative's change sentence of a worsened outcome (names it with both years' counts)."""
+    out = {}
+    if narrative is None or narrative.empty:
+        return out
+    n = narrative[(narrative["unit_id"].astype(str) == str(unit_id)) & (narrative["year"] == int(year))]
+    for r in n[(n["kind"] == "change") & n["sentence"].str.contains("较上年.*(?:下降|变差)")].itertuples(index=False):
+        out.setdefault(str(r.area), str(r.sentence))
+    return out
 
 
 def brief_figure(
@@ -91,29 +307,103 @@ def brief_figure(
     ranks: pd.DataFrame,
     neutral_band: float,
     rates: pd.DataFrame | None = None,
+    narrative: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> Figure:
-    """The one-page brief of one district-year as an A4 portrait Figure (watermarked when fictional)."""
+    """The one-page brief of one district-year as an A4 portrait Figure (watermarked when fictional): header with
+    area scores (▼ when an outcome got worse, 数据不足 when too few core outcomes), the 要点 block, per area the
+    indicators by importance with last year's value and the peer median, score trends."""
     apply_style()
     unit = views.resolve_unit(units, unit_id)
+    names = views.indicator_names(indicators)
+    peers = units.loc[(units["level"] == "district") & (units["parent"] == unit.get("parent")), "unit_id"].tolist()
     full = [views.profile_rows(obs, indicators, unit_id, year, a, rates) for a in AREA_ORDER]
-    panels = [views.compact_rows(rows, MAX_PANEL_ROWS) for rows in full]
-    heights = [2.0] + [0.28 * (len(r) + (1 if f else 0)) + 0.75 for r, f in panels] + [2.0]
+    panels = [ranked_rows(rows, indicators, unit_id, year, changes, rates, peers) for rows in full]
+    lines = _sentences(narrative, unit_id, year)
+    n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
+    heights = [1.9, 0.30 * n_lines + 0.55] + [0.26 * (len(r) + (1 if f else 0)) + 0.7 for r, f in panels] + [1.8]
     fig = Figure(figsize=A4, layout="constrained")
     subs = fig.subfigures(len(heights), 1, height_ratios=heights)
-    _draw_header(subs[0], unit, year, header_lines(unit, year, area_scores, ranks))
-    for sub, area, all_rows, (rows, footer) in zip(subs[1:4], AREA_ORDER, full, panels, strict=True):
+    _draw_header(subs[0], unit, year, header_lines(unit, year, area_scores, ranks, names))
+    _draw_key_points(subs[1], lines)
+    for sub, area, all_rows, (rows, footer) in zip(subs[2:5], AREA_ORDER, full, panels, strict=True):
         n_rep = int((all_rows["value_state"] != "not_reported").sum())
-        title = f"{AREA_LABELS[area]}（已报告{n_rep}/{len(all_rows)}项，列出{len(rows)}项）"
-        figures.draw_area_panel(sub, rows, title, area, 30, footer)
+        title = f"{AREA_LABELS[area]}（已报告{n_rep}/{len(all_rows)}项，结果指标在前，列出{len(rows)}项）"
+        _draw_panel(sub, rows, title, area, footer)
     sc = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] <= int(year))]
-    figures.draw_sparklines(subs[4], sc, [*AREA_ORDER, "overall"], neutral_band, "各领域得分趋势（同一0–100刻度）")
+    figures.draw_sparklines(
+        subs[5],
+        sc,
+        [*AREA_ORDER, "overall"],
+        neutral_band,
+        "各领域得分趋势（同一0–100刻度）",
+        alerts=_alerts(narrative, unit_id, year),
+    )
     files = obs.loc[(obs["unit_id"] == unit_id) & (obs["year"] == int(year)), "source_file"]
     note = (
         f"{views.source_text(files, '原文句子与位置见区县画像证据表')}。“未报告”表示报告未提及，不等于0；"
-        f"约=原文为约数（余/多/近/约）；▲▼为较上年变化，小于{neutral_band:g}分记为无实质变化（■）；"
-        "得分按固定目标/锚点标准化，同组区县不足或样本过小时不排名。"
+        f"约=原文为约数（余/多/近/约）；▲▼为较上年变化，小于{neutral_band:g}分记为无实质变化（■），"
+        "任一结果指标实质下降时一律记▼；得分以结果指标为主、按固定目标/锚点标准化，核心结果指标不足时写数据不足；"
+        "同组区县不足或样本过小时不排名。"
     )
     return finish(fig, note, synthetic_flag([unit_id], units))
+
+
+def city_summary_figure(
+    city: str,
+    year: int,
+    districts: pd.DataFrame,
+    units: pd.DataFrame,
+    area_scores: pd.DataFrame,
+    narrative: pd.DataFrame | None,
+) -> Figure:
+    """The city brief's first page: the districts' area results side by side (score with its headline mark, or
+    数据不足) and the city's 要点."""
+    apply_style()
+    ids = districts["unit_id"].tolist()
+    fig = Figure(figsize=A4, layout="constrained")
+    n_rows = len(ids)
+    city_row = units[(units["level"] == "city") & (units["name"] == city)]
+    city_id = city_row["unit_id"].iloc[0] if len(city_row) else city
+    lines = _sentences(narrative, city_id, year)
+    n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
+    subs = fig.subfigures(3, 1, height_ratios=[0.9, 0.34 * n_rows + 1.0, 0.30 * n_lines + 0.8])
+    ax = subs[0].add_subplot()
+    ax.axis("off")
+    ax.text(0, 0.9, f"{city} {year}年 法治政府建设简报 · 总览", fontsize=17, color=INK, va="top")
+    ax.text(
+        0, 0.35, f"{n_rows}个区县；各区县分页见后。▼=较上年下降或有结果指标实质下降", fontsize=9, color=MUTED, va="top"
+    )
+    ax = subs[1].add_subplot()
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(n_rows + 0.2, -1.0)
+    cols = [(0.0, "区县", None), (0.22, AREA_LABELS["p1_effectiveness"], "p1_effectiveness"),
+            (0.44, AREA_LABELS["p2_normative_docs"], "p2_normative_docs"),
+            (0.66, AREA_LABELS["p3_enforcement"], "p3_enforcement"), (0.86, "综合", "overall")]  # fmt: skip
+    for x, h, a in cols:
+        ax.text(x, -0.45, views.short(h, 10), fontsize=8.5, color=AREA_COLORS.get(a, MUTED), va="center")
+    ax.axhline(-0.05, color=GRID, lw=0.8)
+    sc = area_scores[(area_scores["year"] == int(year)) & area_scores["unit_id"].isin(ids)]
+    for i, d in enumerate(districts.itertuples(index=False)):
+        y = i + 0.5
+        if i % 2 == 1:
+            ax.axhspan(i, i + 1, color="#f7fafc", zorder=0)
+        ax.text(0.0, y, d.name, fontsize=9.5, va="center", color=INK)
+        for x, _, a in cols[1:]:
+            hit = sc[(sc["unit_id"] == d.unit_id) & (sc["area"] == a)]
+            if hit.empty:
+                txt, color = "无数据", MUTED
+            elif views.is_missing(hit["score"].iloc[0]):
+                txt, color = ("数据不足" if "数据不足" in str(hit["reason"].iloc[0]) else "—"), MUTED
+            else:
+                mark = str(hit["headline_mark"].iloc[0]) if "headline_mark" in hit else ""
+                txt = f"{float(hit['score'].iloc[0]):.1f}{MARK_TEXT.get(mark, '')}"
+                color = CHANGE_COLORS["worse"] if mark == "down" else INK
+            ax.text(x, y, txt, fontsize=9.5, va="center", color=color)
+    _draw_key_points(subs[2], lines, f"要点：{city}")
+    note = "得分0–100，以结果指标为主、按固定目标/锚点标准化；数据不足=核心结果指标报告不足，不计分；要点中的数字均来自指标表并附原文位置。"
+    return finish(fig, note, synthetic_flag(ids, units))
 
 
 def _neutral_band() -> float:
@@ -147,6 +437,11 @@ def build_briefs(
     area_scores = load.load_metric("area_scores", processed_dir)
     ranks = load.load_metric("ranks", processed_dir)
     rates = load.load_metric("rates", processed_dir)
+    changes = load.load_metric("changes", processed_dir)
+    try:
+        narrative = load.load_metric("narrative", processed_dir)
+    except load.MissingOutputError:
+        narrative = None
     band = _neutral_band() if neutral_band is None else float(neutral_band)
     out = Path(out_dir)
     chosen = units[(units["level"] == "district") & units["unit_id"].isin(obs["unit_id"])]
@@ -156,15 +451,22 @@ def build_briefs(
     written: list[Path] = []
     for city, group in chosen.groupby("city", sort=False):
         city_dir = inside(out, out / safe_name(city))
-        pages = []
+        pages, page_years = [], []
         for unit in group.itertuples(index=False):
             y = int(year) if year is not None else years.get(unit.unit_id)
             if y is None or not ((obs["unit_id"] == unit.unit_id) & (obs["year"] == y)).any():
                 continue
-            fig = brief_figure(unit.unit_id, y, obs, indicators, units, area_scores, ranks, band, rates)
+            fig = brief_figure(
+                unit.unit_id, y, obs, indicators, units, area_scores, ranks, band, rates, narrative, changes
+            )
             written += save_figure(fig, f"{unit.name}_{y}", city_dir, formats)
             pages.append(fig)
+            page_years.append(y)
         if pages:
+            summary_year = max(page_years)
+            in_year = group[group["unit_id"].isin(obs.loc[obs["year"] == summary_year, "unit_id"])]
+            summary = city_summary_figure(str(city), summary_year, in_year, units, area_scores, narrative)
+            pages.insert(0, summary)
             target = inside(out, city_dir / f"{safe_name(city)}_简报.pdf")
             with atomic_path(target) as tmp, PdfPages(tmp, metadata={"CreationDate": None}) as pdf:
                 for fig in pages:

@@ -318,3 +318,43 @@ def problems_beside_scores(
         row["其他问题"] = "无报告文本" if other is None else (f"{other}条" if other else "—")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- 要点 (the rule-written narrative, issue 9)
+
+
+def narrative_table(ctx: Context) -> pd.DataFrame:
+    """The narrative table of data/processed (empty with the contract columns when build has not written it)."""
+    try:
+        return ctx.metric("narrative")
+    except load.MissingOutputError:
+        from analysis.metrics.narrative import NARRATIVE_COLUMNS
+
+        return pd.DataFrame(columns=NARRATIVE_COLUMNS)
+
+
+def key_sentences(narrative: pd.DataFrame, unit_id: str, year: int, area: str = "") -> list[str]:
+    """The sentences of one block in order (area '' = the whole unit)."""
+    n = narrative
+    sel = (n["unit_id"].astype(str) == str(unit_id)) & (n["year"] == int(year)) & (n["area"].astype(str) == area)
+    return n.loc[sel].sort_values("seq")["sentence"].astype(str).tolist()
+
+
+def key_points(narrative: pd.DataFrame, unit_id: str, year: int, area: str = "", title: str = "要点") -> str:
+    """A 要点 block as Markdown: the block's sentences as a list; says so when there is none."""
+    lines = key_sentences(narrative, unit_id, year, area)
+    if not lines:
+        return f"### {esc(title)}\n\n（本年度暂无可写的要点：数据不足或尚未运行 build。）"
+    return f"### {esc(title)}\n\n" + "\n".join(f"- {esc(s)}" for s in lines)
+
+
+def area_key_points(narrative: pd.DataFrame, districts: pd.DataFrame, year: int, area: str, per_unit: int = 3) -> str:
+    """The 要点 of one area across a city's districts: each district's first sentences of that area."""
+    out = [f"### 要点：{esc(AREA_LABELS.get(area, area))}", ""]
+    for d in districts.itertuples(index=False):
+        lines = key_sentences(narrative, d.unit_id, year, area)[:per_unit]
+        if lines:
+            out.append(f"- **{esc(d.name)}**：" + "".join(esc(s) for s in lines))
+    if len(out) == 2:
+        out.append("（本年度暂无可写的要点：数据不足或尚未运行 build。）")
+    return "\n".join(out)
