@@ -39,6 +39,8 @@ SCOPE_ORDER = {
     "change": 7,
 }
 DEFAULT_PRECEDENCE = ["correction", "dataset", "report", "sample"]
+# Scopes whose figure is not this year's level of the indicator: a plan/target, a change (同比增长 x%).
+NON_COMPARABLE_SCOPES = ("target", "change")
 
 
 @dataclasses.dataclass
@@ -207,8 +209,15 @@ def _unit_info(units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def load_reports(report_paths, raw_dir, indicators, units):
-    """Extract every report; return (facts, candidates, problems, documents, findings)."""
+def load_reports(report_paths, raw_dir, indicators, units, ledger=None, min_confidence: float = 0.0):
+    """Extract every report; return (facts, candidates, problems, documents, findings).
+
+    The review decisions of the ledger (confirm/map/scope/drop by fact_id) are applied to the facts first; then only
+    mapped facts of the unit itself, of a comparable scope and with ``confidence`` ≥ ``min_confidence`` become
+    candidates. Mapped facts below the threshold get a ``fact_needs_review`` finding (they wait for the analyst,
+    ``python -m analysis review``); a fact table without a confidence column counts as confident.
+    """
+    from analysis.corrections import apply_fact_decisions
     from analysis.extract.documents import DocumentError
     from analysis.extract.metadata import check_against_sidecar
     from analysis.extract.report import check_sidecar, extract_report, sidecar_path
@@ -319,6 +328,9 @@ def load_reports(report_paths, raw_dir, indicators, units):
         f["source_file"] = rel
         f["unit_id"] = unit_id
         f["year"] = int(year) if year else pd.NA
+        if ledger is not None:
+            f, decided, _used = apply_fact_decisions(f, ledger)
+            findings += decided.to_dict("records")
         facts.append(f)
         doc_row.update(
             unit_id=unit_id,
@@ -364,7 +376,27 @@ def load_reports(report_paths, raw_dir, indicators, units):
             p["unit_id"], p["year"], p["source_file"] = unit_id, int(year), rel
             problems.append(p)
         docs.append(doc_row)
-        own = f[(f["indicator_id"] != UNMAPPED) & (f["level"] == "own")]
+        mapped_own = (f["indicator_id"] != UNMAPPED) & (f["level"] == "own")
+        if "decision" in f.columns:
+            mapped_own &= ~f["decision"].fillna("").str.contains("drop", regex=False)
+        mapped_own &= ~f["scope"].isin(NON_COMPARABLE_SCOPES)
+        conf = pd.to_numeric(f["confidence"], errors="coerce").fillna(1.0) if "confidence" in f else 1.0
+        for r in f[mapped_own & (conf < min_confidence)].itertuples(index=False):
+            findings.append(
+                _finding(
+                    "fact_needs_review",
+                    "warning",
+                    f"{r.value:g}{r.unit} 对应 {r.indicator_id} 的把握度 {float(r.confidence):.2f} 低于阈值"
+                    f" {min_confidence:g}：未计入观测值，等待审核（python -m analysis review）",
+                    rel,
+                    str(r.locator),
+                    unit_id,
+                    int(year),
+                    r.indicator_id,
+                    detail=json.dumps({"fact_id": r.fact_id, "evidence": r.evidence}, ensure_ascii=False),
+                )
+            )
+        own = f[mapped_own & (conf >= min_confidence)]
         if len(own):
             yr = np.where(own["scope"] == "prior_year", int(year) - 1, int(year))
             cands.append(
@@ -662,7 +694,11 @@ def build(
     discover_findings: list[dict] = []
     report_paths, dataset_paths = discover(raw_dir, discover_findings)
     say(f"读取 {raw_dir} 中的报告 {len(report_paths)} 份、数据集文件 {len(dataset_paths)} 个")
-    facts, cands, problems, docs, findings = load_reports(report_paths, raw_dir, indicators, units)
+    ledger = load_ledger()
+    min_confidence = float(((config or {}).get("extraction") or {}).get("min_confidence", 0.0))
+    facts, cands, problems, docs, findings = load_reports(
+        report_paths, raw_dir, indicators, units, ledger=ledger, min_confidence=min_confidence
+    )
     findings = discover_findings + findings
     c2, f2 = load_datasets(dataset_paths, raw_dir, indicators, units)
     cands += c2
@@ -680,7 +716,9 @@ def build(
     )
     candidates["year"] = candidates["year"].astype(int)
 
-    ledger = load_ledger()
+    # review decisions used on report facts are not applied again to the candidates
+    report_fact_ids = {i for f in facts for i in f["fact_id"].astype(str)} if facts else set()
+    ledger = ledger[~((ledger["action"] == "drop") & ledger["fact_id"].isin(report_fact_ids))]
     # the ledger may name a unit by id or by name
     names = units.set_index("unit_id")["name"]
     candidates, corr_findings = apply_corrections(candidates.assign(unit_name=candidates["unit_id"].map(names)), ledger)

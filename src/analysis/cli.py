@@ -207,6 +207,29 @@ def cmd_add_report(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from analysis.review import ReviewError, format_list, record_decision, review_list
+
+    try:
+        if getattr(args, "decision", None):
+            line = record_decision(
+                args.fact_id,
+                args.decision,
+                getattr(args, "target", None),
+                reason=args.reason or "",
+                source=args.source,
+                date=args.date,
+            )
+            print(f"已记入 {paths.corrections_file()}：{line}")
+            print("下次运行 python -m analysis build 时生效（原值保留在 original_* 列中）")
+            return 0
+        items = review_list(args.district, args.year)
+    except ReviewError as exc:
+        return _err(str(exc))
+    print(format_list(items))
+    return 0
+
+
 def cmd_dictionary(args) -> int:
     from analysis.reports.dictionary import write_dictionary
 
@@ -358,6 +381,28 @@ def make_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("methodology", help="写出由指标库和配置生成的方法说明页面")
     m.add_argument("--out", default=None, help="默认：reports/methodology.html")
     m.set_defaults(func=cmd_methodology)
+
+    rv = sub.add_parser(
+        "review",
+        help="列出等待审核的数字（把握度低于阈值、未对应但有候选指标），并把决定记入 data/corrections.csv",
+    )
+    rv.add_argument("--district", default=None, help="只看这个区县")
+    rv.add_argument("--year", type=int, default=None, help="只看这一年")
+    rsub = rv.add_subparsers(dest="decision", required=False, metavar="决定", parser_class=_Parser)
+    for name, help_zh, target in (
+        ("confirm", "确认数字对应的指标无误", None),
+        ("map", "把数字改为对应这个指标", "指标编号"),
+        ("scope", "设定数字的范围（year、to_date、cumulative、target …）", "范围"),
+        ("drop", "舍弃：不是本单位本年度的数字", None),
+    ):
+        dp = rsub.add_parser(name, help=help_zh)
+        dp.add_argument("fact_id", metavar="数字编号", help="review 列表中方括号里的编号")
+        if target:
+            dp.add_argument("target", metavar=target)
+        dp.add_argument("--reason", required=True, help="理由（必填）")
+        dp.add_argument("--source", default="分析员审核", help="依据（默认：分析员审核）")
+        dp.add_argument("--date", default=None, help="决定日期 YYYY-MM-DD（默认今天）")
+    rv.set_defaults(func=cmd_review)
 
     d = sub.add_parser("dictionary", help="写出指标字典：reports/指标字典.xlsx 和 reports/指标字典.html")
     d.add_argument("--out", default=None, help="输出文件夹（默认 reports/）")

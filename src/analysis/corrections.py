@@ -27,6 +27,18 @@ Actions, applied in ledger order:
   lost; the build treats a dropped observation as not reported);
 * ``flag`` – the row is kept unchanged apart from the ``correction`` note.
 
+Review decisions (written by ``python -m analysis review``, keyed by ``fact_id``; see docs/CORRECTIONS.md) act on the
+report facts before they become observations (``apply_fact_decisions``), keeping the original in the fact row:
+
+* ``confirm`` – the analyst confirms the mapping: ``confidence`` becomes 1 (``original_confidence`` keeps it);
+* ``map`` – ``value`` holds an indicator id: ``indicator_id`` becomes it (``original_indicator_id`` keeps the old
+  one, ``unmapped`` included), ``confidence`` becomes 1, ``rule`` becomes ``review``;
+* ``scope`` – ``value`` holds a scope (``analysis.schema.SCOPES``): ``scope`` becomes it (``original_scope``);
+* ``drop`` with a ``fact_id`` that names a report fact – the fact stays in the facts table (marked) but never
+  becomes an observation.
+
+The same fact may carry one line per action (a map and a scope); two lines with the same key and action are an error.
+
 Every touched row gets a ``correction`` note (``"<action> (ledger line N): <reason> [<source>, <date>]"``) and one
 finding ``correction_applied`` (info). A ledger row that matches nothing gives one finding ``correction_unmatched``
 (warning). Findings use ``analysis.schema.FINDING_COLUMNS``.
@@ -58,7 +70,9 @@ LEDGER_COLUMNS = [
     "source",
     "date",
 ]
-ACTIONS = ("override", "drop", "flag")
+ACTIONS = ("override", "drop", "flag", "confirm", "map", "scope")
+REVIEW_ACTIONS = ("confirm", "map", "scope")  # decisions on one report fact (python -m analysis review)
+_INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]*")
 KEY_COLUMNS = ("doc_or_source", "unit", "year", "indicator_id", "fact_id")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -93,6 +107,8 @@ def _check_row(row: dict[str, str], where: str) -> dict:
         out["year"] = int(row["year"])
     else:
         out["year"] = None
+    if action in REVIEW_ACTIONS and not row["fact_id"]:
+        raise CorrectionsError(f"{where}: {action} needs a fact_id (a review decision is about one fact)")
     if action == "override":
         try:
             value = float(row["value"])
@@ -101,6 +117,16 @@ def _check_row(row: dict[str, str], where: str) -> dict:
         if not math.isfinite(value):
             raise CorrectionsError(f"{where}: override value must be a finite number, got {row['value']!r}")
         out["value"] = value
+    elif action == "map":
+        if not _INDICATOR_ID.fullmatch(row["value"]):
+            raise CorrectionsError(f"{where}: map needs an indicator id in value, got {row['value']!r}")
+        out["value"] = row["value"]
+    elif action == "scope":
+        from analysis.schema import SCOPES
+
+        if row["value"] not in SCOPES:
+            raise CorrectionsError(f"{where}: scope needs one of {', '.join(SCOPES)} in value, got {row['value']!r}")
+        out["value"] = row["value"]
     elif row["value"]:
         raise CorrectionsError(f"{where}: action {action} takes no value (got {row['value']!r})")
     else:
@@ -145,6 +171,8 @@ def load_ledger(path: str | Path | None = None, missing_ok: bool = True) -> pd.D
                 raise CorrectionsError(f"{where}: {len(fields)} fields, expected {len(LEDGER_COLUMNS)}")
             row = _check_row({c: f.strip() for c, f in zip(LEDGER_COLUMNS, fields, strict=True)}, where)
             key = tuple(row[k] for k in KEY_COLUMNS)
+            if row["action"] in REVIEW_ACTIONS:  # one decision of each kind per fact (a map and a scope may go together)
+                key = (*key, row["action"])
             if key in seen:
                 raise CorrectionsError(f"{where}: same key as line {seen[key]} (one correction per key)")
             seen[key] = line
@@ -156,7 +184,8 @@ def load_ledger(path: str | Path | None = None, missing_ok: bool = True) -> pd.D
         return empty_ledger()
     ledger = pd.DataFrame(rows, columns=[*LEDGER_COLUMNS, "line"])
     ledger["year"] = ledger["year"].astype("Int64")
-    ledger["value"] = ledger["value"].astype("float64")
+    if not ledger["action"].isin(("map", "scope")).any():
+        ledger["value"] = ledger["value"].astype("float64")
     return ledger
 
 
@@ -234,6 +263,8 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
     if "correction" not in out.columns:
         out["correction"] = pd.Series("", index=out.index, dtype="object")
     for _, corr in ledger.iterrows():
+        if corr["action"] in REVIEW_ACTIONS:  # decisions on report facts: applied by apply_fact_decisions
+            continue
         mask, why = _matches(out, corr)
         note = f"{corr['action']} (ledger line {corr['line']}): {corr['reason']} [{corr['source']}, {corr['date']}]"
         ledger_ref = {k: _jsonable(corr[k]) for k in [*LEDGER_COLUMNS, "line"]}
@@ -293,3 +324,97 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
 def _join(old, note: str) -> str:
     old = "" if old is None or (isinstance(old, float) and math.isnan(old)) else str(old)
     return f"{old}; {note}" if old else note
+
+
+def apply_fact_decisions(facts: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, set[int]]:
+    """Apply the review decisions (confirm, map, scope, and drop by fact_id) to a report facts table.
+
+    Returns (facts copy, findings, ledger lines used). The original values stay in ``original_indicator_id``,
+    ``original_scope`` and ``original_confidence``; ``decision`` lists the actions applied to the fact ('' = none;
+    a fact with ``drop`` in it must not become an observation); ``correction`` carries the ledger note. A review line
+    that matches no fact gives ``correction_unmatched``, as in `apply_corrections`; a drop line that matches no fact is
+    left to `apply_corrections` (it may be about a dataset row).
+    """
+    out = facts.copy()
+    if not out.index.is_unique:
+        out = out.reset_index(drop=True)
+    for col, src in (("original_indicator_id", "indicator_id"), ("original_scope", "scope")):
+        if col not in out.columns:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+    if "original_confidence" not in out.columns:
+        out["original_confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+    for col in ("decision", "correction"):
+        if col not in out.columns:
+            out[col] = pd.Series("", index=out.index, dtype="object")
+    findings: list[dict] = []
+    used: set[int] = set()
+    if ledger is None or ledger.empty or "fact_id" not in out.columns:
+        return out, pd.DataFrame(findings, columns=FINDING_COLUMNS), used
+    for _, corr in ledger.iterrows():
+        action = corr["action"]
+        if action not in (*REVIEW_ACTIONS, "drop") or not corr["fact_id"]:
+            continue
+        mask, _why = _matches(out, corr)
+        ledger_ref = {k: _jsonable(corr[k]) for k in [*LEDGER_COLUMNS, "line"]}
+        if not mask.any():
+            if action != "drop":
+                findings.append(
+                    _finding(
+                        "correction_unmatched",
+                        "warning",
+                        f"审核决定（第 {corr['line']} 行，{action}）没有对应的数字 {corr['fact_id']}",
+                        corr,
+                        None,
+                        {"ledger": ledger_ref},
+                    )
+                )
+            continue
+        used.add(int(corr["line"]))
+        idx = out.index[mask]
+        note = f"{action} (ledger line {corr['line']}): {corr['reason']} [{corr['source']}, {corr['date']}]"
+        for i in idx:
+            row = out.loc[i]
+            detail = {
+                "ledger": ledger_ref,
+                "fact_id": _jsonable(row.get("fact_id")),
+                "original_indicator_id": _jsonable(row.get("indicator_id")),
+                "original_scope": _jsonable(row.get("scope")),
+                "evidence": _jsonable(row.get("evidence")),
+            }
+            if action in ("map", "scope"):
+                detail["new_value"] = corr["value"]
+            findings.append(
+                _finding(
+                    "correction_applied",
+                    "info",
+                    f"审核决定 {action}（第 {corr['line']} 行）：{corr['reason']}",
+                    corr,
+                    row,
+                    detail,
+                )
+            )
+        if action in ("confirm", "map") and "confidence" in out.columns:
+            keep = idx[out.loc[idx, "original_confidence"].isna()]
+            out.loc[keep, "original_confidence"] = pd.to_numeric(out.loc[keep, "confidence"], errors="coerce")
+            out.loc[idx, "confidence"] = 1.0
+        if action == "map":
+            keep = idx[out.loc[idx, "original_indicator_id"].isna()]
+            out.loc[keep, "original_indicator_id"] = out.loc[keep, "indicator_id"]
+            out.loc[idx, "indicator_id"] = str(corr["value"])
+            if "rule" in out.columns:
+                out.loc[idx, "rule"] = "review"
+            if "confidence" not in out.columns:
+                out["confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+                out.loc[idx, "confidence"] = 1.0
+        if action == "scope":
+            keep = idx[out.loc[idx, "original_scope"].isna()]
+            out.loc[keep, "original_scope"] = out.loc[keep, "scope"]
+            out.loc[idx, "scope"] = str(corr["value"])
+        out.loc[idx, "decision"] = [_join_with(out.at[i, "decision"], action, ";") for i in idx]
+        out.loc[idx, "correction"] = [_join(out.at[i, "correction"], note) for i in idx]
+    return out, pd.DataFrame(findings, columns=FINDING_COLUMNS), used
+
+
+def _join_with(old, item: str, sep: str) -> str:
+    old = "" if old is None or (isinstance(old, float) and math.isnan(old)) else str(old)
+    return f"{old}{sep}{item}" if old else item

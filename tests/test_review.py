@@ -1,0 +1,127 @@
+"""The analyst review loop end to end on a tiny report: list → decide → build applies → original kept; bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.build import build
+from analysis.metrics import load_config
+
+REPORT = (
+    "马村区关于2024年度法治政府建设工作情况的报告\n\n"
+    "现将马村区2024年度法治政府建设工作情况报告如下。\n"
+    "全年审结28件，结案率100%。\n"
+    "全年共开展执法监督检查12次，检查单位20家。\n"
+)
+
+
+@pytest.fixture
+def tree(tmp_path: Path, repo: Path, monkeypatch) -> dict:
+    raw = tmp_path / "raw" / "reports" / "马村区" / "2024"
+    raw.mkdir(parents=True)
+    (raw / "r2024.txt").write_text(REPORT, encoding="utf-8")
+    cfg_dir = tmp_path / "config"
+    shutil.copytree(repo / "config", cfg_dir)
+    scoring = yaml.safe_load((cfg_dir / "scoring.yaml").read_text(encoding="utf-8"))
+    scoring.setdefault("extraction", {})["min_confidence"] = 0.7  # the 检查单位 figure (0.6) waits for review
+    (cfg_dir / "scoring.yaml").write_text(yaml.safe_dump(scoring, allow_unicode=True), encoding="utf-8")
+    ledger = tmp_path / "corrections.csv"
+    ledger.write_text("doc_or_source,unit,year,indicator_id,fact_id,action,value,reason,source,date\n", encoding="utf-8")
+    env = {
+        "ANALYSIS_RAW": str(tmp_path / "raw"),
+        "ANALYSIS_PROCESSED": str(tmp_path / "processed"),
+        "ANALYSIS_CONFIG": str(cfg_dir),
+        "ANALYSIS_CORRECTIONS": str(ledger),
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return {"env": {**os.environ, **env}, "ledger": ledger, "processed": tmp_path / "processed", "raw": tmp_path / "raw"}
+
+
+def _build(tree: dict) -> None:
+    build(raw_dir=tree["raw"], processed_dir=tree["processed"], include_sample=False, config=load_config())
+
+
+def _cli(tree: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", "review", *args], capture_output=True, text=True, env=tree["env"], timeout=120
+    )
+
+
+def test_review_list_decide_build_applies_and_keeps_the_original(tree: dict) -> None:
+    _build(tree)
+    facts = pd.read_parquet(tree["processed"] / "facts.parquet")
+    low = facts[(facts.indicator_id == "enf_supervision_units") & (facts.value == 20)].iloc[0]
+    rate = facts[(facts.indicator_id == "unmapped") & (facts.value == 100)].iloc[0]
+    obs = pd.read_parquet(tree["processed"] / "observations.parquet")
+    got = obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"]
+    assert pd.isna(got.get("enf_supervision_units"))  # below the threshold: not an observation …
+    assert got["enf_inspections"] == 12
+    findings = pd.read_parquet(tree["processed"] / "findings.parquet")
+    assert "fact_needs_review" in set(findings.rule)  # … but listed, never silently dropped
+
+    r = _cli(tree, "--district", "马村区", "--year", "2024")
+    assert r.returncode == 0, r.stderr
+    assert low.fact_id in r.stdout and rate.fact_id in r.stdout
+    assert "检查单位20家" in r.stdout and "rec_closure_rate" in r.stdout and "lit_closure_rate" in r.stdout
+
+    before = tree["ledger"].read_text(encoding="utf-8")
+    for bad, msg in (
+        (("map", rate.fact_id, "rec_closure_rat", "--reason", "x"), "未知的指标编号"),
+        (("map", "nosuch:1", "rec_closure_rate", "--reason", "x"), "未知的数字编号"),
+        (("scope", low.fact_id, "yearly", "--reason", "x"), "未知的范围"),
+        (("map", rate.fact_id, "lit_cases", "--reason", "x"), "单位"),
+    ):
+        r = _cli(tree, *bad)
+        assert r.returncode == 2 and msg in r.stderr, (bad, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert "您是否要找：rec_closure_rate" in _cli(tree, "map", rate.fact_id, "rec_closure_rat", "--reason", "x").stderr
+    assert tree["ledger"].read_text(encoding="utf-8") == before  # nothing written
+
+    r = _cli(tree, "map", rate.fact_id, "rec_closure_rate", "--reason", "复议段落的结案率", "--date", "2026-12-01")
+    assert r.returncode == 0, r.stderr
+    assert _cli(tree, "confirm", low.fact_id, "--reason", "检查单位20家无误").returncode == 0
+    r = _cli(tree, "confirm", low.fact_id, "--reason", "again")
+    assert r.returncode == 2 and "已有 confirm 决定" in r.stderr
+    text = tree["ledger"].read_text(encoding="utf-8")
+    assert f"{rate.fact_id},map,rec_closure_rate,复议段落的结案率,分析员审核,2026-12-01" in text
+
+    _build(tree)
+    facts = pd.read_parquet(tree["processed"] / "facts.parquet").set_index("fact_id")
+    assert facts.loc[rate.fact_id, "indicator_id"] == "rec_closure_rate"
+    assert facts.loc[rate.fact_id, "original_indicator_id"] == "unmapped"
+    assert facts.loc[low.fact_id, "confidence"] == 1.0
+    assert facts.loc[low.fact_id, "original_confidence"] == pytest.approx(low.confidence)
+    obs = pd.read_parquet(tree["processed"] / "observations.parquet")
+    got = obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"]
+    assert got["rec_closure_rate"] == 100 and got["enf_supervision_units"] == 20
+    r = _cli(tree)
+    assert r.returncode == 0 and "没有等待审核的数字" in r.stdout
+
+
+def test_drop_and_scope_keep_the_fact_out_of_observations(tree: dict) -> None:
+    _build(tree)
+    facts = pd.read_parquet(tree["processed"] / "facts.parquet")
+    insp = facts[facts.indicator_id == "enf_inspections"].iloc[0]
+    assert _cli(tree, "scope", insp.fact_id, "target", "--reason", "是计划数").returncode == 0
+    _build(tree)
+    obs = pd.read_parquet(tree["processed"] / "observations.parquet")
+    assert pd.isna(obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"].get("enf_inspections"))
+    facts = pd.read_parquet(tree["processed"] / "facts.parquet").set_index("fact_id")
+    assert facts.loc[insp.fact_id, "scope"] == "target" and facts.loc[insp.fact_id, "original_scope"] == "year"
+
+
+def test_bad_district_and_missing_build_are_clear_errors(tree: dict) -> None:
+    r = _cli(tree)
+    assert r.returncode == 2 and "请先运行 python -m analysis build" in r.stderr
+    _build(tree)
+    r = _cli(tree, "--district", "马材区")
+    assert r.returncode == 2 and "未知的区县" in r.stderr and "马村区" in r.stderr
