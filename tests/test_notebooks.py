@@ -19,6 +19,7 @@ NOTEBOOKS = {
     "trends": {"district": "示例一区", "years": []},
     "area_deep_dive": {"city": "示例市", "year": 2023, "area": "p3_enforcement"},
     "data_quality": {},
+    "review": {"district": "", "year": 0},
 }
 EXPECTED_CHARTS = {
     "district_profile": ["马村区_2023_p1_effectiveness.png", "马村区_2023_rates.png"],
@@ -26,6 +27,7 @@ EXPECTED_CHARTS = {
     "trends": ["示例一区_trend.png"],
     "area_deep_dive": ["示例市_2023_p3_enforcement_scores.png", "示例一区_2023_enf_certificates_new_balance.png"],
     "data_quality": ["findings_sample.png"],
+    "review": ["review_counts.png"],
 }
 
 

@@ -53,6 +53,22 @@ REVIEW_COLUMNS = [
     "evidence",
 ]
 
+REVIEW_COLUMNS_ZH = {
+    "source_file": "报告",
+    "unit_id": "单位",
+    "year": "年度",
+    "fact_id": "数字编号",
+    "value": "数值",
+    "unit": "单位（量词）",
+    "scope": "范围",
+    "indicator_id": "当前指标",
+    "confidence": "把握度",
+    "rule": "判定规则",
+    "candidates": "候选指标",
+    "reason_zh": "等待原因",
+    "evidence": "原文句子",
+}
+
 
 class ReviewError(ValueError):
     """Bad input to the review command; the message is Chinese and says what to do."""
@@ -110,6 +126,9 @@ def review_list(
     from analysis.corrections import load_ledger
 
     f = load_facts() if facts is None else facts
+    for c, default in (("unit_id", ""), ("year", pd.NA), ("scope", "year"), ("evidence", ""), ("fact_id", "")):
+        if c not in f.columns:
+            f = f.assign(**{c: default})
     ledger = load_ledger() if ledger is None else ledger
     thr = _threshold() if threshold is None else float(threshold)
     if district:

@@ -628,3 +628,34 @@ def findings_figure(findings: pd.DataFrame, units: pd.DataFrame, title: str = "�
     return finish(
         fig, "质量规则见 analysis.quality；每条发现含文件与位置，见数据质量笔记本明细", synthetic_flag(ids, units)
     )
+
+
+def review_counts_figure(items: pd.DataFrame, title: str = "等待审核的数字") -> Figure:
+    """Facts waiting for the analyst's review per report: below the confidence threshold vs unmapped with candidates."""
+    if len(items):
+        kind = np.where(items["indicator_id"] == "unmapped", "未对应，有候选指标", "把握度低于阈值")
+        counts = items.assign(kind=kind).groupby(["source_file", "kind"]).size().unstack(fill_value=0)
+    else:
+        counts = pd.DataFrame()
+    fig = new_figure(8.5, 0.34 * max(len(counts), 1) + 1.6)
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    if counts.empty:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "没有等待审核的数字", ha="center", va="center", color=MUTED, transform=ax.transAxes)
+    else:
+        left = np.zeros(len(counts))
+        ys = np.arange(len(counts))
+        colors = {"把握度低于阈值": SEVERITY_COLORS["warning"], "未对应，有候选指标": SEVERITY_COLORS["info"]}
+        for k in counts.columns:
+            vals = counts[k].to_numpy(dtype=float)
+            ax.barh(ys, vals, left=left, color=colors.get(k), label=k, height=0.6)
+            left += vals
+        for y, total in zip(ys, left, strict=True):
+            ax.text(total, y, f" {int(total)}", va="center", fontsize=8.5)
+        ax.set_yticks(ys, [views.short(str(s), 28) for s in counts.index])
+        ax.set_ylim(len(counts) - 0.5, -0.5)
+        ax.set_xlabel("个数")
+        ax.set_xlim(0, left.max() * 1.15)
+        ax.legend(loc="lower right")
+    return finish(fig, "决定用 python -m analysis review … 记入 data/corrections.csv", False)
