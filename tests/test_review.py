@@ -60,7 +60,7 @@ def test_review_list_decide_build_applies_and_keeps_the_original(tree: dict) -> 
     _build(tree)
     facts = pd.read_parquet(tree["processed"] / "facts.parquet")
     low = facts[(facts.indicator_id == "enf_supervision_units") & (facts.value == 20)].iloc[0]
-    rate = facts[(facts.indicator_id == "unmapped") & (facts.value == 100)].iloc[0]
+    rate = facts[(facts.indicator_id == "unmapped") & (facts.value == 28)].iloc[0]  # 审结: 复议 or 诉讼?
     obs = pd.read_parquet(tree["processed"] / "observations.parquet")
     got = obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"]
     assert pd.isna(got.get("enf_supervision_units"))  # below the threshold: not an observation …
@@ -71,38 +71,38 @@ def test_review_list_decide_build_applies_and_keeps_the_original(tree: dict) -> 
     r = _cli(tree, "--district", "马村区", "--year", "2024")
     assert r.returncode == 0, r.stderr
     assert low.fact_id in r.stdout and rate.fact_id in r.stdout
-    assert "检查单位20家" in r.stdout and "rec_closure_rate" in r.stdout and "lit_closure_rate" in r.stdout
+    assert "检查单位20家" in r.stdout and "rec_concluded" in r.stdout and "lit_concluded" in r.stdout
 
     before = tree["ledger"].read_text(encoding="utf-8")
     for bad, msg in (
-        (("map", rate.fact_id, "rec_closure_rat", "--reason", "x"), "未知的指标编号"),
+        (("map", rate.fact_id, "rec_conclude", "--reason", "x"), "未知的指标编号"),
         (("map", "nosuch:1", "rec_closure_rate", "--reason", "x"), "未知的数字编号"),
         (("scope", low.fact_id, "yearly", "--reason", "x"), "未知的范围"),
-        (("map", rate.fact_id, "lit_cases", "--reason", "x"), "单位"),
+        (("map", rate.fact_id, "rec_closure_rate", "--reason", "x"), "单位"),
     ):
         r = _cli(tree, *bad)
         assert r.returncode == 2 and msg in r.stderr, (bad, r.stderr)
         assert "Traceback" not in r.stderr
-    assert "您是否要找：rec_closure_rate" in _cli(tree, "map", rate.fact_id, "rec_closure_rat", "--reason", "x").stderr
+    assert "您是否要找：rec_concluded" in _cli(tree, "map", rate.fact_id, "rec_conclude", "--reason", "x").stderr
     assert tree["ledger"].read_text(encoding="utf-8") == before  # nothing written
 
-    r = _cli(tree, "map", rate.fact_id, "rec_closure_rate", "--reason", "复议段落的结案率", "--date", "2026-12-01")
+    r = _cli(tree, "map", rate.fact_id, "rec_concluded", "--reason", "复议段落的审结数", "--date", "2026-12-01")
     assert r.returncode == 0, r.stderr
     assert _cli(tree, "confirm", low.fact_id, "--reason", "检查单位20家无误").returncode == 0
     r = _cli(tree, "confirm", low.fact_id, "--reason", "again")
     assert r.returncode == 2 and "已有 confirm 决定" in r.stderr
     text = tree["ledger"].read_text(encoding="utf-8")
-    assert f"{rate.fact_id},map,rec_closure_rate,复议段落的结案率,分析员审核,2026-12-01" in text
+    assert f"{rate.fact_id},map,rec_concluded,复议段落的审结数,分析员审核,2026-12-01" in text
 
     _build(tree)
     facts = pd.read_parquet(tree["processed"] / "facts.parquet").set_index("fact_id")
-    assert facts.loc[rate.fact_id, "indicator_id"] == "rec_closure_rate"
+    assert facts.loc[rate.fact_id, "indicator_id"] == "rec_concluded"
     assert facts.loc[rate.fact_id, "original_indicator_id"] == "unmapped"
     assert facts.loc[low.fact_id, "confidence"] == 1.0
     assert facts.loc[low.fact_id, "original_confidence"] == pytest.approx(low.confidence)
     obs = pd.read_parquet(tree["processed"] / "observations.parquet")
     got = obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"]
-    assert got["rec_closure_rate"] == 100 and got["enf_supervision_units"] == 20
+    assert got["rec_concluded"] == 28 and got["enf_supervision_units"] == 20
     r = _cli(tree)
     assert r.returncode == 0 and "没有等待审核的数字" in r.stdout
 
