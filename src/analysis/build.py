@@ -260,7 +260,8 @@ def load_reports(report_paths, raw_dir, indicators, units, ledger=None, min_conf
             docs.append(doc_row)
             return
         meta, sidecar_raw = ex.meta, ex.sidecar or {}
-        sidecar, sc_problems = check_sidecar(sidecar_raw, rel)  # an unknown district: unknown_unit below, with a suggestion if ex.sidecar else ({}, [])
+        # an unknown district is reported by unknown_unit below, with a suggestion
+        sidecar, sc_problems = check_sidecar(sidecar_raw, rel) if ex.sidecar else ({}, [])
         sc_name = sidecar_path(path).name
         if ex.sidecar_error:
             findings.append(_finding("sidecar_unreadable", "error", f"{rel}：旁注文件 {ex.sidecar_error}", rel,
