@@ -186,3 +186,24 @@ def test_hundred_parallel_runs_complete_without_failures(tmp_path):
     )
     assert summary.failed == [] and len(summary.ran) == 100
     assert (tmp_path / "reports" / "echo" / "r099" / "label.txt").read_text(encoding="utf-8") == repr("运行99")
+
+
+def test_notebook_threads_do_not_inherit_the_callers_event_loop_variable():
+    """jupyter_core remembers a thread's event loop in a context variable; a papermill run in a worker thread must not
+    see the batch loop through it (it would fail with "This event loop is already running")."""
+    import asyncio
+    import contextvars
+
+    from analysis.batch.execute import in_fresh_thread
+
+    var: contextvars.ContextVar = contextvars.ContextVar("loop_like", default=None)
+
+    async def main():
+        var.set(asyncio.get_running_loop())  # what jupyter_core's ensure_event_loop does in the caller
+        seen_copy = await asyncio.to_thread(var.get)  # the mechanism that failed
+        seen_fresh = await in_fresh_thread(var.get)
+        return seen_copy, seen_fresh
+
+    seen_copy, seen_fresh = asyncio.run(main())
+    assert seen_copy is not None  # to_thread does carry it over (so the test can fail)
+    assert seen_fresh is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import tempfile
 import time
 import traceback
@@ -127,6 +128,14 @@ def _papermill_run(spec: RunSpec, out_nb: Path, values: dict[str, Any], km: Any,
     )
 
 
+async def in_fresh_thread(func, *args):
+    """Run ``func(*args)`` in the loop's thread pool WITHOUT the caller's context variables. ``asyncio.to_thread``
+    copies them, and jupyter_core keeps "the event loop of this thread" in a context variable: a worker thread would
+    then inherit the batch's own running loop and nbclient fails with "This event loop is already running" (seen when
+    an earlier call in the same process had set it). ``run_in_executor`` runs in the worker thread's own context."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args))
+
+
 async def execute_into(
     spec: RunSpec,
     out_dir: Path,
@@ -144,7 +153,7 @@ async def execute_into(
     out_nb = out_dir / f"{spec.notebook}.ipynb"
     import_papermill()  # here, not in the worker threads: papermill loads its engines (ours included) on import
     try:
-        executed = await asyncio.to_thread(_papermill_run, spec, out_nb, values, kernel.km, cell_timeout)
+        executed = await in_fresh_thread(_papermill_run, spec, out_nb, values, kernel.km, cell_timeout)
     except Exception as exc:  # noqa: BLE001 - PapermillExecutionError, timeouts, dead kernel ...
         partial = None
         with contextlib.suppress(Exception):
