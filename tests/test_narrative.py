@@ -493,3 +493,14 @@ def test_ranked_rows_put_outcomes_first_then_real_changes():
     assert shown["indicator_id"].tolist()[0] == "filing_rate"
     assert shown.loc[0, "prev_text"] == "100%（7/7）" and shown.loc[0, "peer_text"] == "—"
     assert "另有" in footer
+
+
+def test_approximate_values_keep_the_marker_their_source_wrote():
+    from analysis.metrics.narrative import count_text, rate_text
+
+    assert rate_text(95.0, approx=True, number_text="95%以上") == "95%以上"
+    assert rate_text(90.0, approx=True, number_text="近90%") == "近90%"
+    assert rate_text(97.5, approx=True) == "约97.5%"  # computed from approximate counts: no surface of its own
+    assert rate_text(88.888, 8, 9) == "88.9%（8/9）"
+    assert count_text(80, "人次", approx=True, number_text="80余人次") == "80余人次"
+    assert count_text(80, "人次", approx=True) == "约80人次"  # never '80约人次'

@@ -44,6 +44,7 @@ REQUIRED_TEMPLATES = (
 )  # fmt: skip
 _APPROX_BEFORE = ("近", "约", "超过", "超")
 _APPROX_AFTER = ("余", "多", "以上", "左右")
+_APPROX_AFTER_RATE = ("以上", "左右")  # written after the % sign: 95%以上
 
 
 # ---------------------------------------------------------------- templates
@@ -121,7 +122,7 @@ def fmt_num(x: float, digits: int = 1) -> str:
 def approx_marker(number_text: object) -> tuple[str, str]:
     """The approximate marker written in the source, as (before, after): '80余人次' → ('', '余'), '近300' → ('近', '')."""
     if _blank(number_text):
-        return "", "约"  # no surface kept: the neutral marker 约 (still a lower bound/approximation)
+        return "约", ""  # no surface kept: the neutral marker 约, written before the number
     s = str(number_text)
     for w in _APPROX_BEFORE:
         if s.startswith(w):
@@ -140,9 +141,16 @@ def count_text(value: float, unit: str, approx: bool = False, number_text: objec
     return f"{before}{num}{after}{unit}"
 
 
-def rate_text(rate: float, num: float | None = None, den: float | None = None, approx: bool = False) -> str:
-    """'88.9%（8/9）' with counts, '100%' without; an approximate rate is written 约…."""
-    head = f"{'约' if approx else ''}{fmt_num(rate)}%"
+def rate_text(
+    rate: float, num: float | None = None, den: float | None = None, approx: bool = False, number_text: object = None
+) -> str:
+    """'88.9%（8/9）' with counts, '100%' without. An approximate rate keeps the marker its source wrote
+    ('95%以上' stays 95%以上, '近90%' stays 近90%); one computed from approximate counts is written 约…."""
+    if approx:
+        before, after = approx_marker(number_text)
+        head = f"{before}{fmt_num(rate)}%{after}" if after in _APPROX_AFTER_RATE else f"{before}{fmt_num(rate)}{after}%"
+    else:
+        head = f"{fmt_num(rate)}%"
     if num is None or den is None or _blank(num) or _blank(den):
         return head
     return f"{head}（{fmt_num(num, 0) if float(num).is_integer() else fmt_num(num)}/" + (
@@ -211,7 +219,7 @@ class _Ctx:
             ids = [i for i in ids if isinstance(i, str)]
             ev = [self.evidence[(u, y, i)] for i in ids if (u, y, i) in self.evidence]
             txt = rate_text(r.rate, r.numerator if computed else None, r.denominator if computed else None,
-                            bool(r.approx))  # fmt: skip
+                            bool(r.approx), None if computed else self.number_text.get((u, y, iid)))  # fmt: skip
             return txt, ids, ev
         v = self.value.get((u, y, iid))
         if v is None:
