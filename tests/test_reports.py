@@ -411,7 +411,9 @@ def test_hostile_district_name_stays_inside_output_and_is_escaped(tmp_path):
     evil = reports / "district_profile" / raw
     evil.mkdir(parents=True)
     (evil / f"{raw}.png").write_bytes(b"png")
-    text = build_index(reports).read_text(encoding="utf-8")
+    entry = build_index(reports, processed).read_text(encoding="utf-8")
+    assert "<script>" not in entry
+    text = (reports / "files.html").read_text(encoding="utf-8")  # the full file list moved to files.html
     assert "<script>" not in text
     assert f"<h3>{html.escape(raw)}</h3>" in text
 
@@ -462,13 +464,19 @@ def test_index_links_every_page_and_chart_grouped_by_notebook_and_district(tmp_p
     assert set(groups) == {"district_profile", "district_comparison", "briefs", "其他"}
     assert sorted(groups["district_profile"]) == ["马村区_2023"]
     assert len(groups["district_profile"]["马村区_2023"]) == 2
-    text = build_index(r).read_text(encoding="utf-8")
+    # every file is listed on files.html (the entry page index.html links it at the top)
+    build_index(r)
+    text = (r / "files.html").read_text(encoding="utf-8")
     for f in files:
         assert f'href="{quote(f, safe="/")}"' in text
-    assert ".tmp" not in text and "notes.txt" not in text and 'href="index.html"' not in text
+    assert ".tmp" not in text and "notes.txt" not in text
+    # the list links back to the index once (navigation), never lists it (or itself) as a file
+    assert text.count('href="index.html"') == 1 and 'href="files.html"' not in text
     assert "区县画像" in text and "领导简报" in text
-    # rebuilding does not link the index itself
-    assert 'href="index.html"' not in build_index(r).read_text(encoding="utf-8")
+    # rebuilding does not list the index itself
+    build_index(r)
+    assert (r / "files.html").read_text(encoding="utf-8").count('href="index.html"') == 1
+    assert 'href="files.html"' in (r / "index.html").read_text(encoding="utf-8")
 
 
 def test_problems_beside_scores_tells_no_report_from_no_problem():

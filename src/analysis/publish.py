@@ -109,5 +109,5 @@ def _publish(processed_dir: Path, reports_dir: Path) -> dict[str, object]:
     briefs = build_briefs(processed_dir, reports_dir / "briefs")
     methodology = reports_dir / "methodology.html"
     render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
-    index = build_index(reports_dir)
+    index = build_index(reports_dir, processed_dir)
     return {"briefs": briefs, "methodology": methodology, "index": index}

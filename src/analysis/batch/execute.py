@@ -162,7 +162,8 @@ async def execute_into(
     executed.metadata["analysis_batch"] = {"run_id": spec.run_id, "data_hash": spec.data_hash}
     import_nbformat().write(executed, str(out_nb))
     title = export.notebook_title(executed, spec.run_id)
-    (out_dir / f"{spec.notebook}.html").write_text(export.to_html(executed, title, template), encoding="utf-8")
+    page = export.to_html(executed, title, template, base_dir=out_dir, index_href=export.INDEX_HREF)
+    (out_dir / f"{spec.notebook}.html").write_text(page, encoding="utf-8")
     return sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
 
 

@@ -4,16 +4,25 @@ nbconvert as a CLI process costs 1.2–2.8 s per notebook (it re-imports everyth
 page hides every input cell and prompt (``exclude_input=True``), drops cells tagged ``remove-cell`` and outputs of
 cells tagged ``remove-output``, and uses the ``basic`` template (~55 KB of markup instead of ~330 KB for ``lab``, most
 of which is CSS) wrapped in a minimal standalone HTML page with a small stylesheet.
+
+Pages are self-contained: a chart the notebook shows by file name (batch kernels link charts instead of embedding a
+second copy in the .ipynb) is embedded in the page as a ``data:`` URI, so a page mailed or copied on its own still shows
+every chart. Only files inside the run's output folder are embedded.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
+import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 TEMPLATES = ("basic", "lab")
+INDEX_HREF = "../../index.html"  # pages live in reports/<notebook>/<run>/
 
 _CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
@@ -23,6 +32,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f4f4f4; }
 pre { white-space: pre-wrap; background: #f8f8f8; padding: 0.5em; }
+nav.back { margin-bottom: 1em; font-size: 0.95em; }
 .jp-OutputPrompt, .jp-InputPrompt, .prompt { display: none; }
 """
 
@@ -62,9 +72,39 @@ def notebook_title(nb: Any, fallback: str) -> str:
     return fallback
 
 
-def to_html(nb: Any, title: str, template: str = "basic") -> str:
-    """The executed notebook as a standalone HTML page without code cells."""
+_MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=)(["\'])([^"\']+)\2', re.IGNORECASE)
+
+
+def embed_images(page: str, base_dir: str | Path) -> str:
+    """Replace every relative ``<img src="file.png">`` that names a file inside ``base_dir`` by a data: URI."""
+    base = Path(base_dir).resolve()
+
+    def repl(m: re.Match) -> str:
+        src = m.group(3)
+        if ":" in src or src.startswith(("/", "#")):
+            return m.group(0)
+        path = (base / unquote(src)).resolve()
+        mime = _MIME.get(path.suffix.lower())
+        if mime is None or not path.is_file() or not path.is_relative_to(base):
+            return m.group(0)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{m.group(1)}{m.group(2)}data:{mime};base64,{data}{m.group(2)}"
+
+    return _IMG_SRC.sub(repl, page)
+
+
+def to_html(
+    nb: Any, title: str, template: str = "basic", base_dir: str | Path | None = None, index_href: str | None = None
+) -> str:
+    """The executed notebook as a standalone HTML page without code cells; with ``base_dir`` (the folder the charts
+    were saved in) linked charts are embedded so the page is self-contained; ``index_href`` adds a link back to the
+    reports index at the top."""
     body, _ = _exporter(template).from_notebook_node(nb)
+    if base_dir is not None:
+        body = embed_images(body, base_dir)
+    if index_href:
+        body = f'<nav class="back"><a href="{html.escape(index_href, quote=True)}">← 返回报告索引</a></nav>\n{body}'
     if template != "basic":
         return body
     return (

@@ -214,16 +214,33 @@ def peer_frame(
     return df.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
 
 
+def score_axis_start(scores: object, step: int = 10, min_span: float = 30.0) -> int:
+    """Where a 0–100 score axis starts so that differences are not flattened: 0 unless every score sits high, then
+    the multiple of ``step`` at least ``step`` below the lowest score, keeping at least ``min_span`` points visible."""
+    vals = pd.to_numeric(pd.Series(list(scores)), errors="coerce").dropna()
+    if vals.empty:
+        return 0
+    lo = int(np.floor((float(vals.min()) - step) / step) * step)
+    lo = min(lo, int(100 - min_span))
+    return max(lo, 0) if lo >= 2 * step else 0
+
+
+def axis_note(start: int) -> str:
+    """'（轴自60分起，未从0开始）' when the axis was cut, '' otherwise."""
+    return f"（轴自{start}分起，未从0开始）" if start > 0 else ""
+
+
 def draw_peers(fig: Canvas, df: pd.DataFrame, title: str, area: str, focus: str | None = None) -> None:
     """Horizontal score bars (0–100) with coverage; ranks only where allowed; missing scores are labelled."""
     ax = fig.add_subplot()
     n = len(df)
     ys = np.arange(n)
     color = AREA_COLORS.get(area, INK)
-    ax.set_xlim(0, 100)
+    start = score_axis_start(df["score"])
+    ax.set_xlim(start, 100)
     ax.set_ylim(n - 0.5, -0.6)
     ax.set_title(title)
-    ax.set_xlabel("领域得分（0–100，固定目标/锚点标准化）")
+    ax.set_xlabel(f"领域得分（0–100，固定目标/锚点标准化）{axis_note(start)}")
     ax.xaxis.grid(True, color=GRID, lw=0.6)
     ax.set_axisbelow(True)
     ylabels = []
@@ -235,10 +252,10 @@ def draw_peers(fig: Canvas, df: pd.DataFrame, title: str, area: str, focus: str 
         )
         if views.is_missing(r.score):
             why = views.zh_reason(r.score_reason) or "数据不足"
-            ax.text(1, y, f"未能计算（{views.short(why, 24)}） {cov}", va="center", fontsize=8.5, color=MUTED)
+            ax.text(start + 1, y, f"未能计算（{views.short(why, 24)}） {cov}", va="center", fontsize=8.5, color=MUTED)
             continue
         c = HIGHLIGHT if focus is not None and r.unit_id == focus else color
-        ax.barh(y, r.score, color=c, height=0.62)
+        ax.barh(y, r.score - start, left=start, color=c, height=0.62)
         ax.text(
             r.score + 1,
             y,
@@ -306,14 +323,15 @@ def draw_sparklines(
     worse is marked ▼ in red whatever its score did — never a green ▲ — with ``alerts[area]`` (the narrative's
     sentence naming the indicator and both years' counts) as its text."""
     axes = fig.subplots(1, len(areas), sharey=True, squeeze=False)[0]
+    start = score_axis_start(scores.loc[scores["area"].isin(areas), "score"]) if len(scores) else 0
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11, color=INK)
+        fig.suptitle(title + axis_note(start), x=0.01, ha="left", fontsize=11, color=INK)
     years = sorted(scores["year"].dropna().astype(int).unique()) if len(scores) else []
     for ax, area in zip(axes, areas, strict=True):
         s = scores[scores["area"] == area].set_index("year")["score"].reindex(years)
         color = AREA_COLORS.get(area, INK)
-        ax.set_ylim(0, 100)
-        ax.set_yticks([0, 50, 100])
+        ax.set_ylim(start, 100)
+        ax.set_yticks(sorted({start, round((start + 100) / 2), 100}))
         ax.yaxis.grid(True, color=GRID, lw=0.6)
         ax.set_axisbelow(True)
         ax.set_title(AREA_LABELS.get(area, area), fontsize=9.5, color=color)
@@ -376,7 +394,7 @@ def trend_figure(
         or ["p1_effectiveness", "p2_normative_docs", "p3_enforcement"]
     )
     fig = new_figure(2.6 * len(areas) + 0.6, 3.0)
-    draw_sparklines(fig, sc, areas, neutral_band, f"{_unit_name(units, unit_id)} 各领域得分趋势（同一0–100刻度）")
+    draw_sparklines(fig, sc, areas, neutral_band, f"{_unit_name(units, unit_id)} 各领域得分趋势（各领域同一刻度）")
     note = f"▲上升 ▼下降；变化小于{neutral_band:g}分视为无实质变化（■）；得分按固定目标/锚点标准化；见证据表"
     return finish(fig, note, synthetic_flag([unit_id], units))
 
@@ -492,10 +510,18 @@ def balance_figure(
 # ---------------------------------------------------------------- change heat map
 
 
-def heatmap_matrix(changes: pd.DataFrame, unit_ids: list[str], indicator_ids: list[str], year: int) -> pd.DataFrame:
-    """Rows indicators, columns units; cells hold (better, delta_pct, mark) of the change into ``year``.
+def heatmap_matrix(
+    changes: pd.DataFrame,
+    unit_ids: list[str],
+    indicator_ids: list[str],
+    year: int,
+    rate_ids: set[str] | frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Rows indicators, columns units; cells hold (better, change, mark) of the change into ``year``.
 
-    ``better`` is 'neutral' when the change is inside the neutral band, 'na' when there is nothing to compare.
+    ``better`` is 'neutral' when the change is inside the neutral band, 'na' when there is nothing to compare. The
+    change is the cell's printed number: for rates (``rate_ids``) the difference in percentage points, for counts the
+    relative change in %, or — when last year was 0 and no % exists — the absolute difference (marked with '差').
     """
     ch = changes[
         (changes["year"] == int(year)) & changes["unit_id"].isin(unit_ids) & changes["indicator_id"].isin(indicator_ids)
@@ -508,10 +534,28 @@ def heatmap_matrix(changes: pd.DataFrame, unit_ids: list[str], indicator_ids: li
             if (i, u) in ch.index:
                 r = ch.loc[(i, u)]
                 better = "neutral" if bool(r.get("within_neutral_band", False)) else str(r.get("better", "na"))
-                cells[i][u] = (better if better in CHANGE_COLORS else "na", r.get("delta_pct"), r.get("mark", "na"))
+                cells[i][u] = (better if better in CHANGE_COLORS else "na", _change_text(r, i in rate_ids), r.get("mark", "na"))
             else:
                 cells[i][u] = ("na", pd.NA, "na")
     return pd.DataFrame.from_dict(cells, orient="index").reindex(columns=unit_ids)
+
+
+def _change_text(r: pd.Series, is_rate: bool) -> object:
+    """'+9.1' (percentage points, rates), '+12%' (counts), '+3差' (counts from 0); NA when nothing to compare."""
+    delta, dpct = r.get("delta", pd.NA), r.get("delta_pct", pd.NA)
+    if views.is_missing(delta):
+        return pd.NA
+    if is_rate:
+        return f"{float(delta):+.1f}"
+    if not views.is_missing(dpct):
+        return f"{round(float(dpct)):+d}%"
+    return f"{'+' if float(delta) >= 0 else '−'}{views.fmt_number(abs(float(delta)))}"
+
+
+def drop_empty_columns(mat: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out the units (columns) without a single comparable change; returns (matrix, left-out unit ids)."""
+    keep = [c for c in mat.columns if any(cell[0] != "na" for cell in mat[c])]
+    return mat[keep], [c for c in mat.columns if c not in keep]
 
 
 def pick_heatmap_rows(mat: pd.DataFrame, max_rows: int) -> pd.DataFrame:
@@ -532,11 +576,10 @@ def draw_heatmap(fig: Canvas, mat: pd.DataFrame, row_labels: list[str], col_labe
             better, dpct, mark = mat.iat[i, j]
             edge = GRID if better == "na" else "white"
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor=CHANGE_COLORS[better], edgecolor=edge, lw=1.5))
-            if better == "na" or views.is_missing(dpct):
-                txt, col = ("—", MUTED) if better == "na" else (MARK_GLYPH.get(mark, ""), INK)
+            if better == "na":
+                txt, col = "—", MUTED
             else:
-                pct = round(float(dpct))
-                txt = f"{MARK_GLYPH.get(mark, '')}{pct:+d}%" if pct else f"{MARK_GLYPH.get(mark, '')}0%"
+                txt = MARK_GLYPH.get(mark, "") + ("" if views.is_missing(dpct) else str(dpct))
                 col = "white" if better != "neutral" else INK
             ax.text(j + 0.5, i + 0.5, txt, ha="center", va="center", fontsize=8, color=col)
     ax.set_xlim(0, max(nc, 1))
@@ -574,19 +617,26 @@ def heatmap_figure(
     if indicator_ids is None:
         present = set(changes.loc[(changes["year"] == int(year)) & changes["unit_id"].isin(unit_ids), "indicator_id"])
         indicator_ids = [i for i in names if i in present] + sorted(present - set(names))
-    full = heatmap_matrix(changes, unit_ids, indicator_ids, year)
+    reg = indicators.set_index("id") if "id" in indicators.columns else indicators
+    rate_ids = {str(i) for i, u in reg["unit"].items() if str(u) == "%"} if "unit" in reg.columns else set()
+    full = heatmap_matrix(changes, unit_ids, indicator_ids, year, rate_ids)
     mat = pick_heatmap_rows(full, max_rows)
-    fig = new_figure(max(6.5, 0.95 * len(unit_ids) + 3.2), 0.3 * max(len(mat), 1) + 2.2)
+    mat, empty_units = drop_empty_columns(mat)
+    shown_units = list(mat.columns)
+    fig = new_figure(max(6.5, 0.95 * max(len(shown_units), 1) + 3.2), 0.3 * max(len(mat), 1) + 2.2)
     draw_heatmap(
         fig,
         mat,
-        [views.short(names.get(i, i), 14) for i in mat.index],
-        [_unit_name(units, u) for u in unit_ids],
-        f"{year}年 较上年变化（%）",
+        [views.short(names.get(i, i), 12) + ("（百分点）" if i in rate_ids else "") for i in mat.index],
+        [_unit_name(units, u) for u in shown_units],
+        f"{year}年 较上年变化",
     )
-    note = "数字为较上年变化率；变化在中性带内（见config/scoring.yaml）记为无实质变化"
+    note = "比率为变化的百分点，其他指标为变化率（%），上年为0时为差值；变化在中性带内（见config/scoring.yaml）记为无实质变化"
     if len(full) > len(mat):
         note += f"；另有{len(full) - len(mat)}项指标变化较少或无可比数据，未列出"
+    if empty_units:
+        left = "、".join(_unit_name(units, u) for u in empty_units[:6]) + ("等" if len(empty_units) > 6 else "")
+        note += f"；{len(empty_units)}个区县无上年可比数据，未列出（{left}）"
     return finish(fig, note + "；见证据表", synthetic_flag(unit_ids, units))
 
 

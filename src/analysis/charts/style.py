@@ -253,6 +253,14 @@ NOTEBOOK_FORMATS = ("png", "svg")  # analysts' notebook charts
 LEADERSHIP_FORMATS = ("png", "svg", "pdf")  # charts leadership reads (district comparison, briefs): print-ready PDF too
 
 
+class SavedCharts(list):
+    """The paths save_and_show wrote. A plain list, except that when it is a cell's last value the notebook shows
+    nothing (no stray ``[PosixPath(...)]`` line on the page)."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=NOTEBOOK_FORMATS) -> list[Path]:
     """Notebook helper: save the figure (PNG for pages, SVG for editing) and display the saved PNG.
 
@@ -272,4 +280,4 @@ def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats
         display(HTML(f'<img src="{quote(png.name)}" alt="{alt}" style="max-width:100%">'))
     else:
         display(Image(data=png.read_bytes() if png else png_bytes(fig)))
-    return paths
+    return SavedCharts(paths)

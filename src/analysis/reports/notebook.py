@@ -358,3 +358,119 @@ def area_key_points(narrative: pd.DataFrame, districts: pd.DataFrame, year: int,
     if len(out) == 2:
         out.append("（本年度暂无可写的要点：数据不足或尚未运行 build。）")
     return "\n".join(out)
+
+
+def comparison_table(
+    area_scores: pd.DataFrame,
+    ranks: pd.DataFrame,
+    robustness: pd.DataFrame,
+    units: pd.DataFrame,
+    unit_ids: list[str],
+    year: int,
+) -> pd.DataFrame:
+    """One row per district: each area's score with coverage and its rank (only where ranking is allowed), then the
+    overall rank and its robustness (the rank range over the weight sets) — robustness belongs to the overall rank,
+    so it is shown once per district, beside it, never beside an area score."""
+    year = int(year)
+    sc = area_scores[(area_scores["year"] == year) & area_scores["unit_id"].isin(unit_ids)].set_index(
+        ["unit_id", "area"]
+    )
+    rk = ranks[(ranks["year"] == year) & ranks["unit_id"].isin(unit_ids)].set_index(["unit_id", "area"])
+    rob = robustness[(robustness["year"] == year) & robustness["unit_id"].isin(unit_ids)].drop_duplicates("unit_id")
+    rob = rob.set_index("unit_id")
+    rows = []
+    for uid in unit_ids:
+        row: dict[str, str] = {"区县": str(views.resolve_unit(units, uid)["name"])}
+        for area in AREA_IDS:
+            label = AREA_LABELS.get(area, area)
+            if (uid, area) not in sc.index or views.is_missing(sc.loc[(uid, area), "score"]):
+                row[f"{label}得分"] = "未能计算（数据不足）"
+            else:
+                r = sc.loc[(uid, area)]
+                row[f"{label}得分"] = f"{float(r['score']):.1f}分（覆盖{int(r['n_used'])}/{int(r['n_total'])}项）"
+            k = rk.loc[(uid, area)] if (uid, area) in rk.index else None
+            if k is not None and bool(k["rank_allowed"]) and not views.is_missing(k["rank"]):
+                rank = f"第{int(k['rank'])}/{int(k['n_peers'])}名"
+            else:
+                rank = "不排名"
+            if area == "overall":
+                row["综合名次"] = rank
+            else:
+                row[f"{label}得分"] += f"，{rank}"
+        if uid in rob.index and row["综合名次"] != "不排名" and not views.is_missing(rob.loc[uid, "min_rank"]):
+            r = rob.loc[uid]
+            lo, hi = int(r["min_rank"]), int(r["max_rank"])
+            span = f"第{lo}名" if lo == hi else f"第{lo}–{hi}名"
+            verdict = "稳定" if bool(r["stable"]) else "不稳定"
+            row["综合名次稳健性"] = f"{verdict}（{int(r['n_weight_sets'])}组权重下{span}）"
+        else:
+            row["综合名次稳健性"] = "—"
+        reasons = sorted(
+            {views.zh_reason(rk.loc[(uid, a), "reason"]) for a in AREA_IDS if (uid, a) in rk.index} - {""}
+        )
+        row["未排名原因"] = "；".join(reasons) if reasons else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+CHANGE_VERDICTS = {"better": "改善", "worse": "变差", "neutral": "无实质变化", "na": "无可比数据"}
+
+
+def changes_table(changes: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Year-over-year changes as read: 指标, 年度, 上年, 本年, 变化 (rates in percentage points, counts in % — or
+    the absolute change when last year was 0), 判断. Pairs with nothing to compare are left out (no NaN rows)."""
+    names = views.indicator_names(indicators)
+    reg = indicators.set_index("id") if "id" in indicators.columns else indicators
+    unit_of = reg["unit"].astype(str).to_dict() if "unit" in reg.columns else {}
+    ch = changes[changes["prev_value"].notna() & changes["value"].notna()]
+    rows = []
+    for r in ch.itertuples(index=False):
+        unit = unit_of.get(r.indicator_id, "")
+        unit = "" if unit in ("nan", "None") else unit
+        delta = float(r.delta)
+        if unit == "%":
+            change = f"{delta:+.1f}个百分点"
+        elif not views.is_missing(r.delta_pct):
+            change = f"{float(r.delta_pct):+.1f}%（{views.fmt_number(delta) if delta < 0 else '+' + views.fmt_number(delta)}{unit}）"
+        else:
+            change = f"{'+' if delta >= 0 else ''}{views.fmt_number(delta)}{unit}（上年为0）"
+        verdict = "无实质变化" if bool(r.within_neutral_band) else CHANGE_VERDICTS.get(str(r.better), "—")
+        rows.append(
+            {
+                "指标": names.get(r.indicator_id, r.indicator_id),
+                "年度": f"{int(r.prev_year)}→{int(r.year)}年",
+                "上年": views.fmt_number(r.prev_value) + unit,
+                "本年": views.fmt_number(r.value) + unit,
+                "变化": change,
+                "判断": verdict,
+            }
+        )
+    return pd.DataFrame(rows, columns=["指标", "年度", "上年", "本年", "变化", "判断"])
+
+
+def problems_rows(problems: pd.DataFrame) -> pd.DataFrame:
+    """A report's stated problems for reading: 序号, 领域 (in Chinese), 原文."""
+    return pd.DataFrame(
+        {
+            "序号": problems["problem_no"].to_numpy(),
+            "领域": [AREA_LABELS.get(a, "其他") for a in problems["area"]],
+            "原文": problems["text"].to_numpy(),
+        }
+    )
+
+
+def conflicts_rows(conflicts: pd.DataFrame, units: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Source conflicts in Chinese: 区县, 年度, 指标, 数值, 来源, 位置, 是否采用."""
+    names = views.indicator_names(indicators)
+    uname = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=False))
+    return pd.DataFrame(
+        {
+            "区县": [uname.get(str(u), str(u)) for u in conflicts["unit_id"]],
+            "年度": conflicts["year"].to_numpy(),
+            "指标": [names.get(i, i) for i in conflicts["indicator_id"]],
+            "数值": conflicts["value"].to_numpy(),
+            "来源": conflicts["source_file"].to_numpy(),
+            "位置": conflicts["locator"].to_numpy(),
+            "是否采用": ["采用" if bool(c) else "未采用" for c in conflicts["chosen"]],
+        }
+    )

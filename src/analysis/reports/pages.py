@@ -32,12 +32,12 @@ def markdown_to_html(text: str) -> str:
     return str(_MARKDOWN(text or ""))
 
 
-def html_page(title: str, body_html: str, lang: str = "zh-CN") -> str:
+def html_page(title: str, body_html: str, lang: str = "zh-CN", extra_css: str = "") -> str:
     """A complete HTML document; ``title`` is escaped here, ``body_html`` must already be safe HTML."""
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body_html}\n</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n<body>\n{body_html}\n</body>\n</html>\n"
     )
 
 
@@ -45,4 +45,5 @@ def render_methodology_html(
     markdown_text: str, path: str | os.PathLike, title: str = "方法说明：指标、权重与评分"
 ) -> Path:
     """Write the methodology page (Markdown from analysis.metrics.methodology) as a safe HTML file, atomically."""
-    return write_text(path, html_page(title, markdown_to_html(markdown_text)))
+    back = '<nav><a href="index.html">← 返回报告索引</a></nav>\n'
+    return write_text(path, html_page(title, back + markdown_to_html(markdown_text)))
