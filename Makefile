@@ -4,8 +4,11 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= $(shell nproc)
+# SAMPLE=0 leaves the fictional 示例市 sample out: real data only (make run SAMPLE=0).
+SAMPLE ?= 1
+BUILD_FLAGS := $(if $(filter 0,$(SAMPLE)),--no-sample,)
 
-.PHONY: help setup run build reports test lint bench clean
+.PHONY: help setup browser run build reports test lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-7s %s\n", $$1, $$2}'
@@ -18,14 +21,20 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 setup: $(BIN)/.installed  ## create .venv and install every pinned dependency (fonts included)
 
-run: setup  ## the main job: build data/processed from data/raw, run every notebook, write reports/
-	$(BIN)/python -m analysis build
+run: setup  ## the main job: build data/processed from data/raw, run every notebook, write reports/ (SAMPLE=0: real data only)
+	$(BIN)/python -m analysis build $(BUILD_FLAGS)
 	$(BIN)/python -m analysis run --jobs $(JOBS)
 
-build: setup  ## only build data/processed from data/raw
-	$(BIN)/python -m analysis build
+build: setup  ## only build data/processed from data/raw (SAMPLE=0: real data only)
+	$(BIN)/python -m analysis build $(BUILD_FLAGS)
 
-test: setup  ## run the whole test suite
+# The browser test drives Debian's chromium; the pages' Chinese text needs a CJK font (Noto CJK) in the browser too.
+browser:  ## install Debian's chromium + Noto CJK fonts for the browser test (as root, when missing)
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh family 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "browser test: /usr/bin/chromium or a CJK font is missing; as root run: apt-get install -y chromium fonts-noto-cjk"; fi
+
+test: setup browser  ## run the whole test suite (the browser test uses /usr/bin/chromium)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
 lint: setup  ## ruff check

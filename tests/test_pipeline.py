@@ -60,8 +60,13 @@ def test_profile_run_writes_notebook_html_and_charts(pipeline):
     assert "ctx = nb.load_context" not in html, "code cells are left out of the HTML"
     srcs = [unquote(s) for s in re.findall(r'<img[^>]*\ssrc="([^"]+)"', html)]
     assert srcs, "charts appear in the page"
+    # the page is self-contained (charts embedded), and the chart files it shows are beside it too
     for src in srcs:
-        assert not src.startswith("data:") and (d / src).exists(), src
+        assert src.startswith("data:image/"), src[:60]
+    nb = (d / "district_profile.ipynb").read_text(encoding="utf-8")
+    linked = set(re.findall(r'<img src=\\"([^"\\]+)\\"', nb))
+    assert linked and all((d / unquote(s)).exists() for s in linked), linked
+    assert len(srcs) == len(linked)
     assert list(d.glob("*.png")) and list(d.glob("*.svg"))
     assert "马村区" in html and "备案7件" in html
 

@@ -76,7 +76,15 @@ class BuildResult:
         ]
         if c["sample"]:
             lines.append(f"  示例数据中的故意错误：{self.errors_sample}（用来演示检查规则，不是您的数据）")
+            lines.append("  只用真实数据：make run SAMPLE=0（或 python -m analysis build --no-sample）")
         return "\n".join(lines)
+
+
+def sample_line(included: bool) -> str:
+    """The summary line that says whether the fictional sample is in the build (and how to leave it out)."""
+    if included:
+        return "示例数据（虚构的示例市）：已包含（仅用于演示；不含示例数据请用 make run SAMPLE=0 或 build --no-sample）"
+    return "示例数据（虚构的示例市）：未包含，只有真实数据"
 
 
 # ---------------------------------------------------------------- hashing

@@ -150,6 +150,7 @@ def cmd_run(args) -> int:
             if out.get("skipped"):
                 print("简报、方法说明与索引：输入未变，沿用上次的文件")
             print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
+            print(out["sample_line"])
     return 1 if summary.failed else 0
 
 

@@ -134,8 +134,12 @@ def neutralise_cell(value: object) -> object:
 def neutralise_frame(df):
     """A copy of ``df`` whose text cells (and column names) are neutralised; numeric columns are untouched. Every
     CSV/Excel writer of the project passes its frame through here."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
         if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
             out[col] = out[col].map(neutralise_cell)
     out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]

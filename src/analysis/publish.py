@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis import paths
+from analysis.build import sample_line
 
 
 PUBLISH_RECORD = "publish_manifest.json"
@@ -105,9 +106,26 @@ def _publish(processed_dir: Path, reports_dir: Path) -> dict[str, object]:
     from analysis.reports.briefs import build_briefs
     from analysis.reports.index import build_index
     from analysis.reports.pages import render_methodology_html
+    from analysis.reports.workbook import WORKBOOK_NAME, write_workbook
 
     briefs = build_briefs(processed_dir, reports_dir / "briefs")
     methodology = reports_dir / "methodology.html"
     render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
+    workbook = write_workbook(processed_dir, reports_dir / WORKBOOK_NAME)
     index = build_index(reports_dir, processed_dir)
-    return {"briefs": briefs, "methodology": methodology, "index": index}
+    return {
+        "briefs": briefs,
+        "methodology": methodology,
+        "workbook": workbook,
+        "index": index,
+        "sample_included": sample_included(processed_dir),
+        "sample_line": sample_line(sample_included(processed_dir)),
+    }
+
+
+def sample_included(processed_dir: Path) -> bool:
+    """True when the built observations hold fictional (示例市) rows."""
+    from analysis import load
+
+    obs = load.load_observations(processed_dir)
+    return bool(obs["is_synthetic"].astype(bool).any()) if "is_synthetic" in obs.columns else False

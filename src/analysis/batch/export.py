@@ -26,8 +26,8 @@ INDEX_HREF = "../../index.html"  # pages live in reports/<notebook>/<run>/
 
 _CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
-       max-width: 60em; padding: 0 1em; color: #222; line-height: 1.6; }
-img, svg { max-width: 100%; height: auto; }
+       max-width: 1180px; padding: 0 1em; box-sizing: border-box; color: #222; line-height: 1.6; }
+img, svg { max-width: min(100%, 980px); height: auto; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f4f4f4; }
@@ -88,6 +88,10 @@ def embed_images(page: str, base_dir: str | Path) -> str:
         mime = _MIME.get(path.suffix.lower())
         if mime is None or not path.is_file() or not path.is_relative_to(base):
             return m.group(0)
+        if mime in ("image/png", "image/svg+xml"):
+            from analysis.charts.embed import data_uri
+
+            return f"{m.group(1)}{m.group(2)}{data_uri(path)}{m.group(2)}"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         return f"{m.group(1)}{m.group(2)}data:{mime};base64,{data}{m.group(2)}"
 

@@ -222,7 +222,7 @@ def score_axis_start(scores: object, step: int = 10, min_span: float = 30.0) -> 
         return 0
     lo = int(np.floor((float(vals.min()) - step) / step) * step)
     lo = min(lo, int(100 - min_span))
-    return max(lo, 0) if lo >= 2 * step else 0
+    return lo if lo >= 40 else 0  # a cut below 40 points gains little and reads as a trick
 
 
 def axis_note(start: int) -> str:

@@ -14,9 +14,7 @@ skipped).
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import os
 from collections import defaultdict
@@ -25,6 +23,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from analysis.charts.embed import data_uri
 from analysis.charts.naming import UnsafePathError, inside
 from analysis.io import write_text
 from analysis.reports.pages import html_page
@@ -144,19 +143,6 @@ def _runs(base: Path) -> dict[str, list[tuple[dict, Path]]]:
                     params = {}
             out[nb_dir.name].append((params, page.relative_to(base)))
     return out
-
-
-def data_uri(png: Path, width: int) -> str:
-    """A PNG downscaled to ``width`` pixels (never upscaled) as a data: URI."""
-    from PIL import Image
-
-    with Image.open(png) as im:
-        im = im.convert("RGB")
-        if im.width > width:
-            im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-        buf = io.BytesIO()
-        im.save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def read_narrative(processed_dir: Path) -> pd.DataFrame:

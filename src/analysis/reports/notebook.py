@@ -19,6 +19,13 @@ from analysis.charts import views
 from analysis.charts.style import AREA_LABELS, AREA_ORDER, MixedSourcesError
 
 AREA_IDS = (*AREA_ORDER, "overall")
+# Short area names for table headers (a header never wraps, so it must be short enough for the table to fit).
+SHORT_AREA_LABELS = {
+    "p1_effectiveness": "P1 成效与均衡",
+    "p2_normative_docs": "P2 备案审查",
+    "p3_enforcement": "P3 执法能力",
+    "overall": "综合",
+}
 
 
 @dataclass
@@ -306,7 +313,7 @@ def problems_beside_scores(
     for uid in unit_ids:
         row = {"区县": views.resolve_unit(units, uid)["name"]}
         for area in AREA_ORDER:
-            label = AREA_LABELS.get(area, area)
+            label = SHORT_AREA_LABELS.get(area, area)
             score = sc.get((uid, area))
             row[f"{label} 得分"] = "—" if score is None or pd.isna(score) else f"{score:.1f}"
             if uid not in has_report:
@@ -382,9 +389,9 @@ def comparison_table(
     for uid in unit_ids:
         row: dict[str, str] = {"区县": str(views.resolve_unit(units, uid)["name"])}
         for area in AREA_IDS:
-            label = AREA_LABELS.get(area, area)
+            label = SHORT_AREA_LABELS.get(area, area)
             if (uid, area) not in sc.index or views.is_missing(sc.loc[(uid, area), "score"]):
-                row[f"{label}得分"] = "未能计算（数据不足）"
+                row[f"{label}得分"] = "未能计算"
             else:
                 r = sc.loc[(uid, area)]
                 row[f"{label}得分"] = f"{float(r['score']):.1f}分（覆盖{int(r['n_used'])}/{int(r['n_total'])}项）"

@@ -19,6 +19,7 @@ from analysis.charts.style import AREA_LABELS
 from analysis.charts.views import STATE_LABELS, is_missing
 
 MAX_TABLE_PX = 1280
+NOWRAP_CHARS = 16
 MISSING = "—"
 
 # English columns that can reach a page, in Chinese.
@@ -46,7 +47,7 @@ COLUMN_LABELS = {
     "evidence": "原文依据",
 }
 # Columns whose cells are sentences: they wrap, at a readable minimum width.
-WRAP_COLUMNS = {"原文依据", "原文句子", "原文", "说明", "文件", "来源", "来源文件", "未排名原因", "位置"}
+WRAP_COLUMNS = {"原文依据", "原文句子", "原文", "说明", "未排名原因"}
 
 TABLE_CSS = [
     {"selector": "", "props": f"border-collapse:collapse;max-width:min(100%,{MAX_TABLE_PX}px);margin:.6em 0 1.2em 0;"
@@ -82,13 +83,18 @@ def styled(df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = (
     wrap_cols = [c for c in t.columns if c in WRAP_COLUMNS or c in set(wrap)]
     fmt = {c: _fmt_number for c in t.columns}
     st = t.style.hide(axis="index").format(fmt, escape="html", na_rep=MISSING).set_table_styles(TABLE_CSS)
-    # Per-column rules (one selector per column, not one per cell: pages stay small).
-    per_col = {
-        c: [{"selector": "td", "props": "min-width:14em;max-width:32em;white-space:normal;"}]
-        if c in wrap_cols
-        else [{"selector": "td", "props": "white-space:nowrap;"}]
-        for c in t.columns
-    }
+    # Per-column rules (one selector per column, not one per cell: pages stay small). Sentence columns wrap at a
+    # readable width; short values (≤ NOWRAP_CHARS) stay on one line; other cells wrap, never below their header.
+    per_col = {}
+    for c in t.columns:
+        longest = max((len(str(v)) for v in t[c].tolist()), default=0)
+        if c in wrap_cols:
+            props = "min-width:12em;max-width:28em;white-space:normal;overflow-wrap:anywhere;"
+        elif longest <= NOWRAP_CHARS:
+            props = "white-space:nowrap;"
+        else:
+            props = f"min-width:{min(len(str(c)), 8) + 1}em;white-space:normal;overflow-wrap:anywhere;"
+        per_col[c] = [{"selector": "td", "props": props}]
     if len(t.columns):
         st = st.set_table_styles(per_col, overwrite=False)
     if caption:

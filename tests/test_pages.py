@@ -1,0 +1,261 @@
+"""Pages a reader opens: designed tables, the comparison table's robustness on the right row, readable changes,
+self-contained pages, the entry page (order, sample section, 要点 from the narrative table), the Excel workbook and the
+formula-injection guard."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.io import neutralise_cell, neutralise_frame
+
+# ---------------------------------------------------------------- designed tables
+
+
+def test_styled_table_has_no_index_chinese_headers_and_no_nan():
+    from analysis.reports.tables import styled
+
+    df = pd.DataFrame({"indicator_id": ["a", "b"], "value": [1.5, np.nan], "说明": [pd.NA, "<script>x</script>"]})
+    page = styled(df).to_html()
+    assert "指标代码" in page and "数值" in page and "indicator_id" not in page
+    assert "NaN" not in page and "<NA>" not in page and "nan" not in page.lower().replace("nanum", "")
+    assert "<script>x" not in page and "&lt;script&gt;" in page
+    assert 'class="row_heading' not in page and "blank level0" not in page  # no index column
+    assert "white-space: nowrap" in page  # headers never wrap one character per line
+
+
+def test_named_index_becomes_a_column_and_long_tables_are_whole_or_split():
+    from analysis.reports.tables import split_by, styled
+
+    wide = pd.DataFrame({"2023年": [f"{i}件" for i in range(300)]}, index=pd.Index([f"指标{i}" for i in range(300)], name="指标"))
+    page = styled(wide).to_html()
+    assert ">指标<" in page and "指标299" in page and "…" not in page and "rows ×" not in page
+    parts = split_by(pd.DataFrame({"area": ["p2_normative_docs", "p1_effectiveness", "p2_normative_docs"], "x": [1, 2, 3]}), "area")
+    assert [p[0] for p in parts] == ["P2 规范性文件备案审查", "P1 成效与均衡"]
+    assert parts[0][1]["x"].tolist() == [1, 3] and "area" not in parts[0][1].columns
+
+
+def _units():
+    return pd.DataFrame(
+        {
+            "unit_id": ["c", "a", "b"],
+            "name": ["某市", "甲区", "乙区"],
+            "level": ["city", "district", "district"],
+            "parent": ["", "c", "c"],
+            "city": ["某市", "某市", "某市"],
+            "province": "某省",
+            "synthetic": False,
+            "aliases": "",
+        }
+    )
+
+
+def test_comparison_table_puts_overall_robustness_on_the_district_row_once():
+    from analysis.reports.notebook import comparison_table
+
+    areas = ["p1_effectiveness", "p2_normative_docs", "p3_enforcement", "overall"]
+    scores = pd.DataFrame(
+        [{"unit_id": u, "year": 2023, "area": a, "score": 80.0 + i, "n_used": 3, "n_total": 4} for i, u in enumerate("ab") for a in areas]
+    )
+    ranks = pd.DataFrame(
+        [
+            {"unit_id": u, "year": 2023, "area": a, "rank": r, "n_peers": 2, "rank_allowed": a == "p1_effectiveness" or a == "overall", "reason": ""}
+            for u, r in (("a", 2), ("b", 1))
+            for a in areas
+        ]
+    )
+    rob = pd.DataFrame({"unit_id": ["a", "b"], "year": 2023, "min_rank": [2, 1], "max_rank": [2, 2], "stable": [True, False], "n_weight_sets": 27})
+    t = comparison_table(scores, ranks, rob, _units(), ["a", "b"], 2023)
+    assert len(t) == 2 and list(t["区县"]) == ["甲区", "乙区"]
+    assert t.columns.tolist().count("综合名次稳健性") == 1
+    row = t.set_index("区县").loc["乙区"]
+    assert row["综合名次"] == "第1/2名" and row["综合名次稳健性"] == "不稳定（27组权重下第1–2名）"
+    assert row["P1 成效与均衡得分"].endswith("第1/2名") and row["P2 备案审查得分"].endswith("不排名")
+    assert not t.isna().any().any()
+
+
+def test_changes_table_reads_rates_in_points_and_drops_gaps():
+    from analysis.reports.notebook import changes_table
+
+    ind = pd.DataFrame({"id": ["rate", "cnt"], "name_zh": ["败诉率", "案件数"], "unit": ["%", "件"]})
+    ch = pd.DataFrame(
+        {
+            "unit_id": "a",
+            "year": 2024,
+            "indicator_id": ["rate", "cnt", "cnt"],
+            "prev_year": 2023,
+            "prev_value": [0.0, 10.0, np.nan],
+            "value": [9.1, 12.0, 3.0],
+            "delta": [9.1, 2.0, np.nan],
+            "delta_pct": [np.nan, 20.0, np.nan],
+            "mark": ["up", "up", "na"],
+            "within_neutral_band": [False, False, False],
+            "better": ["worse", "better", "na"],
+        }
+    )
+    t = changes_table(ch, ind)
+    assert len(t) == 2
+    assert t.loc[0, "变化"] == "+9.1个百分点" and t.loc[0, "判断"] == "变差"
+    assert t.loc[1, "变化"].startswith("+20.0%") and t.loc[1, "上年"] == "10件"
+
+
+# ---------------------------------------------------------------- charts
+
+
+def test_heatmap_prints_rate_change_in_points_and_leaves_out_empty_districts():
+    from analysis.charts import figures
+
+    units = _units()
+    ind = pd.DataFrame({"id": ["rate"], "name_zh": ["败诉率"], "unit": ["%"], "area": ["p1_effectiveness"]})
+    ch = pd.DataFrame(
+        {
+            "unit_id": ["a", "b"],
+            "year": 2024,
+            "indicator_id": "rate",
+            "prev_year": 2023,
+            "prev_value": [0.0, np.nan],
+            "value": [9.1, 5.0],
+            "delta": [9.1, np.nan],
+            "delta_pct": [np.nan, np.nan],
+            "mark": ["up", "na"],
+            "within_neutral_band": False,
+            "better": ["worse", "na"],
+        }
+    )
+    fig = figures.heatmap_figure(ch, units, ind, ["a", "b"], 2024)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts] + [t.get_text() for t in fig.texts]
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+    assert "▲+9.1" in texts, texts
+    assert labels == ["甲区"]  # 乙区 has nothing to compare: left out, and said so
+    assert any("1个区县无上年可比数据" in t for t in texts)
+    assert any("（百分点）" in t.get_text() for ax in fig.axes for t in ax.get_yticklabels())
+
+
+def test_score_axis_starts_where_it_means_something_and_says_so():
+    from analysis.charts import figures
+
+    assert figures.score_axis_start([92.0, 95.5, 88.1]) == 70
+    assert figures.score_axis_start([30.0, 95.0]) == 0
+    assert figures.axis_note(70) == "（轴自70分起，未从0开始）" and figures.axis_note(0) == ""
+
+
+def test_saved_chart_paths_show_nothing_in_a_notebook():
+    from analysis.charts.style import SavedCharts
+
+    s = SavedCharts(["x.png"])
+    assert s == ["x.png"] and s._ipython_display_() is None
+
+
+# ---------------------------------------------------------------- self-contained pages
+
+
+def test_export_embeds_linked_charts_and_links_back(tmp_path):
+    from PIL import Image
+
+    from analysis.batch.export import embed_images
+
+    Image.new("RGB", (40, 20), "white").save(tmp_path / "图 1.png")
+    (tmp_path.parent / "outside.png").write_bytes(b"x")
+    page = '<img src="%E5%9B%BE%201.png" alt="a"><img src="../outside.png"><img src="https://x/y.png">'
+    out = embed_images(page, tmp_path)
+    src = re.findall(r'src="([^"]+)"', out)
+    assert src[0].startswith("data:image/png;base64,")
+    Image.open(io.BytesIO(base64.b64decode(src[0].split(",", 1)[1]))).verify()
+    assert src[1] == "../outside.png" and src[2] == "https://x/y.png"  # nothing outside the run folder is read
+
+
+# ---------------------------------------------------------------- entry page
+
+
+def test_key_points_follow_the_narrative_contract(tmp_path):
+    from analysis.reports.index import key_points, read_narrative
+
+    assert read_narrative(tmp_path).empty
+    (tmp_path / "metrics").mkdir()
+    pd.DataFrame(
+        {
+            "level": ["city", "city", "city", "district"],
+            "unit_id": ["c", "c", "c", "a"],
+            "year": [2023, 2023, 2023, 2023],
+            "area": ["", "", "p1_effectiveness", ""],
+            "seq": [2, 1, 1, 1],
+            "kind": ["peer", "level", "level", "level"],
+            "sentence": ["第二句。", "第一句。", "领域句。", "区县句。"],
+            "indicator_ids": "",
+            "evidence": "",
+        }
+    ).to_parquet(tmp_path / "metrics" / "narrative.parquet")
+    n = read_narrative(tmp_path)
+    assert key_points(n, "c", 2023) == ["第一句。", "第二句。"]
+    assert key_points(n, "c", 2022) == []
+
+
+def test_entry_page_orders_by_registry_and_leaves_the_sample_out_when_not_built(tmp_path, repo):
+    from analysis.build import build
+    from analysis.reports.index import build_index
+
+    processed = tmp_path / "p"
+    build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)
+    text = build_index(tmp_path / "r", processed).read_text(encoding="utf-8")
+    assert "真实数据" in text and "示例" not in text and "马村区" in text
+    assert "方法说明" not in text or text.index("方法说明") < text.index("真实数据")
+    processed2 = tmp_path / "p2"
+    build(raw_dir=repo / "data" / "raw", processed_dir=processed2)
+    text = build_index(tmp_path / "r", processed2).read_text(encoding="utf-8")
+    assert text.index("真实数据") < text.index("示例数据（模拟）")
+    assert text.index("示例一区") < text.index("示例二区") < text.index("示例三区")
+
+
+# ---------------------------------------------------------------- Excel workbook and formula injection
+
+
+def test_neutralise_cell_and_frame():
+    for bad in ("=1+1", "+1", "-A1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert neutralise_cell(bad) == "'" + bad
+    assert neutralise_cell("马村区") == "马村区" and neutralise_cell(-3.5) == -3.5 and neutralise_cell(None) is None
+    df = pd.DataFrame({"=x": ["=HYPERLINK(1)", "ok"], "n": [-1.0, 2.0], "c": pd.Categorical(["@a", "b"])})
+    out = neutralise_frame(df)
+    assert out.columns[0] == "'=x" and out.iloc[0, 0] == "'=HYPERLINK(1)" and out.iloc[0, 2] == "'@a"
+    assert out["n"].tolist() == [-1.0, 2.0] and out["n"].dtype == np.float64
+
+
+def test_workbook_has_chinese_headers_frozen_rows_and_no_formulas(tmp_path, repo):
+    import openpyxl
+
+    from analysis.build import build
+    from analysis.reports.workbook import write_workbook
+
+    processed = tmp_path / "p"
+    build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)
+    path = write_workbook(processed, tmp_path / "数据汇总.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["说明", "观测值", "领域得分", "比率", "较上年变化", "质量发现"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        header = [c.value for c in ws[1]]
+        assert all(re.search(r"[\u4e00-\u9fff]", str(h)) for h in header), header
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            for v in row:
+                assert not (isinstance(v, str) and v[:1] in "=+-@\t\r"), v
+    obs = wb["观测值"]
+    header = [c.value for c in obs[1]]
+    rows = list(obs.iter_rows(min_row=2, values_only=True))
+    names = {r[header.index("指标")] for r in rows}
+    assert "合同合法性审查" in names or any(re.search(r"[\u4e00-\u9fff]", str(n)) for n in names)
+    states = {r[header.index("状态")] for r in rows}
+    assert "未报告" in states
+    nr = [r for r in rows if r[header.index("状态")] == "未报告"]
+    assert all(r[header.index("数值")] is None for r in nr)  # not reported is empty, never 0
+    assert "未包含示例数据" in str(wb["说明"]["B7"].value)
+
+
+@pytest.mark.parametrize("included, word", [(True, "已包含"), (False, "未包含")])
+def test_build_summary_says_whether_the_sample_is_included(included, word):
+    from analysis.build import sample_line
+
+    assert word in sample_line(included) and "示例数据" in sample_line(included)
