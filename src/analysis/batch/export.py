@@ -51,6 +51,7 @@ def _exporter(template: str) -> Any:
     cfg.TemplateExporter.exclude_input = True
     cfg.TemplateExporter.exclude_input_prompt = True
     cfg.TemplateExporter.exclude_output_prompt = True
+    cfg.HTMLExporter.exclude_anchor_links = True  # no stray ¶ after every heading
     exporter = HTMLExporter(config=cfg, template_name=template)
     # One "alternative text is missing" warning per chart and page would drown the progress bar.
     exporter.log = logging.getLogger("analysis.batch.export.nbconvert")

@@ -272,11 +272,19 @@ def evidence_table(rows: pd.DataFrame) -> pd.DataFrame:
             "状态": [STATE_LABELS.get(s, s) for s in rows["value_state"]],
             "口径": [SCOPE_LABELS.get(s, "") if not is_missing(s) else "" for s in rows["scope"]],
             "原文依据": [short(e, 80) for e in rows["evidence"]],
-            "来源": [short(f, 40) for f in rows["source_file"]],
+            "来源": [file_label(f) for f in rows["source_file"]],
             "位置": [short(loc, 20) for loc in rows["locator"]],
         }
     )
     return out
+
+
+def file_label(path: object) -> str:
+    """The file name of a source path (no folders), '示例市模拟数据' for the sample; missing -> ''."""
+    if is_missing(path) or not str(path).strip():
+        return ""
+    base = str(path).replace("\\", "/").rsplit("/", 1)[-1]
+    return "示例市模拟数据" if base == "sample" else base
 
 
 def source_text(files: object, extra: str = "见证据表") -> str:

@@ -336,7 +336,7 @@ def brief_figure(
         sc,
         [*AREA_ORDER, "overall"],
         neutral_band,
-        "各领域得分趋势（同一0–100刻度）",
+        "各领域得分趋势（各领域同一刻度）",
         alerts=_alerts(narrative, unit_id, year),
     )
     files = obs.loc[(obs["unit_id"] == unit_id) & (obs["year"] == int(year)), "source_file"]
