@@ -470,14 +470,24 @@ def conflicts_rows(conflicts: pd.DataFrame, units: pd.DataFrame, indicators: pd.
     """Source conflicts in Chinese: 区县, 年度, 指标, 数值, 来源, 位置, 是否采用."""
     names = views.indicator_names(indicators)
     uname = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=False))
-    return pd.DataFrame(
-        {
-            "区县": [uname.get(str(u), str(u)) for u in conflicts["unit_id"]],
-            "年度": conflicts["year"].to_numpy(),
-            "指标": [names.get(i, i) for i in conflicts["indicator_id"]],
-            "数值": conflicts["value"].to_numpy(),
-            "来源": conflicts["source_file"].to_numpy(),
-            "位置": conflicts["locator"].to_numpy(),
-            "是否采用": ["采用" if bool(c) else "未采用" for c in conflicts["chosen"]],
-        }
-    )
+    n = len(conflicts)
+
+    def col(name: str) -> list:
+        return conflicts[name].tolist() if name in conflicts.columns else [pd.NA] * n
+
+    out = {
+        "区县": [uname.get(str(u), str(u)) for u in col("unit_id")],
+        "年度": col("year"),
+        "指标": [names.get(str(i), str(i)) for i in col("indicator_id")],
+        "数值": col("value"),
+        "来源": [views.file_label(f) for f in col("source_file")],
+        "位置": col("locator"),
+    }
+    if "chosen" in conflicts.columns:
+        out["是否采用"] = ["采用" if bool(c) else "未采用" for c in conflicts["chosen"]]
+    extra = [c for c in conflicts.columns if c not in ("unit_id", "year", "indicator_id", "value", "source_file",
+                                                       "locator", "chosen")]
+    frame = pd.DataFrame(out)
+    for c in extra:  # anything else the conflicts table carries, under its (translated) name
+        frame[c] = conflicts[c].to_numpy()
+    return frame
