@@ -409,7 +409,9 @@ def comparison_table(
             lo, hi = int(r["min_rank"]), int(r["max_rank"])
             span = f"第{lo}名" if lo == hi else f"第{lo}–{hi}名"
             verdict = "稳定" if bool(r["stable"]) else "不稳定"
-            row["综合名次稳健性"] = f"{verdict}（{int(r['n_weight_sets'])}组权重下{span}）"
+            n_sets = r.get("n_weight_sets")
+            sets = f"{int(n_sets)}组权重下" if n_sets is not None and not views.is_missing(n_sets) else "不同权重下"
+            row["综合名次稳健性"] = f"{verdict}（{sets}{span}）"
         else:
             row["综合名次稳健性"] = "—"
         reasons = sorted(
