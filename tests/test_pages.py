@@ -215,8 +215,9 @@ def test_entry_page_orders_by_registry_and_leaves_the_sample_out_when_not_built(
 
 
 def test_neutralise_cell_and_frame():
-    for bad in ("=1+1", "+1", "-A1", "@SUM(A1)", "\t=1", "\r=1"):
+    for bad in ("=1+1", "+A1", "-A1", "@SUM(A1)", "\t=1", "\r=1"):
         assert neutralise_cell(bad) == "'" + bad
+    assert neutralise_cell("+1") == "+1"  # text that is just a number stays as written (analysis.io)
     assert neutralise_cell("马村区") == "马村区" and neutralise_cell(-3.5) == -3.5 and neutralise_cell(None) is None
     df = pd.DataFrame({"=x": ["=HYPERLINK(1)", "ok"], "n": [-1.0, 2.0], "c": pd.Categorical(["@a", "b"])})
     out = neutralise_frame(df)

@@ -136,7 +136,7 @@ def test_publish_is_skipped_when_nothing_it_reads_changed(pipeline, monkeypatch)
     try:
         rebuilt = publish(processed_dir=processed, reports_dir=reports)
         assert not rebuilt.get("skipped") and len(calls) == 1
-        assert "extra.html" in index.read_text(encoding="utf-8")
+        assert "extra.html" in (reports / "files.html").read_text(encoding="utf-8")  # the full file list
     finally:
         extra.unlink()
         publish(processed_dir=processed, reports_dir=reports)  # leave the index as the other tests expect

@@ -30,7 +30,10 @@ def _inputs_key(processed_dir: Path, reports_dir: Path) -> str:
         runs = []
     parts.append(sorted((r["run_id"], r.get("fingerprint"), r.get("status"), r.get("outputs")) for r in runs))
     # every other file under reports/ the index may list (workbooks, dictionary, …), by name, size and time
-    own = {PUBLISH_RECORD, "methodology.html", "index.html", manifest.MANIFEST_NAME}
+    from analysis.reports.workbook import WORKBOOK_NAME
+
+    # the files publish itself writes are outputs, not inputs
+    own = {PUBLISH_RECORD, "methodology.html", "index.html", "files.html", WORKBOOK_NAME, manifest.MANIFEST_NAME}
     if reports_dir.exists():
         for f in sorted(p for p in reports_dir.rglob("*") if p.is_file()):
             rel = f.relative_to(reports_dir).as_posix()
@@ -58,6 +61,8 @@ def _unchanged(record_path: Path, key: str, reports_dir: Path) -> dict[str, obje
         "briefs": [reports_dir / b for b in rec.get("briefs", [])],
         "methodology": reports_dir / rec["methodology"],
         "index": reports_dir / rec["index"],
+        "sample_included": bool(rec.get("sample_included")),
+        "sample_line": sample_line(bool(rec.get("sample_included"))),
         "skipped": True,
     }
 
@@ -93,7 +98,10 @@ def _write_record(record_path: Path, key: str, reports_dir: Path, out: dict[str,
             {rel(f) for f in brief_dir.rglob("*") if f.is_file()} if brief_dir.exists() else set()
         ) + [rel(out["methodology"]), rel(out["index"])]
         data = {"key": key, "briefs": briefs, "methodology": rel(out["methodology"]), "index": rel(out["index"])}
+        if out.get("workbook"):
+            files.append(rel(out["workbook"]))
         data["files"] = files
+        data["sample_included"] = bool(out.get("sample_included"))
     except (ValueError, TypeError, KeyError):
         return  # outputs outside reports/: no record, the next run rebuilds
     write_text(record_path, json.dumps(data, ensure_ascii=False, indent=1))

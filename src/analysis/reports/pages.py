@@ -19,7 +19,7 @@ CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem auto;
 max-width:1100px;padding:0 1rem;color:#1a202c;line-height:1.6}
 h1,h2,h3{font-weight:normal} h1{border-bottom:2px solid #2b6cb0;padding-bottom:.3rem}
-table{border-collapse:collapse;margin:1rem 0} th,td{border:1px solid #e2e8f0;padding:.3rem .6rem;text-align:left}
+table{border-collapse:collapse;margin:1rem 0} th,td{border:1px solid #e2e8f0;padding:.3rem .6rem;text-align:left;overflow-wrap:anywhere}
 th{background:#f7fafc;white-space:nowrap} code{background:#f7fafc;padding:0 .2rem} .muted{color:#718096;font-size:.9em}
 ul.files{columns:2} .synthetic{color:#c53030}
 """
