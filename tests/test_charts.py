@@ -294,7 +294,7 @@ def test_profile_rows_list_unobserved_indicators_as_not_reported():
     assert rows["indicator_id"].tolist() == ["nd_issued", "nd_filed", "nd_filing_rate"]
     rate = rows.set_index("indicator_id").loc["nd_filing_rate"]
     assert rate["value_state"] == "not_reported" and pd.isna(rate["value"]) and rate["value_text"] == "未报告"
-    assert rows.set_index("indicator_id").loc["nd_filed", "value_text"] == "约30件"
+    assert rows.set_index("indicator_id").loc["nd_filed", "value_text"] == "30余件"  # the source wrote 备案30余件: a lower bound keeps its 余
     fig = figures.area_panel_figure(obs_frame("macun", False), INDICATORS, "macun", 2023, "p2_normative_docs", UNITS)
     shown = texts(fig)
     assert "未报告" in shown and "0件" not in shown and "0%" not in shown
@@ -423,3 +423,15 @@ def test_balance_marks_the_units_metrics_lists_below_target():
     bars = [p for ax in fig.axes for p in ax.patches if p.get_width() > 0 and p.get_height() < 1]
     red = [p for p in bars if to_hex(p.get_facecolor()) == worse]
     assert len(bars) == 3 and len(red) == 2
+
+
+def test_value_text_keeps_the_marker_the_source_wrote():
+    """80余 is a lower bound: the printed value keeps the source's own marker, never turns it into 约."""
+    from analysis.charts.views import value_text
+
+    assert value_text(800, "条", "approx", True, "全年累计主动公开政府信息800余条，减税") == "800余条"
+    assert value_text(300, "人", "approx", True, "培训近300人") == "近300人"
+    assert value_text(300, "人", "approx", True, "培训300人以上") == "300人以上"
+    assert value_text(995, "人次", "approx", True, "句子里没有这个数") == "约995人次"  # no surface found: 约
+    assert value_text(995, "人次", "approx", True) == "约995人次"
+    assert value_text(5, "件", "exact", False, "5余件") == "5件"  # exact values are printed as they are

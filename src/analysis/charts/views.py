@@ -71,8 +71,29 @@ def fmt_number(v: float, digits: int = 1) -> str:
     return f"{f:,.{digits}f}".rstrip("0").rstrip(".")
 
 
-def value_text(value: object, unit: str | None, value_state: str | None, approx: object = False) -> str:
-    """The printed value with its state: '236件', '约995人次', '0件（原文文字表述）', '未报告'."""
+_MARK_BEFORE = "近|约|超过|超|突破"
+_MARK_AFTER = "余|多|以上|左右"
+
+
+def source_marker(value: object, evidence: object) -> tuple[str, str] | None:
+    """The approximation marker the source wrote around this number in its sentence, as (before, after):
+    ('', '余') for '800余条', ('近', '') for '近300人'; None when the sentence does not show the number with one."""
+    if is_missing(value) or is_missing(evidence):
+        return None
+    num = re.escape(fmt_number(value).replace(",", ""))
+    text = str(evidence)
+    m = re.search(rf"({_MARK_BEFORE})?(?<![\d.]){num}(?![\d.])({_MARK_AFTER})?", text)
+    if m and (m.group(1) or m.group(2)):
+        return m.group(1) or "", m.group(2) or ""
+    m = re.search(rf"(?<![\d.]){num}(?![\d.])[^\d\s，,。；、]{{1,3}}?(以上|左右)", text)  # 300人以上
+    return ("", m.group(1)) if m else None
+
+
+def value_text(
+    value: object, unit: str | None, value_state: str | None, approx: object = False, evidence: object = None
+) -> str:
+    """The printed value with its state: '236件', '800余条' (the source's own marker, found in its sentence),
+    '约995人次' (no marker found), '0件（原文文字表述）', '未报告'."""
     state = value_state or ("not_reported" if is_missing(value) else "exact")
     if state == "not_applicable":
         return "不适用"
@@ -83,7 +104,13 @@ def value_text(value: object, unit: str | None, value_state: str | None, approx:
     if state == "zero_in_words":
         return f"{num}（原文文字表述）"
     if state == "approx" or (not is_missing(approx) and bool(approx)):
-        return f"约{num}"
+        mark = source_marker(value, evidence)
+        if mark is None:
+            return f"约{num}"
+        before, after = mark
+        if after in ("以上", "左右"):
+            return f"{before}{num}{after}"  # 300人以上
+        return f"{before}{fmt_number(value)}{after}{unit}"  # 800余条
     return num
 
 
@@ -221,8 +248,8 @@ def profile_rows(
     ]
     df["value"] = df["value"].astype("Float64")
     df["value_text"] = [
-        value_text(v, u, s, a)
-        for v, u, s, a in zip(df["value"], df["unit"], df["value_state"], df["approx"], strict=True)
+        value_text(v, u, s, a, e)
+        for v, u, s, a, e in zip(df["value"], df["unit"], df["value_state"], df["approx"], df["evidence"], strict=True)
     ]
     if rates is not None and len(rates):
         df = _fill_computed_rates(df, rates, unit_id, year, indicator_names(indicators))
