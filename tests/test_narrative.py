@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -332,7 +333,7 @@ def test_approximate_values_keep_their_marker():
 
 
 def test_templates_are_validated(tmp_path):
-    doc = nar.yaml.safe_load((REPO / "config" / "narrative.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((REPO / "config" / "narrative.yaml").read_text(encoding="utf-8"))
     doc["templates"]["gap"] = "{indicator}未报告。"
     with pytest.raises(ConfigError, match=r"templates\.gap.*indicator"):
         nar.validate_templates(doc, "narrative.yaml")

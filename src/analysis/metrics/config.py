@@ -152,13 +152,17 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     return cfg
 
 
-def load_config(path: str | Path | None = None) -> dict:
-    """Read and validate config/scoring.yaml (default: analysis.paths.config_dir() / 'scoring.yaml')."""
-    p = Path(path) if path else paths.config_dir() / CONFIG_NAME
+def read_config_yaml(p: Path) -> object:
+    """One config file's YAML; a missing or malformed file is a ConfigError naming it."""
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{p}: file not found") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
-    return validate_config(doc, p)
+
+
+def load_config(path: str | Path | None = None) -> dict:
+    """Read and validate config/scoring.yaml (default: analysis.paths.config_dir() / 'scoring.yaml')."""
+    p = Path(path) if path else paths.config_dir() / CONFIG_NAME
+    return validate_config(read_config_yaml(p), p)

@@ -25,10 +25,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis import paths
-from analysis.metrics.config import SCORED_AREAS, ConfigError
+from analysis.metrics.config import SCORED_AREAS, ConfigError, read_config_yaml
 
 NARRATIVE_COLUMNS = ["level", "unit_id", "year", "area", "seq", "kind", "sentence", "indicator_ids", "evidence"]
 NARRATIVE_NAME = "narrative.yaml"
@@ -84,13 +83,7 @@ def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
 def load_templates(path: str | Path | None = None) -> dict:
     """Read and validate config/narrative.yaml."""
     p = Path(path) if path else paths.config_dir() / NARRATIVE_NAME
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{p}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
-    return validate_templates(doc, p)
+    return validate_templates(read_config_yaml(p), p)
 
 
 def _blank(v: object) -> bool:
