@@ -6,6 +6,9 @@ Each of the R rounds extracts the report N times and is timed on the wall clock 
 process CPU clock (time.process_time); the summary gives the best and the median round. CPU time is the figure to
 compare across runs on a shared machine (other processes inflate wall time); run it with the machine as idle as
 possible all the same, since a loaded machine also slows the CPU time of a process (shared caches and cores).
+The word boundaries (rjieba, analysis.extract.segment) are cached per sentence, so repeated extractions of one
+report reuse them; a last "cold" round clears that cache before every extraction and shows the cost of segmenting
+a report never seen before.
 """
 
 from __future__ import annotations
@@ -49,10 +52,12 @@ def seed_text() -> str:
     raise SystemExit(f"seed report not found in {[str(p) for p in SEED_CANDIDATES]}")
 
 
-def timed_round(extract, text: str, n: int) -> Round:
-    """Extract ``text`` n times; wall and process CPU seconds."""
+def timed_round(extract, text: str, n: int, before=None) -> Round:
+    """Extract ``text`` n times (calling ``before()`` before each when given); wall and process CPU seconds."""
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(n):
+        if before is not None:
+            before()
         extract(text, doc_id="seed")
     return Round(n, time.perf_counter() - wall0, time.process_time() - cpu0)
 
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="timed rounds")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(REPO / "src"))
-    from analysis.extract.facts import extract_facts
+    from analysis.extract.facts import extract_facts, get_matcher
     from analysis.schema import UNMAPPED
 
     text = seed_text()
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     best, median = summary(rounds)
     print(describe(f"best of {len(rounds)}  ", best))
     print(describe(f"median of {len(rounds)}", median))
+    segmenter = get_matcher().segmenter
+    if segmenter is not None:
+        cold = timed_round(extract_facts, text, max(1, args.n // 4), segmenter.clear_cache)
+        print(describe(f"cold (word cache cleared each time, {cold.n})", cold))
     return 0
 
 

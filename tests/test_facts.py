@@ -511,3 +511,31 @@ def test_unmapped_without_any_keyword_has_no_candidates() -> None:
 def test_changes_are_marked_by_rule() -> None:
     r = one("收到复议申请同比增长8%。", "8%")
     assert r.scope == "change" and r.rule == "change" and r.indicator_id == UNMAPPED
+
+
+def _mapped(text: str) -> list[tuple[str, str]]:
+    f = extract_facts(text)
+    return list(zip(f.number_text, f.indicator_id, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全年督办件32件。", [("32件", UNMAPPED)]),  # 督|办件: no 办件 (service volume)
+        ("收到差评件12件。", [("12件", UNMAPPED)]),
+        ("政务服务中心办件3200件。", [("3200件", "svc_volume")]),  # 办件 as a word still names it
+        ("乡镇执法人员参加业务培训1200余人次。", [("1200余人次", "enf_street_training_attendance")]),  # 业务|培训
+        ("告知承诺制适用事项41项。", [("41项", "svc_commitment_items")]),  # 告知承诺 as prefix of 告知承诺制
+    ],
+)
+def test_keyword_counts_only_where_it_is_a_word(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _mapped(text) == expected
+
+
+def test_segmenter_user_dictionary_comes_from_the_registry() -> None:
+    seg = get_matcher().segmenter
+    assert seg is not None
+    assert {"主办件", "协办件", "出庭应诉率", "人次"} <= set(seg.user_words)
+    assert seg.words("共承办主办件54件、协办件21件")[:2] == ["共", "承办"]
+    assert "主办件" in seg.words("共承办主办件54件") and "协办件" in seg.words("协办件21件")
+    assert seg.bounds("协办件21件") == seg.bounds("协办件21件")  # cached, same cut every time

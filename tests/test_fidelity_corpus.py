@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.extract.facts import extract_facts
-from analysis.extract.fidelity import evaluate, load_corpus, meets_goals, score_entry
+from analysis.extract.fidelity import UNSEEN, evaluate, load_corpus, meets_goals, score_entry
 from analysis.registry import load_indicators
 from analysis.schema import SCOPES
 
@@ -35,11 +35,8 @@ def result(corpus):
     return evaluate(corpus)
 
 
-def test_corpus_shape(corpus) -> None:
+def _check_labels(corpus: list[dict]) -> None:
     ids = set(load_indicators().index) | {"unmapped"}
-    assert len(corpus) >= 400
-    assert {e["c"] for e in corpus} == CLASSES
-    assert len({e["s"] for e in corpus}) == len(corpus), "duplicate sentences"
     for e in corpus:
         for row in e["f"]:
             assert str(row[0]) in e["s"], (row, e["s"])
@@ -48,8 +45,26 @@ def test_corpus_shape(corpus) -> None:
             nt, value, unit, approx, scope, iid = row
             assert isinstance(value, int | float) and approx in (0, 1) and scope in SCOPES and unit, row
             assert iid in ids, f"unknown id {iid} in «{e['s']}»"
+
+
+def test_corpus_shape(corpus) -> None:
+    assert len(corpus) >= 400
+    assert {e["c"] for e in corpus} == CLASSES
+    assert len({e["s"] for e in corpus}) == len(corpus), "duplicate sentences"
+    _check_labels(corpus)
     held = sum(e["part"] == "heldout" for e in corpus)
     assert 0.1 * len(corpus) < held < 0.3 * len(corpus)
+
+
+def test_unseen_corpus_shape(corpus) -> None:
+    """The unseen corpus (never tuned on, its figures are printed by bench_fidelity.py): well-formed, its own
+    sentences (none of the development corpus), every class."""
+    unseen = load_corpus(UNSEEN)
+    assert len(unseen) >= 100 and {e["part"] for e in unseen} == {"unseen"}
+    assert {e["c"] for e in unseen} == CLASSES
+    assert len({e["s"] for e in unseen}) == len(unseen)
+    assert not {e["s"] for e in unseen} & {e["s"] for e in corpus}
+    _check_labels(unseen)
 
 
 @pytest.mark.parametrize("part", ["all", "tuned", "heldout"])

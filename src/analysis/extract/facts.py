@@ -27,7 +27,10 @@ How a number is read (``extract_facts``):
    own names in order (``_respective``). Numbers in a plan (计划, 下一步, 拟, 预计, 不少于…; a section headed
    下一步/工作打算) get scope ``target``, unmapped, with the fitting ids as candidates; explicit targets and rules
    (力争, 目标, 每季度…) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
-7. Every fact says which rule decided it (``rule``) and how sure that is (``confidence``, RULE_CONFIDENCE); when
+7. Word boundaries: a keyword counts only where it is a word of the sentence as cut by the registry-aware segmenter
+   (``analysis.extract.segment``, rjieba with the registry's words as user dictionary): 督|办件 and 主|办件 hold no
+   办件, 审结|案件 holds no 结案; a modifier before the keyword keeps it (业务|培训). See ``_Words``.
+8. Every fact says which rule decided it (``rule``) and how sure that is (``confidence``, RULE_CONFIDENCE); when
    indicators fit equally and nothing in the sentence says which, the fact is unmapped with ``candidates``.
 
 Sign convention of reductions: a percentage reduction (压减/压缩/减少/下降 X%, also 分别压减 X%、Y%) is a change with
@@ -56,6 +59,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis.extract.numbers import MONEY_UNITS, NUMBER_RE, Quantity, normalize, quantity_from_match
+from analysis.extract.segment import Segmenter
 from analysis.schema import FACT_COLUMNS, UNMAPPED
 
 # Canonical unit → measure words that may state it (the first is the unit itself).
@@ -233,6 +237,8 @@ class Matcher:
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
         default_factory=dict
     )
+    # word boundaries (rjieba with the registry's words): a keyword counts only where it is a word (主办件 is no 办件)
+    segmenter: Segmenter | None = None
 
 
 def _as_list(v) -> list:
@@ -270,7 +276,11 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
     zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
     part_of = {p: total for total, ps in parts.items() for p in sorted(ps)}
     refuse_words, refuse_nouns, accept_context, refuse_context, refuse_predicates = {}, {}, {}, {}, {}
+    user_words = set(kw_ids) | set(zero_ids) | {n for ns in nouns.values() for n in ns}
     for iid, row in indicators.iterrows():
+        for rules in (row.get("accept"), row.get("refuse")):
+            if isinstance(rules, dict):
+                user_words.update(normalize(w) for ws in rules.values() for w in _as_list(ws))
         acc = row.get("accept") if isinstance(row.get("accept"), dict) else {}
         ref = row.get("refuse") if isinstance(row.get("refuse"), dict) else {}
         if ref.get("words"):
@@ -301,6 +311,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         refuse_context=refuse_context,
         refuse_predicates=refuse_predicates,
         kw_any_re=kw_any_re,
+        segmenter=Segmenter(user_words),
     )
 
 
@@ -356,20 +367,61 @@ def _by_end(h: Hit) -> tuple[int, int]:
     return (-h[1], h[0])
 
 
-def scan_keywords(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
+def scan_keywords(text: str, start: int, end: int, m: Matcher, words: _Words | None = None) -> list[Hit]:
     """Registry keywords inside text[start:end]: the longest at each place a scan stops (a keyword starting inside
-    a longer one is not reported) plus the shorter keywords that are prefixes of it."""
+    a longer one is not reported) plus the shorter keywords that are prefixes of it. With ``words`` (the sentence's
+    word boundaries) a keyword that starts or ends inside a word is skipped (主办件 holds no 办件)."""
     hits: list[Hit] = []
     if m.kw_re is None:
         return hits
     for mm in m.kw_re.finditer(text, start, end):
         i = mm.start()
+        if words is None:
+            hits.extend((i, i + len(kw), kw, ids) for kw, ids in m.prefixes[mm.group()])
+            continue
+        if not words.starts_word(i):
+            continue
+        whole = False  # the longest keyword here ends on a word boundary: its prefixes name it too (告知承诺制 → 告知承诺)
         for kw, ids in m.prefixes[mm.group()]:
-            hits.append((i, i + len(kw), kw, ids))
+            if whole or words.ends_word(i + len(kw)):
+                whole = True
+                hits.append((i, i + len(kw), kw, ids))
     return hits
 
 
-def scan_overlaps(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
+class _Words:
+    """Word boundaries of one sentence (text[s0:s1]) from the registry-aware segmenter.
+
+    A keyword is a mention where it starts a word, or where the word it starts inside has at least two characters
+    before it (a modifier: 业务|培训, 法治|宣传资料 — Chinese compounds are headed on the right); a keyword that starts
+    one character into a word is part of another word (主|办件, 协|办件, 督|办件). It must end on a word boundary
+    (审结|案件 holds no 结案), or be a prefix of a longer keyword that does (告知承诺 in 告知承诺制)."""
+
+    __slots__ = ("bounds", "s0", "starts")
+
+    def __init__(self, m: Matcher, text: str, s0: int, s1: int) -> None:
+        self.s0 = s0
+        self.bounds = m.segmenter.bounds(text[s0:s1]) if m.segmenter is not None else None
+        self.starts = sorted(self.bounds) if self.bounds is not None else []
+
+    def starts_word(self, a: int) -> bool:
+        if self.bounds is None:
+            return True
+        r = a - self.s0
+        if r in self.bounds:
+            return True
+        i = bisect.bisect_right(self.starts, r) - 1  # the start of the word a is inside
+        return r - self.starts[i] >= 2
+
+    def ends_word(self, b: int) -> bool:
+        return self.bounds is None or b - self.s0 in self.bounds
+
+    def is_word(self, a: int, b: int) -> bool:
+        """True when text[a:b] may be a mention (see the class doc; always without a segmenter)."""
+        return self.starts_word(a) and self.ends_word(b)
+
+
+def scan_overlaps(text: str, start: int, end: int, m: Matcher, words: _Words | None = None) -> list[Hit]:
     """Keywords that start inside a keyword found by ``scan_keywords`` and end after it (法治宣传资料: 宣传资料 after
     法治宣传), nearest end first. Only a fallback when the keywords found first do not fit the number: an overlap is
     as often a false word (结案 in 审结案件) as a true one."""
@@ -384,7 +436,11 @@ def scan_overlaps(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
             reach, first = e, i
             continue
         if e > reach and i > first:
-            hits.extend((i, i + len(kw), kw, ids) for kw, ids in m.prefixes[g] if i + len(kw) > reach)
+            hits.extend(
+                (i, i + len(kw), kw, ids)
+                for kw, ids in m.prefixes[g]
+                if i + len(kw) > reach and (words is None or words.is_word(i, i + len(kw)))
+            )
             reach = e
     return hits
 
@@ -478,6 +534,7 @@ def _choose(
     after_part_mark: bool,
     taken: dict[str, int],
     s0: int = 0,
+    words: _Words | None = None,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any)."""
@@ -515,7 +572,7 @@ def _choose(
         cands = _candidates(m, h[3], measure, head, False)
         if cands:
             return _decide(m, cands, ctx_fn, h[2], "keyword")
-    for h in sorted(scan_overlaps(text, seg_start, limit, m), key=_by_end):
+    for h in sorted(scan_overlaps(text, seg_start, limit, m, words), key=_by_end):
         cands = _candidates(m, h[3], measure, head, False)
         if cands:
             return _decide(m, cands, ctx_fn, h[2], "keyword")
@@ -565,11 +622,17 @@ RULE_CONFIDENCE = {
 CONTEXT_PENALTY = 0.1
 
 
+_CONFIDENCE_CACHE: dict[str, float] = {}
+
+
 def rule_confidence(rule: str) -> float:
     """The confidence of a decision rule (``keyword+context`` = keyword − CONTEXT_PENALTY); 0 for unmapped rules."""
-    base, _, ctx = rule.partition("+")
-    c = RULE_CONFIDENCE.get(base, 0.0)
-    return round(max(0.0, c - CONTEXT_PENALTY) if ctx and c else c, 3)
+    got = _CONFIDENCE_CACHE.get(rule)
+    if got is None:
+        base, _, ctx = rule.partition("+")
+        c = RULE_CONFIDENCE.get(base, 0.0)
+        got = _CONFIDENCE_CACHE[rule] = round(max(0.0, c - CONTEXT_PENALTY) if ctx and c else c, 3)
+    return got
 
 
 def _maximal(hits: list[Hit]) -> list[Hit]:
@@ -625,7 +688,13 @@ def _target_sections(norm: str) -> list[tuple[int, int]]:
 
 
 def _respective(
-    m: Matcher, norm: str, s0: int, s1: int, clauses: list[tuple[int, int]], quantities: list[Quantity]
+    m: Matcher,
+    norm: str,
+    s0: int,
+    s1: int,
+    clauses: list[tuple[int, int]],
+    quantities: list[Quantity],
+    words: _Words | None = None,
 ) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
     """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
     (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
@@ -638,7 +707,7 @@ def _respective(
         if c is None:
             break
         nums = [q for q in quantities if pos < q.start < c[1]]
-        hits = _maximal(scan_keywords(norm, c[0], pos, m))
+        hits = _maximal(scan_keywords(norm, c[0], pos, m, words))
         cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
         segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
         if len(nums) >= 2 and len(segs) >= 2:
@@ -906,14 +975,16 @@ def _sentence(
     hits_cache: dict[int, list[Hit]] = {}
     by_end: dict[int, list[Hit]] = {}  # clause start → its hits, nearest end first, the longest first
 
+    words = _Words(m, norm, s0, s1)
+
     def clause_hits(c: tuple[int, int]) -> list[Hit]:
         h = hits_cache.get(c[0])
         if h is None:
-            h = hits_cache[c[0]] = scan_keywords(norm, c[0], c[1], m)
+            h = hits_cache[c[0]] = scan_keywords(norm, c[0], c[1], m, words)
         return h
 
     scopes, levels, all_parts, target_sections = marks
-    resp = _respective(m, norm, s0, s1, clauses, quantities) if "分别" in norm[s0:s1] else {}
+    resp = _respective(m, norm, s0, s1, clauses, quantities, words) if "分别" in norm[s0:s1] else {}
     in_target_section = any(a <= s0 < b for a, b in target_sections)
     part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
     clause_starts = [c[0] for c in clauses]
@@ -1007,7 +1078,7 @@ def _sentence(
             chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
         else:
             chosen, rule, cands = _choose(
-                m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped, s0
+                m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped, s0, words
             )
         if in_target_section or TARGET_RE.search(norm, s0, q.start):  # a plan or target: never a yearly figure
             named = tuple(iid for iid, _ in chosen) or cands
