@@ -118,10 +118,12 @@ def test_killed_build_leaves_previous_outputs(tmp_path, repo):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    # the dead build's staging folder may remain (the next build removes it), but no output was touched
-    assert {k: v for k, v in hash_tree(out).items() if not k.startswith(".build-staging")} == before
+    # the dead build's unfinished version may remain (the next build removes it), but no output was touched
+    unfinished = (".build-staging", "versions/.building-")
+    assert {k: v for k, v in hash_tree(out).items() if not k.startswith(unfinished)} == before
     subprocess.run([sys.executable, "-m", "analysis", "build"], env=env, check=True, capture_output=True)
     assert not [p for p in out.iterdir() if p.name.startswith(".build-staging")]
+    assert not [p for p in (out / "versions").iterdir() if p.name.startswith(".building-")]
 
 
 def test_dataset_and_report_disagree_both_kept_and_listed(tmp_path, repo):

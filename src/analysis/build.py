@@ -3,9 +3,10 @@
 Load:    reports (data/raw/reports/**, with .source.yaml sidecars), datasets (data/raw/datasets/*.xlsx|csv), the sample.
 Process: extract facts → resolve units → candidate observations → corrections ledger → precedence (one value per unit,
          year and indicator; conflicts kept and listed) → explicit not-reported rows → quality rules → metrics.
-Save:    every table written to a staging folder first, then moved into data/processed file by file with the build
-         manifest last, so an interrupted build leaves the previous outputs in place. data/raw is hashed before and
-         after: a build that changed a raw file fails.
+Save:    every table and the build manifest written into a new version folder (data/processed/versions/<id>/), then
+         the ``current`` link switched to it in one step, so a build killed at any moment leaves the previous
+         complete set or the new one, never a mix (analysis.io.new_version). data/raw is hashed before and after: a
+         build that changed a raw file fails. The whole build holds the pipeline lock.
 
 Problems with one input never stop the build: they become findings (with file and place) and the build goes on.
 """
@@ -15,8 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,7 +23,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__, paths
-from analysis.io import guard_not_raw, sha256_file, write_csv
+from analysis.io import (
+    clean_leftovers,
+    command_lock,
+    fault_point,
+    guard_not_raw,
+    new_version,
+    sha256_file,
+    write_csv,
+)
 from analysis.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
@@ -624,54 +631,27 @@ def _to_parquet(df: pd.DataFrame, path: Path) -> None:
     df.to_parquet(path, index=False)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale_staging(processed_dir: Path) -> None:
-    """Remove staging folders left by builds that were killed (their process is gone)."""
-    for p in processed_dir.glob(".build-staging-*"):
-        try:
-            pid = int(p.name.split("-")[2])
-        except (IndexError, ValueError):
-            pid = -1
-        if pid != os.getpid() and (pid < 0 or not _pid_alive(pid)):
-            shutil.rmtree(p, ignore_errors=True)
-
-
 def write_outputs(
     tables: dict[str, pd.DataFrame], processed_dir: Path, manifest: dict, csv: tuple[str, ...]
 ) -> list[Path]:
-    """Write every table to a staging folder, then move each into place; the manifest goes last."""
+    """Write every table (and the manifest) into a new version folder; then data/processed switches to it in one
+    step (analysis.io.new_version), so readers see the previous complete set or this one, never a mix. Returns the
+    paths of the written files under data/processed (they resolve through the ``current`` link)."""
     processed_dir = guard_not_raw(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(processed_dir)
-    stage = Path(tempfile.mkdtemp(prefix=f".build-staging-{os.getpid()}-", dir=processed_dir))
-    written: list[Path] = []
-    try:
+    with new_version(processed_dir) as stage:
         for name, df in tables.items():
             target = stage / f"{name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             _to_parquet(df, target)
+            fault_point(f"table {name}", target)
             if name in csv:
                 write_csv(df, stage / f"{name}.csv", index=False, encoding="utf-8-sig")
+                fault_point(f"csv {name}", stage / f"{name}.csv")
         (stage / "build_manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        files = sorted(p for p in stage.rglob("*") if p.is_file() and p.name != "build_manifest.json")
-        for p in [*files, stage / "build_manifest.json"]:
-            dest = processed_dir / p.relative_to(stage)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(p, dest)
-            written.append(dest)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        written = sorted(processed_dir / p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
     return written
 
 
@@ -685,6 +665,29 @@ def build(
     config: dict | None = None,
     progress=None,
 ) -> BuildResult:
+    """Build data/processed (or ``processed_dir``) from data/raw under the pipeline lock: first what killed commands
+    left behind is cleaned up (analysis.io.clean_leftovers), then the tables are computed and switched in as one new
+    version (write_outputs)."""
+    target = Path(processed_dir) if processed_dir else paths.processed_dir()
+    with command_lock("pipeline", processed=target):
+        clean_leftovers(target, paths.reports_dir() if processed_dir is None else None)
+        ensure_writable(target)
+        return _build(raw_dir, target, include_sample, config, progress)
+
+
+def ensure_writable(folder: Path) -> None:
+    """Fail at once, with the OSError the CLI turns into a Chinese message, when ``folder`` cannot be written (a
+    read-only data/processed), instead of after the whole build has been computed."""
+    folder = guard_not_raw(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from exc
+
+
+def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildResult:
     from analysis.corrections import apply_corrections, load_ledger
     from analysis.metrics import compute_all, load_config
     from analysis.quality import check_candidates, check_year_jumps

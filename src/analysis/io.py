@@ -1,14 +1,30 @@
 """Safe writing: every output is written to a temporary file beside its target and renamed into place, so an
-interrupted command leaves the previous good output intact. Writing under data/raw is refused."""
+interrupted command leaves the previous good output intact. Writing under data/raw is refused.
+
+Three levels, all of them "old complete or new complete, never a mix", even after kill -9:
+
+* one file: :func:`atomic_path` / :func:`write_text` (temporary ``.<name>.part-<pid>-…`` file, then ``os.replace``);
+* one folder (a notebook run's outputs): :func:`staged_dir` (staging folder swapped with the old one in one
+  ``renameat2(RENAME_EXCHANGE)`` where the system has it);
+* the whole of data/processed: :func:`new_version` (a complete set in ``versions/<id>/``, then one ``os.replace`` of
+  the ``current`` link; see analysis.paths.resolve_processed).
+
+What a killed command leaves behind (staging folders, temporary files, unfinished versions) is removed by the next
+``build`` or ``run`` while it holds the pipeline lock (:func:`clean_leftovers`, :func:`command_lock`)."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import json
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +75,13 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
     """Yield a temporary path; on success it replaces ``target`` atomically, on error it is removed."""
     target = guard_not_raw(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_part_prefix(target.name), suffix=suffix or target.suffix or ".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
     try:
         yield tmp_path
+        fault_point(f"write {target.name}", target)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -85,26 +102,350 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 
 @contextlib.contextmanager
 def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield an empty staging directory; on success it replaces ``target`` as a whole (the old one is removed only
-    after the new one is in place), on error the staging directory is removed and ``target`` is untouched."""
+    """Yield an empty staging directory; on success it replaces ``target`` as a whole, on error the staging directory
+    is removed and ``target`` is untouched. The swap is one atomic exchange where the system allows it; otherwise the
+    old folder is moved aside to ``.<name>.old.<pid>`` first, and a kill between the two renames is repaired by the
+    next command (:func:`clean_leftovers` puts the old folder back)."""
     target = guard_not_raw(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.", dir=target.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.{os.getpid()}.", dir=target.parent))
     os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes 0700; the published folder gets the usual permissions
     try:
         yield stage
-        old = None
-        if target.exists():
+        fault_point(f"staged {target.name}")
+        if not (target.exists() or target.is_symlink()):
+            os.replace(stage, target)
+        elif exchange(stage, target):  # the stage now holds the old folder
+            fault_point(f"exchanged {target.name}")
+        else:
             old = target.parent / f".{target.name}.old.{os.getpid()}"
             if old.exists():
                 shutil.rmtree(old)
             os.replace(target, old)
-        os.replace(stage, target)
-        if old is not None:
+            fault_point(f"moved aside {target.name}")
+            os.replace(stage, target)
+            fault_point(f"replaced {target.name}")
             shutil.rmtree(old, ignore_errors=True)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- atomic exchange and links
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_exchange_unsupported = False
+
+
+def exchange(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2`` with ``RENAME_EXCHANGE``). Returns False when
+    the system or file system cannot (the caller then falls back to two renames); other errors are raised."""
+    global _exchange_unsupported
+    if _exchange_unsupported or not sys.platform.startswith("linux") or os.environ.get("ANALYSIS_NO_EXCHANGE"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        _exchange_unsupported = True
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        _exchange_unsupported = err == errno.ENOSYS
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _part_prefix(name: str) -> str:
+    """The name prefix of a temporary file or link that becomes ``name`` (the pid tells the cleaner whose it is)."""
+    return f".{name}.part-{os.getpid()}-"
+
+
+def set_link(link: Path, target: str) -> None:
+    """Make ``link`` a symlink to ``target`` in one step (a new link renamed over the old one)."""
+    link = Path(link)
+    for _ in range(10):
+        tmp = link.parent / f"{_part_prefix(link.name)}{os.urandom(4).hex()}"
+        try:
+            os.symlink(target, tmp)
+            break
+        except FileExistsError:
+            continue
+    os.replace(tmp, link)
+
+
+def _read_link(link: Path) -> str | None:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
+
+
+def _pid_of(name: str, marker: str) -> int | None:
+    """The pid written after ``marker`` in a leftover's name (``.x.part-123-…``, ``.building-123-…``)."""
+    m = re.search(re.escape(marker) + r"(\d+)", name)
+    return int(m.group(1)) if m else None
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale(pid: int | None) -> bool:
+    """A leftover may be removed when its process is gone (the caller holds the pipeline lock, so no live build or
+    run can be writing it; the pid check is the second safeguard)."""
+    return not pid_alive(pid)
+
+
+def _remove(path: Path) -> None:
+    fault_point(f"remove {path.name}")
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path)
+
+
+# ---------------------------------------------------------------- data/processed: versions and the current link
+
+
+def _processed_entries(folder: Path) -> list[Path]:
+    """The visible entries of a flat (pre-versions) data/processed folder."""
+    skip = {paths.VERSIONS_DIR, paths.CURRENT_LINK, paths.PREVIOUS_LINK}
+    return [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in skip and not p.is_symlink()]
+
+
+def _link_entries(processed: Path, version: Path) -> None:
+    """data/processed/<name> → current/<name> for every top-level entry of the current version (tables, metrics/,
+    build_manifest.json): fixed links, so the usual paths read whatever ``current`` points to. A plain file or folder
+    of the older flat layout is replaced by its link (its content is already in the version); links to names the
+    current version no longer has are removed."""
+    names = {p.name for p in version.iterdir() if not p.name.startswith(".")}
+    for name in sorted(names):
+        link, want = processed / name, f"{paths.CURRENT_LINK}/{name}"
+        if _read_link(link) == want:
+            continue
+        if link.is_dir() and not link.is_symlink():  # a flat-layout folder (metrics/)
+            tmp = processed / f"{_part_prefix(name)}{os.urandom(4).hex()}"
+            os.symlink(want, tmp)
+            if exchange(tmp, link):
+                fault_point(f"link {name}")
+                shutil.rmtree(tmp)
+            else:
+                aside = processed / f".{name}.flat-{os.getpid()}"
+                os.replace(link, aside)
+                os.replace(tmp, link)
+                fault_point(f"link {name}")
+                shutil.rmtree(aside, ignore_errors=True)
+        else:
+            set_link(link, want)
+            fault_point(f"link {name}")
+    for p in processed.iterdir():
+        target = _read_link(p) if p.is_symlink() else None
+        if target and target.startswith(f"{paths.CURRENT_LINK}/") and p.name not in names:
+            _remove(p)
+
+
+def _adopt_flat_layout(processed: Path, versions: Path) -> None:
+    """A data/processed of the older flat layout (tables directly in the folder, no ``current`` link) becomes the
+    first version, by hard links (a copy where links are impossible), before the new build is switched in — so even
+    this one-time change goes from the old complete set to the new one."""
+    if (processed / paths.CURRENT_LINK).is_symlink():
+        return
+    entries = _processed_entries(processed)
+    if not entries:
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=f".building-{os.getpid()}-flat-", dir=versions))
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    for p in entries:
+        if p.is_dir():
+            shutil.copytree(p, tmp / p.name, copy_function=link_or_copy)
+        else:
+            link_or_copy(str(p), str(tmp / p.name))
+    final = versions / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(max(p.stat().st_mtime for p in entries)))}-flat"
+    os.chmod(tmp, 0o777 & ~_UMASK)
+    os.replace(tmp, final)
+    fault_point("adopted flat layout")
+    set_link(processed / paths.CURRENT_LINK, f"{paths.VERSIONS_DIR}/{final.name}")
+    fault_point("current → flat layout")
+    _link_entries(processed, final)
+
+
+def _prune_versions(processed: Path) -> None:
+    """Keep the current version and the previous one; remove older and unfinished ones (unless their process still
+    lives)."""
+    versions = processed / paths.VERSIONS_DIR
+    if not versions.is_dir():
+        return
+    keep = {
+        Path(t).name
+        for t in (_read_link(processed / paths.CURRENT_LINK), _read_link(processed / paths.PREVIOUS_LINK))
+        if t
+    }
+    for d in sorted(versions.iterdir()):
+        if d.name in keep:
+            continue
+        if d.name.startswith(".building-") and not _stale(_pid_of(d.name, ".building-")):
+            continue
+        if d.name.startswith(".") and not d.name.startswith(".building-"):
+            continue
+        _remove(d)
+
+
+@contextlib.contextmanager
+def new_version(processed: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty folder for one complete build of data/processed. On success the folder becomes a version
+    (``versions/<id>``, one rename) and then the current set (one ``os.replace`` of the ``current`` link — the only
+    moment readers switch); the set it replaces stays as ``previous``, older ones are removed. On an error, or a kill
+    at any point before that replace, the current set is untouched (the unfinished folder is removed now, or by the
+    next command)."""
+    processed = guard_not_raw(Path(processed))
+    versions = processed / paths.VERSIONS_DIR
+    versions.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    stage = Path(tempfile.mkdtemp(prefix=f".building-{os.getpid()}-{stamp}-", dir=versions))
+    os.chmod(stage, 0o777 & ~_UMASK)
+    try:
+        yield stage
+        fault_point("version written")
+        _adopt_flat_layout(processed, versions)
+        final = versions / stage.name.removeprefix(f".building-{os.getpid()}-")
+        os.replace(stage, final)
+        fault_point("version complete")
+        current = processed / paths.CURRENT_LINK
+        before = _read_link(current)
+        if before and Path(before).name != final.name:
+            set_link(processed / paths.PREVIOUS_LINK, before)
+            fault_point("previous link")
+        set_link(current, f"{paths.VERSIONS_DIR}/{final.name}")  # the switch
+        fault_point("current link")
+        _link_entries(processed, final)
+        _prune_versions(processed)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- leftovers of killed commands
+
+_OLD_STAGING = re.compile(r"^\.(?P<name>.+)\.staging\.(?:(?P<pid>\d+)\.)?")
+_OLD_ASIDE = re.compile(r"^\.(?P<name>.+)\.old\.(?P<pid>\d+)$")
+_PART = re.compile(r"^\..+\.part-(?P<pid>\d+)-")
+_FLAT_ASIDE = re.compile(r"^\..+\.flat-(?P<pid>\d+)$")
+_OLD_BUILD_STAGING = re.compile(r"^\.build-staging-(?P<pid>\d+)-")
+
+
+def _clean_folder(folder: Path, removed: list[str]) -> None:
+    """One folder's leftovers: staging folders and temporary files of dead processes are removed; a folder moved
+    aside (``.<name>.old.<pid>``) goes back to ``<name>`` when a kill left ``<name>`` missing."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        if not e.name.startswith("."):
+            continue
+        path = Path(e.path)
+        try:
+            if m := _OLD_ASIDE.match(e.name):
+                if not _stale(int(m["pid"])):
+                    continue
+                original = folder / m["name"]
+                if not (original.exists() or original.is_symlink()):
+                    os.replace(path, original)  # the kill came between the two renames: the old outputs go back
+                    removed.append(f"{path} → {original}")
+                    continue
+            elif m := (_OLD_STAGING.match(e.name) or _PART.match(e.name) or _FLAT_ASIDE.match(e.name)
+                       or _OLD_BUILD_STAGING.match(e.name)):
+                pid = m.groupdict().get("pid")
+                if pid is not None and not _stale(int(pid)):
+                    continue
+            else:
+                continue
+            _remove(path)
+            removed.append(str(path))
+        except OSError:
+            continue  # read-only or vanished: the write that needs the space reports it, with a message
+
+
+def clean_leftovers(processed: str | os.PathLike | None = None, reports: str | os.PathLike | None = None) -> list[str]:
+    """Remove what killed builds and runs left behind — unfinished versions, staging folders, temporary files — and
+    repair a half-done switch (links of data/processed, a notebook folder moved aside). Call it while holding the
+    pipeline lock; anything whose process still lives is kept. Returns what was removed or put back."""
+    removed: list[str] = []
+    if processed is not None:
+        processed = Path(processed)
+        for folder in (processed, processed / paths.VERSIONS_DIR):
+            if folder.is_dir():
+                _clean_folder(folder, removed)
+        current = _read_link(processed / paths.CURRENT_LINK)
+        with contextlib.suppress(OSError):
+            if current and (processed / current).is_dir():
+                _link_entries(processed, processed / current)
+            _prune_versions(processed)
+    if reports is not None and Path(reports).is_dir():
+        for dirpath, dirnames, _files in os.walk(reports):
+            _clean_folder(Path(dirpath), removed)
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    return removed
+
+
+# ---------------------------------------------------------------- fault points (tests)
+
+FAULT_ENV = "ANALYSIS_FAULT_AT"
+FAULT_LOG_ENV = "ANALYSIS_FAULT_LOG"
+_fault_count = 0
+_fault_fired = False
+
+
+def fault_point(label: str, path: str | os.PathLike | None = None) -> None:
+    """A numbered point between two file operations of a build or run, for the crash tests. Without the environment
+    variables it does nothing. ``ANALYSIS_FAULT_LOG=<file>`` appends one line per point (to count them);
+    ``ANALYSIS_FAULT_AT=<k>`` kills this process with SIGKILL at the k-th point (``<label>`` instead of ``<k>``: at the
+    first point of that label; ``<prefix>*``: the first whose label starts so), ``…:enospc`` / ``…:erofs`` raise the
+    OSError a full disk / a read-only folder gives there instead."""
+    global _fault_count, _fault_fired
+    spec, log = os.environ.get(FAULT_ENV), os.environ.get(FAULT_LOG_ENV)
+    if not spec and not log:
+        return
+    _fault_count += 1
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{_fault_count}\t{label}\n")
+    if not spec:
+        return
+    at, _, kind = spec.rpartition(":") if spec.endswith((":enospc", ":erofs")) else (spec, "", "")
+    if at.isdigit():
+        hit = _fault_count == int(at)
+    else:
+        hit = label.startswith(at[:-1]) if at.endswith("*") else label == at
+    if not hit or _fault_fired:
+        return
+    _fault_fired = True
+    if kind == "enospc":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path or label))
+    if kind == "erofs":
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path or label))
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -205,18 +546,45 @@ class LockBusyError(RuntimeError):
     """Another build/run holds the lock."""
 
 
+_HELD_LOCKS: dict[str, int] = {}
+
+
+def lock_path(name: str = "pipeline", processed: str | os.PathLike | None = None) -> Path:
+    """``<parent of data/processed>/.analysis-<name>.lock`` (data/.analysis-pipeline.lock by default): one lock per
+    data/processed, so builds into other folders (tests, a copy) do not wait for each other."""
+    folder = paths.processed_root_of(Path(processed)) if processed else paths.processed_dir()
+    return folder.parent / f".analysis-{name}.lock"
+
+
+def _holder_text(raw: str) -> str:
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return f"进程 {raw or '?'}"
+    return f"进程 {info.get('pid', '?')}：{info.get('command', '?')}，开始于 {info.get('since', '?')}"
+
+
 @contextlib.contextmanager
-def command_lock(name: str, wait: float | None = None) -> Iterator[Path]:
-    """An exclusive fcntl lock on ``<root>/.analysis-<name>.lock`` (released when the process ends, even by kill -9).
-    A second holder waits up to ``wait`` seconds (default 5, env ANALYSIS_LOCK_WAIT), then gets LockBusyError."""
+def command_lock(name: str = "pipeline", wait: float | None = None, processed: str | os.PathLike | None = None
+                 ) -> Iterator[Path]:
+    """An exclusive fcntl lock on :func:`lock_path` (released when the process ends, even by kill -9), taken by
+    ``build`` and ``run`` for the whole command. A second holder waits up to ``wait`` seconds (default 5, env
+    ANALYSIS_LOCK_WAIT), then gets LockBusyError naming the command that holds it. Re-entrant within one process
+    (the CLI takes it, and build()/run_all() take it again when called as library functions)."""
     import fcntl
-    import time
 
     wait = float(os.environ.get("ANALYSIS_LOCK_WAIT", LOCK_WAIT_SECONDS)) if wait is None else wait
-    lock_dir = paths.processed_dir().parent
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = lock_dir / f".analysis-{name}.lock"
-    fh = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    path = lock_path(name, processed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    if _HELD_LOCKS.get(key):
+        _HELD_LOCKS[key] += 1
+        try:
+            yield path
+        finally:
+            _HELD_LOCKS[key] -= 1
+        return
+    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -226,16 +594,23 @@ def command_lock(name: str, wait: float | None = None) -> Iterator[Path]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     fh.seek(0)
-                    holder = fh.read().strip() or "?"
+                    holder = _holder_text(fh.read().strip())
                     raise LockBusyError(
-                        f"另一个 {name} 命令正在运行（进程 {holder}，锁文件 {lock_path}）；"
-                        f"已等待 {wait:g} 秒，请等它结束后再试"
+                        f"另一个命令正在运行（{holder}）；build 与 run 不能同时进行（它们写同一份 data/processed 与 "
+                        f"reports），已等待 {wait:g} 秒。请等它结束后再试（锁文件 {path}）"
                     ) from None
                 time.sleep(0.1)
         fh.seek(0)
         fh.truncate()
-        fh.write(str(os.getpid()))
+        command = " ".join(["python -m analysis", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith(
+            ("analysis", "__main__.py")) else " ".join(sys.argv) or "python"
+        since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        fh.write(json.dumps({"pid": os.getpid(), "command": command, "since": since}, ensure_ascii=False))
         fh.flush()
-        yield lock_path
+        _HELD_LOCKS[key] = 1
+        try:
+            yield path
+        finally:
+            _HELD_LOCKS.pop(key, None)
     finally:
         fh.close()

@@ -29,7 +29,9 @@ class MissingOutputError(FileNotFoundError):
 
 
 def _dir(processed_dir: str | Path | None) -> Path:
-    return Path(processed_dir) if processed_dir else paths.processed_dir()
+    """The folder of the current complete build (analysis.paths.resolve_processed: data/processed → its
+    ``current`` version)."""
+    return paths.resolve_processed(processed_dir)
 
 
 def _read(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:

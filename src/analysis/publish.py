@@ -20,7 +20,8 @@ def _inputs_key(processed_dir: Path, reports_dir: Path) -> str:
     from analysis.batch import manifest
     from analysis.batch.plan import canonical_json, sha256_file, sha256_text
 
-    parts: list[object] = [manifest.environment_hashes(), str(processed_dir.resolve())]
+    # the data/processed folder by name (not its version folder: a rebuild with the same tables changes nothing)
+    parts: list[object] = [manifest.environment_hashes(), str(paths.processed_root_of(processed_dir).resolve())]
     if processed_dir.exists():
         for f in sorted(p for p in processed_dir.rglob("*") if p.is_file()):
             parts.append((f.relative_to(processed_dir).as_posix(), sha256_file(f)))
@@ -72,7 +73,7 @@ def publish(
 ) -> dict[str, object]:
     """Write the briefs, city PDFs, methodology page and index, unless nothing they read changed since the last time
     (``force`` rebuilds anyway). The result has ``skipped: True`` when nothing was rebuilt."""
-    processed_dir = Path(processed_dir) if processed_dir else paths.processed_dir()
+    processed_dir = paths.resolve_processed(processed_dir)  # one build for every page, brief and the workbook
     reports_dir = Path(reports_dir) if reports_dir else paths.reports_dir()
     record_path = reports_dir / PUBLISH_RECORD
     key = _inputs_key(processed_dir, reports_dir)

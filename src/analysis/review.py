@@ -75,7 +75,7 @@ class ReviewError(ValueError):
 
 
 def _facts_file() -> Path:
-    return paths.processed_dir() / "facts.parquet"
+    return paths.resolve_processed() / "facts.parquet"
 
 
 def load_facts(path: Path | None = None) -> pd.DataFrame:

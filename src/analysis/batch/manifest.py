@@ -68,10 +68,13 @@ def load(reports_dir: Path) -> dict[str, Any]:
 
 def save(reports_dir: Path, records: list[RunRecord], plan_cache: dict, previous: dict | None, partial: bool) -> Path:
     """Write the manifest atomically. With ``partial`` (an ``only`` selection) earlier records of runs that were not
-    part of this batch are kept."""
+    part of this batch are kept — read again from the file now, not from when the batch began, so two ``--only``
+    batches one after the other (the pipeline lock keeps them from overlapping) both keep their records."""
     by_id: dict[str, dict] = {}
-    if partial and previous:
-        by_id.update({r["run_id"]: r for r in previous.get("runs", [])})
+    if partial:
+        on_disk = load(reports_dir)
+        for source in (previous or {}, on_disk):
+            by_id.update({r["run_id"]: r for r in source.get("runs", [])})
     by_id.update({r.run_id: r.to_dict() for r in records})
     data = {
         "version": MANIFEST_VERSION,

@@ -44,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from analysis import paths
 from analysis.io import safe_name, sha256_file
 
 RUNS_FILE = "runs.yaml"
@@ -257,7 +258,8 @@ def plan_key(notebooks_dir: Path, processed_dir: Path) -> str:
     """Changes whenever runs.yaml, the notebook list or any data file under processed_dir changes."""
     notebooks_dir, processed_dir = Path(notebooks_dir), Path(processed_dir)
     runs = notebooks_dir / RUNS_FILE
-    parts: list[Any] = [sha256_file(runs) if runs.exists() else None, str(processed_dir.resolve())]
+    # the data/processed folder by name, not its current version folder (a rebuild with equal tables changes nothing)
+    parts: list[Any] = [sha256_file(runs) if runs.exists() else None, str(paths.processed_root_of(processed_dir).resolve())]
     parts.append(sorted(p.name for p in notebooks_dir.glob("*.ipynb")))
     if processed_dir.exists():
         for f in sorted(p for p in processed_dir.rglob("*.parquet") if p.is_file()):
@@ -274,7 +276,8 @@ def plan_runs(
     keeps between calls (the runner stores it in the manifest): when :func:`plan_key` is unchanged the plan is read
     from it without loading any data, which keeps a no-op rerun cheap.
     """
-    notebooks_dir, processed_dir = Path(notebooks_dir).resolve(), Path(processed_dir).resolve()
+    notebooks_dir = Path(notebooks_dir).resolve()
+    processed_dir = paths.resolve_processed(processed_dir).resolve()  # the current build (a version folder)
     key = plan_key(notebooks_dir, processed_dir)
     if cache is not None and cache.get("key") == key:
         specs = [RunSpec.from_dict(d) for d in cache["runs"]]

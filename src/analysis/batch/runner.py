@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from analysis.batch import manifest
 from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
 from analysis.batch.params import ParameterError, validate
 from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
-from analysis.io import staged_dir
+from analysis.io import clean_leftovers, command_lock, staged_dir
 
 RUN_RECORD_NAME = "run.json"
 
@@ -165,10 +166,29 @@ def run_specs(
     partial: bool = False,
     template: str = "basic",
 ) -> RunSummary:
-    """Run the given specs (skipping unchanged ones unless ``force``), write the manifest, return the summary."""
+    """Run the given specs (skipping unchanged ones unless ``force``), write the manifest, return the summary.
+
+    Holds the pipeline lock throughout (so two batches never interleave their outputs or manifest records); first
+    removes what killed runs left in reports/ (staging folders, temporary files; a folder moved aside goes back)."""
     t0 = time.time()
     reports_dir = Path(reports_dir or paths.reports_dir()).resolve()
-    processed_dir = Path(processed_dir or paths.processed_dir()).resolve()
+    root = Path(processed_dir or paths.processed_dir())
+    with command_lock("pipeline", processed=paths.processed_root_of(root)):
+        clean_leftovers(paths.processed_root_of(root), reports_dir)
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=reports_dir, prefix=".write-check-"):
+            pass  # a read-only reports/ stops here with the CLI's message, not as one failure per run
+        processed_dir = paths.resolve_processed(root).resolve()  # one build for the whole batch
+        return _run_specs(
+            specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial,
+            template, t0,
+        )
+
+
+def _run_specs(
+    specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial, template,
+    t0,
+) -> RunSummary:
     notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
     jobs = jobs or default_jobs()
     previous = manifest.load(reports_dir)
@@ -242,20 +262,22 @@ def run_all(
     stderr when ``progress``. The CLI should exit with ``summary.exit_code``.
     """
     reports_dir = Path(reports_dir or paths.reports_dir()).resolve()
-    processed_dir = Path(processed_dir or paths.processed_dir()).resolve()
+    root = Path(processed_dir or paths.processed_dir())
     notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
-    previous = manifest.load(reports_dir)
-    cache = dict(previous.get("plan_cache") or {})
-    specs = plan_runs(notebooks_dir, processed_dir, only=only, cache=cache)
-    return run_specs(
-        specs,
-        jobs=jobs,
-        force=force,
-        scheduler=scheduler,
-        reports_dir=reports_dir,
-        processed_dir=processed_dir,
-        notebooks_dir=notebooks_dir,
-        progress=progress,
-        plan_cache=cache,
-        partial=bool(only),
-    )
+    with command_lock("pipeline", processed=paths.processed_root_of(root)):
+        processed_dir = paths.resolve_processed(root).resolve()  # plan and run on one build
+        previous = manifest.load(reports_dir)
+        cache = dict(previous.get("plan_cache") or {})
+        specs = plan_runs(notebooks_dir, processed_dir, only=only, cache=cache)
+        return run_specs(
+            specs,
+            jobs=jobs,
+            force=force,
+            scheduler=scheduler,
+            reports_dir=reports_dir,
+            processed_dir=processed_dir,
+            notebooks_dir=notebooks_dir,
+            progress=progress,
+            plan_cache=cache,
+            partial=bool(only),
+        )

@@ -148,7 +148,9 @@ def _runs(base: Path) -> dict[str, list[tuple[dict, Path]]]:
 def read_narrative(processed_dir: Path) -> pd.DataFrame:
     """The narrative table (contract in the team's notes: level, unit_id, year, area, seq, kind, sentence, …), or an
     empty frame when it has not been built."""
-    path = Path(processed_dir) / "metrics" / "narrative.parquet"
+    from analysis import paths
+
+    path = paths.resolve_processed(processed_dir) / "metrics" / "narrative.parquet"
     cols = ["level", "unit_id", "year", "area", "seq", "kind", "sentence"]
     if not path.is_file():
         return pd.DataFrame(columns=cols)
@@ -305,7 +307,7 @@ def render_entry(base: Path, processed_dir: Path | None) -> str:
 def _processed() -> Path:
     from analysis import paths
 
-    return paths.processed_dir()
+    return paths.resolve_processed()
 
 
 def render_index(groups: dict[str, dict[str, list[Path]]], title: str = "报告索引") -> str:

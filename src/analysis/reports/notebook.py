@@ -55,7 +55,7 @@ def neutral_band_points() -> float:
 
 def load_context(processed_dir: str | os.PathLike = "", indicators: pd.DataFrame | None = None) -> Context:
     """Read what every notebook needs; an empty ``processed_dir`` means analysis.paths.processed_dir()."""
-    pdir = Path(processed_dir) if processed_dir else paths.processed_dir()
+    pdir = paths.resolve_processed(processed_dir or None)  # one build for the whole notebook
     return Context(
         processed_dir=pdir,
         obs=load.load_observations(pdir),
