@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis.metrics import compute_all, load_config
@@ -292,20 +292,88 @@ def test_problem_and_gap_sentences_and_unit_and_city_blocks():
     assert prob["sentence"] == "报告自述问题：规范性文件备案审查有待完善。" and prob["evidence"] == "r.txt#chars 10-40"
     assert "报备及时率未报告。" in p2["sentence"].tolist()
     whole = sentences(n, area="")
-    assert whole[0].startswith("P1成效与均衡98；P2规范性文件备案审查")
+    assert whole[0].startswith("P1成效与均衡98分；P2规范性文件备案审查")
     assert "需关注：报备率88.9%（8/9），上年100%（7/7）。" in whole
     assert "报告自述存在问题：规范性文件备案审查有待完善。" in whole
     assert any(s.startswith("核心结果指标") and "持证率" in s for s in whole)
     city = n[(n["level"] == "city") & (n["year"] == 2024)]
     assert set(city["unit_id"]) == {"city"}
     cs = city["sentence"].tolist()
-    assert "P1成效与均衡：甲区98、乙区99。" in cs
+    assert "P1成效与均衡：甲区98分、乙区99分。" in cs
     assert "结果指标下降：甲区报备率88.9%（8/9），上年100%（7/7）。" in cs
     assert any(s.startswith("未报告较多：") for s in cs) and "甲区报告自述问题：规范性文件备案审查有待完善。" in cs
     a_prev = sentences(n, "a", 2024, "")
     assert "各领域结果指标未见实质下降。" not in a_prev
     _, n2 = run([("a", 2023, "satisf", 98), ("a", 2024, "satisf", 98)])
     assert "各领域结果指标未见实质下降。" in sentences(n2, area="")
+
+
+def _streets(rows, parent="a"):
+    """Street-level observations under district ``parent``: rows (street, year, indicator_id, value)."""
+    o = obs(rows)
+    return o.assign(unit_level="street", parent_unit_id=parent, unit_name=o["unit_id"])
+
+
+def _run_with_streets(district_rows, street_rows, config=None):
+    config = config or cfg()
+    o = pd.concat([obs(district_rows), _streets(street_rows)], ignore_index=True)
+    t = compute_all(o, REG, config)
+    return t, nar.build_narrative(t, o, REG, config)
+
+
+def test_p1_balance_branches_spread_below_target_at_target_few_and_none():
+    base = [("a", 2023, "satisf", 95), ("a", 2023, "loss_rate", 0)]
+    # spread of the core outcome across four streets, three of them below the fixed target
+    streets = [("s1", 2023, "satisf", 100), ("s2", 2023, "satisf", 90), ("s3", 2023, "satisf", 80),
+               ("s4", 2023, "satisf", 96), ("s1", 2023, "win_rate", 10), ("s2", 2023, "win_rate", 90),
+               ("s3", 2023, "win_rate", 50)]  # fmt: skip
+    t, n = _run_with_streets(base, streets)
+    b = t["balance"].set_index("indicator_id").loc["satisf"]
+    low, high = nar.fmt_num(b["p10"]), nar.fmt_num(b["p90"])
+    p1 = n[(n["unit_id"] == "a") & (n["area"] == "p1_effectiveness")]
+    row = p1[p1["kind"] == "balance"].iloc[0]
+    # the core outcome (满意率) is chosen over the wider spread of a non-core rate (胜诉率)
+    assert row["sentence"] == f"4个街道的满意率多在{low}%至{high}%之间，其中3个未达到目标100%：s2、s3、s4。"
+    assert row["indicator_ids"] == "satisf"
+    # all at target
+    at = [(s, 2023, "satisf", 100) for s in ("s1", "s2", "s3")]
+    _, n = _run_with_streets(base, at)
+    assert "3个街道的满意率多在100%至100%之间，均达到目标100%。" in sentences(n, year=2023, area="p1_effectiveness")
+    # a balance row without a target (no explicit target for the sub-units): the spread alone
+    o = pd.concat([obs(base), _streets(streets)], ignore_index=True)
+    t, c = compute_all(o, REG, cfg()), cfg()
+    t["balance"] = t["balance"].assign(target=np.nan, n_below_target=pd.NA)
+    n = nar.build_narrative(t, o, REG, c)
+    got = [s for s in sentences(n, year=2023, area="p1_effectiveness") if "街道" in s]
+    assert got == [f"4个街道的满意率多在{low}%至{high}%之间。"]
+    # sub-unit data, but too few streets for a spread
+    _, n = _run_with_streets(base, [("s1", 2023, "satisf", 100), ("s2", 2023, "satisf", 90)])
+    assert "街道分项数据不足：结果指标均少于3个街道报告，无法判断街道之间是否均衡。" in sentences(
+        n, year=2023, area="p1_effectiveness"
+    )
+    # no sub-unit data at all: said, never silent
+    _, n = run(base)
+    s = sentences(n, year=2023, area="p1_effectiveness")
+    assert "暂无街道、部门分项数据，无法判断街道、部门之间是否均衡。" in s
+    assert not any("街道" in x for x in sentences(n, year=2023, area="p2_normative_docs"))
+
+
+def test_a_long_p1_block_drops_target_levels_before_balance_problem_or_gap():
+    problems = pd.DataFrame([dict(unit_id="a", year=2023, area="p1_effectiveness", text="(一)成效不均衡。",
+                                  span_start=0, span_end=5, source_file="r.txt")])  # fmt: skip
+    c = cfg()
+    c["roles"]["core_outcomes"]["p1_effectiveness"] = ["satisf", "loss_rate", "win_rate"]
+    o = obs([("a", 2023, "satisf", 90), ("a", 2023, "loss_rate", 5)])
+    t = compute_all(o, REG, c)
+    n = nar.build_narrative(t, o, REG, c, problems)
+    kinds = n[(n["area"] == "p1_effectiveness")].sort_values("seq")["kind"].tolist()
+    assert kinds == ["level", "level", "level", "balance", "problem", "gap"]
+    t2 = copy.deepcopy(nar.load_templates())
+    t2["max_sentences"] = 4
+    n = nar.build_narrative(t, o, REG, c, problems, templates=t2)
+    p1 = n[(n["area"] == "p1_effectiveness")].sort_values("seq")
+    assert p1["kind"].tolist() == ["level", "balance", "problem", "gap"]
+    assert p1["sentence"].iloc[0].startswith("P1成效与均衡")
 
 
 def test_every_template_key_is_exercised_by_the_tests_above():
@@ -355,17 +423,19 @@ def _allowed_numbers(t: dict, config: dict) -> set[str]:
         "area_scores": ["score", "prev_score", "n_core", "n_core_total"],
         "ranks": ["rank", "n_peers"],
         "normalized": ["target_or_anchor"],
+        "balance": ["n_units", "p10", "p90", "target", "n_below_target"],
     }.items():
         for c in cols:
             vals |= set(pd.to_numeric(t[name][c], errors="coerce").dropna().astype(float))
     vals |= set(np.abs(pd.to_numeric(t["area_scores"]["score_delta"], errors="coerce").dropna()))
     vals |= {float(x) for x in REG["target"].dropna()}
+    vals.add(float(config["balance"]["min_units"]))
     return {nar.fmt_num(v) for v in vals} | {nar.fmt_num(v, 0) for v in vals if float(v).is_integer()}
 
 
 cells = st.lists(
     st.tuples(
-        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["a", "b", "c", "s1", "s2", "s3", "s4"]),  # s*: streets of district a (P1 balance)
         st.sampled_from([2023, 2024]),
         st.sampled_from(["issued", "filed", "trainings", "cleanups", "satisf", "loss_rate", "cert_rate", "enf_train"]),
         st.one_of(
@@ -380,10 +450,17 @@ cells = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells)
+@example([("a", 2024, "satisf", 93.3), ("s1", 2024, "satisf", 91.25), ("s2", 2024, "satisf", 100.0),
+          ("s3", 2024, "satisf", 87.5), ("a", 2023, "issued", 7.0), ("a", 2023, "filed", 7.0),
+          ("a", 2024, "issued", 9.0), ("a", 2024, "filed", 8.0)])  # fmt: skip  (a balance and a worsened rate)
 def test_every_number_in_a_sentence_is_a_value_of_the_metrics_tables(rows):
     rows = [(u, y, i, v if v is None or i.endswith("rate") or v <= 40 else round(v)) for u, y, i, v in rows]
     config = cfg()
-    t, n = run(rows, config)
+    o = obs(rows)
+    street = o["unit_id"].str.startswith("s")
+    o.loc[street, "unit_level"], o.loc[street, "parent_unit_id"] = "street", "a"
+    t = compute_all(o, REG, config)
+    n = nar.build_narrative(t, o, REG, config)
     allowed = _allowed_numbers(t, config)
     for s in n["sentence"]:
         for num in NUM.findall(s.replace("P1", "").replace("P2", "").replace("P3", "")):
@@ -505,3 +582,42 @@ def test_approximate_values_keep_the_marker_their_source_wrote():
     assert rate_text(88.888, 8, 9) == "88.9%（8/9）"
     assert count_text(80, "人次", approx=True, number_text="80余人次") == "80余人次"
     assert count_text(80, "人次", approx=True) == "约80人次"  # never '80约人次'
+
+
+def test_brief_rows_lead_with_the_worsened_outcome_then_real_changes_never_registry_order():
+    """A volume count tripling (1 → 3, +200 %) never outranks a rate's real change in percentage points; the outcome
+    that got worse comes first and carries ▼; the counts behind a rate already shown come last."""
+    from analysis.reports.briefs import ranked_rows
+
+    ids = ["issued", "filed", "cleanups", "trainings", "timely_rate", "filing_rate"]  # registry-like order
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ids,
+            "name_zh": ["出台", "备案", "清理", "培训", "及时率", "报备率"],
+            "value_state": ["exact", "exact", "exact", "exact", "exact", "computed"],
+            "value": [30.0, 24.0, 3.0, 2.0, 80.0, 80.0],
+            "value_text": ["30件", "24件", "3次", "2次", "80%", "80%（24/30）"],
+            "evidence": [""] * 6,
+            "source_file": [""] * 6,
+            "locator": [""] * 6,
+        }
+    )
+    data = [
+        ("a", 2023, "issued", 10), ("a", 2023, "filed", 10), ("a", 2023, "cleanups", 1), ("a", 2023, "trainings", 2),
+        ("a", 2023, "timely_rate", 90), ("a", 2024, "issued", 30), ("a", 2024, "filed", 24),
+        ("a", 2024, "cleanups", 3), ("a", 2024, "trainings", 2), ("a", 2024, "timely_rate", 80),
+    ]  # fmt: skip
+    t, _ = run(data)
+    worsened = set(area_row(t, "a", 2024, "p2_normative_docs")["worsened"].split(";"))
+    assert worsened == {"filing_rate", "timely_rate"} or "filing_rate" in worsened
+    shown, _ = ranked_rows(rows, REG, "a", 2024, t["changes"], t["rates"], ["a"], max_rows=6, worsened=worsened)
+    order = shown["indicator_id"].tolist()
+    # outcomes first, the larger real worsening (100 % → 80 %: 20 points) before the smaller (90 % → 80 %)
+    assert order[:2] == ["filing_rate", "timely_rate"], order
+    assert shown.loc[0, "mark"] == "worse" and shown.loc[0, "prev_text"] == "100%（10/10）"
+    # then the activity with a real change, then the activity without one; the rate's own counts last
+    assert order[2:4] == ["cleanups", "trainings"], order
+    assert set(order[4:]) == {"issued", "filed"}
+    # a worsening inside sampling noise (not in the area's worsened list) gets no ▼
+    shown, _ = ranked_rows(rows, REG, "a", 2024, t["changes"], t["rates"], ["a"], max_rows=6, worsened=set())
+    assert (shown["mark"] == "").all()

@@ -797,7 +797,7 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     )
     from analysis.metrics.narrative import build_narrative
 
-    say("writing the narrative")
+    say("生成要点文字")
     metrics["narrative"] = build_narrative(
         metrics, observations, indicators, config, problem_frame, units, facts=fact_frame
     )

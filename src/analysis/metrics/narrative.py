@@ -3,14 +3,16 @@
 For every district-year (each area and the whole unit) and every city-year, 3–6 sentences: the level against the
 fixed target, the change against last year with counts (「规范性文件报备率88.9%（8/9），较上年100%（7/7）下降」),
 the position among peers only where a rank is allowed, what the report's own 存在问题 says, and the main data gaps
-(「报备及时率未报告」). Every number in a sentence is printed from a metrics row (area_scores, rates, changes, ranks)
-and the row's evidence locators travel with the sentence; approximate values keep their marker (80余 stays 80余).
+(「报备及时率未报告」), and for P1 the spread of an outcome rate across the district's streets/departments (or that
+there is no such sub-unit data). Every number in a sentence is printed from a metrics row (area_scores, rates, changes,
+ranks, balance) and the row's evidence locators travel with the sentence; approximate values keep their marker (80余
+stays 80余).
 
 Templates are data (config/narrative.yaml); a template whose fields cannot all be filled is skipped, so missing data
 never produces a sentence with a blank or a 0.
 
 Output contract (data/processed/metrics/narrative.parquet + .csv): level (district|city), unit_id, year, area ('' =
-whole unit, else the area id), seq (order), kind (level|change|peer|problem|gap), sentence, indicator_ids
+whole unit, else the area id), seq (order), kind (level|change|balance|peer|problem|gap), sentence, indicator_ids
 (';'-joined), evidence (locators ';'-joined).
 """
 
@@ -33,14 +35,17 @@ NARRATIVE_COLUMNS = ["level", "unit_id", "year", "area", "seq", "kind", "sentenc
 NARRATIVE_NAME = "narrative.yaml"
 FIELDS = {
     "area", "name", "value", "prev", "target", "score", "prev_score", "delta", "n_core", "n_core_total", "rank",
-    "n_peers", "missing", "problem", "unit", "items",
+    "n_peers", "missing", "problem", "unit", "items", "sub", "n_units", "low", "high", "n_below", "min_units",
 }  # fmt: skip
 REQUIRED_TEMPLATES = (
     "area_score", "area_gated", "area_no_outcome", "change_outcome_worse", "change_outcome_worse_lower",
     "change_score_up", "change_score_down", "change_score_flat", "level_at_target", "level_below_target",
     "level_above_target_lower", "level_plain", "peer_rank", "problem", "gap", "unit_scores", "unit_worse",
     "unit_no_worse", "unit_rank", "unit_problems", "unit_gap", "city_area", "city_worse", "city_gap", "city_problems",
+    "balance_spread", "balance_below", "balance_at_target", "balance_few", "balance_none",
 )  # fmt: skip
+SUB_LEVEL_NAMES = {"street": "街道", "department": "部门"}
+BALANCE_AREA = "p1_effectiveness"  # the area whose problem is results uneven across streets and departments
 _APPROX_BEFORE = ("近", "约", "超过", "超")
 _APPROX_AFTER = ("余", "多", "以上", "左右")
 _APPROX_AFTER_RATE = ("以上", "左右")  # written after the % sign: 95%以上
@@ -76,7 +81,7 @@ def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
     out.setdefault("max_sentences", 6)
     out.setdefault("max_levels_per_area", 2)
     out.setdefault("max_problem_chars", 60)
-    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等"} | (doc.get("words") or {})
+    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等", "points": "分"} | (doc.get("words") or {})
     return out
 
 
@@ -198,6 +203,13 @@ class _Ctx:
                 strict=False,
             )
         )
+        bal = tables.get("balance")
+        self.balance = defaultdict(list)
+        if bal is not None and len(bal):
+            for r in bal.to_dict("records"):
+                self.balance[(str(r["parent_unit_id"]), int(r["year"]))].append(r)
+        self.sub_levels = [str(x) for x in config.get("balance", {}).get("levels", ["street", "department"])]
+        self.min_units = int(config.get("balance", {}).get("min_units", 3))
         self.problems = defaultdict(list)
         if problems is not None and len(problems):
             for r in problems.itertuples(index=False):
@@ -234,6 +246,11 @@ class _Ctx:
         return sep.join(items)
 
 
+def _points(c: _Ctx, score: float) -> str:
+    """A score as read aloud: 99.6分 (the unit word from narrative.yaml words.points)."""
+    return fmt_num(score) + c.t["words"]["points"]
+
+
 def _problem_words(text: str, limit: int) -> str:
     """The heading clause of a 存在问题 item without its numbering: '(二)规范性文件备案审查有待完善。…' → '…有待完善'."""
     s = re.sub(r"^\s*[(（][一二三四五六七八九十\d]+[)）]\s*|^\s*[一二三四五六七八九十\d]+[、.]\s*", "", str(text))
@@ -261,6 +278,45 @@ def _worse_sentence(c: _Ctx, u: str, y: int, iid: str) -> tuple[str, list, list]
     key = "change_outcome_worse_lower" if c.direction.get(iid) == "lower_better" else "change_outcome_worse"
     s = render(c.t, key, name=c.names[iid], value=cur[0], prev=prev[0])
     return (s, cur[1] + prev[1], cur[2] + prev[2]) if s else None
+
+
+def _balance_sentence(c: _Ctx, u: str, y: int) -> tuple[str, str, list, list] | None:
+    """P1 balance: the spread of one outcome rate across the district's streets (or departments) — core outcomes
+    first, then the widest spread — with how many sub-units miss the fixed target; else why no spread is stated."""
+    t = c.t
+    rows = c.balance.get((u, y), [])
+    sub_all = t["words"]["list_sep"].join(SUB_LEVEL_NAMES.get(lv, lv) for lv in c.sub_levels)
+    if not rows:
+        return "balance", render(t, "balance_none", sub=sub_all), [], []
+    core = c.core.get(BALANCE_AREA, [])
+    cand = [
+        r for r in rows
+        if c.area_of.get(str(r["indicator_id"])) == BALANCE_AREA and c.role.get(str(r["indicator_id"])) == "outcome"
+        and c.units_ind.get(str(r["indicator_id"])) == "%" and not _blank(r["p10"]) and not _blank(r["p90"])
+    ]  # fmt: skip
+    if not cand:
+        present = [lv for lv in c.sub_levels if any(str(r["unit_level"]) == lv for r in rows)]
+        sub = t["words"]["list_sep"].join(SUB_LEVEL_NAMES.get(lv, lv) for lv in present) or sub_all
+        return "balance", render(t, "balance_few", sub=sub, min_units=str(c.min_units)), [], []
+    level_order = {lv: k for k, lv in enumerate(c.sub_levels)}
+    cand.sort(key=lambda r: (str(r["indicator_id"]) not in core, -float(r["spread_p90_p10"]),
+                             level_order.get(str(r["unit_level"]), 9), str(r["indicator_id"])))  # fmt: skip
+    r = cand[0]
+    iid = str(r["indicator_id"])
+    fields = dict(
+        sub=SUB_LEVEL_NAMES.get(str(r["unit_level"]), str(r["unit_level"])), n_units=fmt_num(r["n_units"], 0),
+        name=c.names[iid], low=fmt_num(r["p10"]) + "%", high=fmt_num(r["p90"]) + "%",
+    )  # fmt: skip
+    key = "balance_spread"
+    if not _blank(r.get("target")) and not _blank(r.get("n_below_target")):
+        n_below = int(r["n_below_target"])
+        fields["target"] = fmt_num(r["target"]) + "%"
+        if n_below:
+            names = [x.strip() for x in str(r.get("units_below_target") or "").split(",") if x.strip()]
+            key, fields["n_below"], fields["items"] = "balance_below", str(n_below), c.join(names, 3)
+        else:
+            key = "balance_at_target"
+    return "balance", render(t, key, **fields), [iid], []
 
 
 def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tuple[str, str, list, list]]:
@@ -308,7 +364,10 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
         v = float(r.rate) if r is not None else c.value[(u, y, iid)]
         lower = c.direction.get(iid) == "lower_better"
         if goal is None:
-            key, gap = "level_plain", 0.0
+            # no fixed target to state: ordered by the distance from the rate's scoring goal (what pulls the
+            # score down comes first), the sentence itself states the value alone
+            anchor = c.rate_goal.get(c.direction.get(iid, "")) if c.units_ind.get(iid) == "%" else None
+            key, gap = "level_plain", (abs(v - float(anchor)) if anchor is not None else 0.0)
         elif (v >= goal and not lower) or (v <= goal and lower):
             key, gap = "level_at_target", 0.0
         else:
@@ -319,6 +378,10 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
             levels.append((gap, s, ids, ev))
     levels.sort(key=lambda t: -t[0])
     out += [("level", s, ids, ev) for _, s, ids, ev in levels[: int(c.t["max_levels_per_area"])]]
+    if area == BALANCE_AREA:
+        got = _balance_sentence(c, u, y)
+        if got and got[1]:
+            out.append(got)
     if rank is not None and bool(rank["rank_allowed"]) and not _blank(rank["rank"]):
         s = render(c.t, "peer_rank", area=aname, rank=fmt_num(rank["rank"], 0), n_peers=fmt_num(rank["n_peers"], 0))
         out.append(("peer", s, [], []))
@@ -329,7 +392,16 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
     if missing:
         s = render(c.t, "gap", missing=c.join([c.names[i] for i in missing]))
         out.append(("gap", s, missing, []))
-    return [o for o in out if o[1]]
+    out = [o for o in out if o[1]]
+    # over the block's length: the target levels give way first (never the score, change, balance, problem or gap)
+    maxn = int(c.t["max_sentences"])
+    while len(out) > maxn:
+        lv = [k for k, o in enumerate(out) if o[0] == "level"]
+        extra = lv[1:] if lv and lv[0] == 0 else lv
+        if not extra:
+            break
+        del out[extra[-1]]
+    return out
 
 
 def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[str, str, list, list]]:
@@ -340,7 +412,7 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
         if hit.empty:
             continue
         s = hit.iloc[0]
-        items.append(c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else fmt_num(s["score"])))
+        items.append(c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else _points(c, s["score"])))
     if items:
         out.append(("level", render(c.t, "unit_scores", items=c.t["words"]["clause_sep"].join(items)), [], []))
     worse_items, ids, ev = [], [], []
@@ -392,7 +464,7 @@ def _city_sentences(
             r = by.get((uid, area))
             if r is None:
                 continue
-            items.append(name + (c.t["words"]["gated"] if _blank(r.score) else fmt_num(r.score)))
+            items.append(name + (c.t["words"]["gated"] if _blank(r.score) else _points(c, r.score)))
         if items:
             out.append(
                 ("level", render(c.t, "city_area", area=c.t["area_names"][area], items=c.join(items, 6)), [], [])

@@ -14,6 +14,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -135,32 +136,71 @@ def ranked_rows(
     peers: list[str],
     min_peers: int = 3,
     max_rows: int = MAX_PANEL_ROWS,
+    worsened: set[str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
-    """One area's indicators by importance: reported outcomes (core outcomes first), then the largest real changes
-    (outside the neutral band), then the other reported ones; with last year's value (prev_text) and the peer median
-    (peer_text, only with at least ``min_peers`` peers reporting). A footer names what was left out."""
+    """One area's indicators by importance, never in registry order: reported outcomes first (a real worsening
+    first, then the largest real change, then the core outcome set's order), the core outcomes not reported (their gap
+    is news), then the largest real changes of the rest (outside the neutral band; rates by their change in percentage
+    points before counts by their relative change, activities before volume counts), then the other reported ones
+    (activities, then volumes; the counts behind a rate already shown — 出台7件 under 报备率100%（7/7）— last).
+    Each row carries last year's value (prev_text, rates with their counts), the peer median (peer_text, only with at
+    least ``min_peers`` peers reporting) and mark 'worse' on an outcome that got worse for real — ``worsened``, the
+    area scores' ids (beyond the band and outside sampling noise), so a row's ▼ always agrees with the headline; by
+    default the changes table's 'worse' judgement. A footer names what was left out."""
     df = rows.copy()
     role = indicators["role"] if "role" in indicators.columns else pd.Series(dtype=object)
     df["role"] = df["indicator_id"].map(role).astype(object).fillna("")
+    unit_of = indicators["unit"].astype(str) if "unit" in indicators.columns else pd.Series(dtype=str)
     ch = pd.DataFrame(
-        columns=["unit_id", "year", "indicator_id", "value", "prev_value", "delta_pct", "within_neutral_band"]
-    )
+        columns=["unit_id", "year", "indicator_id", "value", "prev_value", "delta", "delta_pct", "within_neutral_band",
+                 "better"]
+    )  # fmt: skip
     if changes is not None and len(changes):
         ch = changes[changes["indicator_id"].isin(df["indicator_id"])]
         ch = ch.astype({"unit_id": str, "indicator_id": str})
-    mine = ch[(ch["unit_id"] == str(unit_id)) & (ch["year"] == int(year))].set_index("indicator_id")
+    mine = ch[(ch["unit_id"] == str(unit_id)) & (ch["year"] == int(year))].drop_duplicates("indicator_id")
+    mine = mine.set_index("indicator_id")
     rt = None
     if rates is not None and len(rates):
         rt = rates[(rates["unit_id"].astype(str) == str(unit_id)) & (rates["year"] == int(year) - 1)]
         rt = rt[rt["rate"].notna()].astype({"indicator_id": str}).set_index("indicator_id")
-    reported = df["value_state"] != "not_reported"
+    reported = (df["value_state"] != "not_reported").to_numpy()
     real = mine["prev_value"].notna() & mine["value"].notna() & ~mine["within_neutral_band"].astype(bool)
-    size = (mine["delta_pct"].abs().where(real)).reindex(df["indicator_id"]).fillna(-1).to_numpy()
-    core = set(_core_order())
-    df["_prio"] = [
-        0 if (r == "outcome" and rep) else 1 if i in core else 2 if (rep and sz >= 0) else 3 if rep else 4
-        for i, r, rep, sz in zip(df["indicator_id"], df["role"], reported, size, strict=True)
+    is_rate = mine.index.map(lambda i: unit_of.get(i, "") == "%").to_numpy(dtype=bool)
+    delta = pd.to_numeric(mine["delta"], errors="coerce").abs()
+    rel = pd.to_numeric(mine["delta_pct"], errors="coerce").abs()
+    size_s = pd.Series(np.where(is_rate, delta, rel), index=mine.index).where(real)
+    size = size_s.reindex(df["indicator_id"]).fillna(-1).to_numpy()
+    better = mine["better"].astype(str).where(real, "").reindex(df["indicator_id"]).fillna("").to_numpy()
+    df["mark"] = [
+        "worse" if r == "outcome" and b == "worse" and (worsened is None or i in worsened) else ""
+        for i, r, b in zip(df["indicator_id"], df["role"], better, strict=True)
     ]
+    core = set(_core_order())
+    rate_ids = set(unit_of.index[unit_of == "%"])
+    counts_of_rates: set[str] = set()
+    for col in ("numerator", "denominator"):
+        if col in indicators.columns:
+            shown_rates = df.loc[reported & df["indicator_id"].isin(rate_ids), "indicator_id"]
+            counts_of_rates |= set(indicators[col].reindex(shown_rates).dropna().astype(str))
+
+    def prio(iid: str, r: str, rep: bool, sz: float, mk: str) -> tuple[int, int]:
+        if r == "outcome" and rep:
+            return 0, (0 if mk == "worse" else 1 if sz >= 0 else 2)
+        if iid in core:
+            return 1, 0
+        if rep and iid in counts_of_rates:  # already printed inside the rate's own row: 100%（7/7）
+            return 3, 2
+        if rep and sz >= 0:
+            return 2, (0 if iid in rate_ids else 1 if r == "activity" else 2)
+        if rep:
+            return 3, (0 if r == "activity" else 1)
+        return 4, 0
+
+    keys = [prio(i, r, rep, sz, mk) for i, r, rep, sz, mk in
+            zip(df["indicator_id"], df["role"], reported, size, df["mark"], strict=True)]  # fmt: skip
+    df["_prio"] = [k[0] for k in keys]
+    df["_sub"] = [k[1] for k in keys]
     df["value_text"] = [
         _approx_text(t, v, e) if st == "approx" else t
         for t, v, e, st in zip(df["value_text"], df["value"], df["evidence"], df["value_state"], strict=True)
@@ -192,7 +232,8 @@ def ranked_rows(
     ]
     core_rank = {i: k for k, i in enumerate(_core_order())}
     df = df.assign(_core=df["indicator_id"].map(core_rank).fillna(9))
-    df = df.sort_values(["_prio", "_core", "_size"], ascending=[True, True, False], kind="stable")
+    # inside a tier: worsened/changed first, then the larger change, then the core outcome order, then the registry's
+    df = df.sort_values(["_prio", "_sub", "_size", "_core"], ascending=[True, True, False, True], kind="stable")
     shown = df.head(max_rows)
     left = df.iloc[max_rows:]
     parts = []
@@ -207,7 +248,8 @@ def ranked_rows(
 
 
 def _draw_panel(sub, rows: pd.DataFrame, title: str, area: str, footer: str = "") -> None:
-    """Indicator, this year's value (state), last year, peer median, short evidence; 未报告 rows grey."""
+    """Indicator, this year's value (state; ▼ in red on an outcome that got worse for real), last year, peer median,
+    short evidence; 未报告 rows grey."""
     ax = sub.add_subplot()
     n = max(len(rows), 1) + (1 if footer else 0)
     ax.set_xlim(0, 1)
@@ -227,7 +269,10 @@ def _draw_panel(sub, rows: pd.DataFrame, title: str, area: str, footer: str = ""
             ax.axhspan(i, i + 1, color="#f7fafc", zorder=0)
         name = views.short(r.name_zh, 14) + ("（结果）" if r.role == "outcome" else "")
         ax.text(0.0, y, name, fontsize=8.5, va="center", color=MUTED if grey else INK)
-        ax.text(0.30, y, views.short(r.value_text, 12), fontsize=8.5, va="center", color=MUTED if grey else INK)
+        worse = getattr(r, "mark", "") == "worse"
+        value = views.short(r.value_text, 12) + (" ▼" if worse else "")
+        ax.text(0.30, y, value, fontsize=8.5, va="center",
+                color=MUTED if grey else CHANGE_COLORS["worse"] if worse else INK)  # fmt: skip
         ax.text(0.46, y, r.prev_text, fontsize=8, va="center", color=MUTED)
         ax.text(0.58, y, r.peer_text, fontsize=8, va="center", color=MUTED)
         note = "" if grey else views.evidence_note(r.evidence, r.value, r.source_file, r.locator, 22)
@@ -318,7 +363,9 @@ def brief_figure(
     names = views.indicator_names(indicators)
     peers = units.loc[(units["level"] == "district") & (units["parent"] == unit.get("parent")), "unit_id"].tolist()
     full = [views.profile_rows(obs, indicators, unit_id, year, a, rates) for a in AREA_ORDER]
-    panels = [ranked_rows(rows, indicators, unit_id, year, changes, rates, peers) for rows in full]
+    mine = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] == int(year))]
+    worsened = {w for x in mine.get("worsened", pd.Series(dtype=object)).fillna("") for w in str(x).split(";") if w}
+    panels = [ranked_rows(rows, indicators, unit_id, year, changes, rates, peers, worsened=worsened) for rows in full]
     lines = _sentences(narrative, unit_id, year)
     n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
     heights = [1.9, 0.30 * n_lines + 0.55] + [0.26 * (len(r) + (1 if f else 0)) + 0.7 for r, f in panels] + [1.8]
