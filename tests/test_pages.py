@@ -144,6 +144,41 @@ def test_score_axis_starts_where_it_means_something_and_says_so():
     assert figures.axis_note(70) == "（轴自70分起，未从0开始）" and figures.axis_note(0) == ""
 
 
+def test_peer_chart_leaves_out_unscored_districts_and_says_how_many_and_why():
+    """焦作市: one district with a score, nine without — one bar, a caption line counting the others with the reason,
+    and an axis from 0 (a cut axis over a single score would only make its bar look long)."""
+    from analysis.charts import figures
+
+    units = pd.DataFrame(
+        [dict(unit_id="c", name="甲市", level="city", parent=None, city="甲市", synthetic=False)]
+        + [dict(unit_id=f"d{k}", name=f"{n}区", level="district", parent="c", city="甲市", synthetic=False)
+           for k, n in enumerate("一二三四五")]
+    )  # fmt: skip
+    sc = pd.DataFrame(
+        [["d0", 2023, "overall", 96.5, 3, 3, 1.0, ""], ["d1", 2023, "overall", np.nan, 1, 3, 1 / 3, "coverage_low"]],
+        columns=["unit_id", "year", "area", "score", "n_used", "n_total", "coverage", "reason"],
+    )
+    rk = pd.DataFrame(columns=["unit_id", "year", "area", "rank", "n_peers", "rank_allowed", "reason"])
+    fig = figures.peers_figure(sc, rk, units, "甲市", 2023, "overall")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["一区"], labels  # no 未能计算 rows
+    texts = [t.get_text() for t in ax.texts] + [t.get_text() for t in fig.texts]
+    assert not any("未能计算" in t for t in texts)
+    caption = [t for t in texts if t.startswith("另有4个区县未列出：")]
+    assert caption and "本年无数据3个（三区、四区、五区）" in caption[0] and "二区" in caption[0], caption
+    assert ax.get_xlim()[0] == 0 and "（轴自0分起）" in ax.get_xlabel()
+    # three high scores: the axis is cut, and the chart says where and why
+    sc3 = pd.DataFrame(
+        [[f"d{k}", 2023, "overall", v, 3, 3, 1.0, ""] for k, v in enumerate((92.5, 95.7, 97.4))],
+        columns=sc.columns,
+    )
+    fig = figures.peers_figure(sc3, rk, units, "甲市", 2023, "overall", unit_ids=["d0", "d1", "d2"])
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] == 70 and "轴自70分起，未从0开始：各区县得分均在80分以上" in ax.get_xlabel()
+    assert not any(t.get_text().startswith("另有") for t in ax.texts)
+
+
 def test_saved_chart_paths_show_nothing_in_a_notebook():
     from analysis.charts.style import SavedCharts
 
