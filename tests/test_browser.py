@@ -9,7 +9,7 @@ browser actually used for each Chinese text node are read through the DevTools p
 and must be fonts that cover Chinese according to fontconfig — otherwise the text shows as missing-glyph boxes).
 Pages must also be self-contained (no relative <img>) and within the size budget (README: ≤ 1.5 MB).
 
-Screenshots of the index, a profile and a brief are written to a temporary folder (printed; kept for a person to
+Screenshots of the index, a profile, a brief page and a brief are written to a temporary folder (printed; kept for a person to
 look at).
 """
 
@@ -61,6 +61,7 @@ PAGES = {
     "area": "area_deep_dive/示例市_2024_p1_effectiveness/area_deep_dive.html",
     "quality": "data_quality/all/data_quality.html",
     "methodology": "methodology.html",
+    "brief_page": "briefs/焦作市/马村区_2023.html",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -88,7 +89,15 @@ def site(tmp_path_factory, repo):
 
 
 @pytest.fixture(scope="module")
-def browser(site):
+def browser(site, bare_browser):
+    return bare_browser
+
+
+@pytest.fixture(scope="module")
+def bare_browser():
+    """Chromium without the shipped site (for pages written by the test itself)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing: `make browser` installs Debian's chromium (as root)")
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="analysis-chromium-")
@@ -207,7 +216,7 @@ def check_page(browser, site: Path, rel: str, shots: Path | None = None, name: s
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_reads_well_in_chromium(browser, site, shots, name):
-    check_page(browser, site, PAGES[name], shots if name in ("index", "profile") else None, name)
+    check_page(browser, site, PAGES[name], shots if name in ("index", "profile", "brief_page") else None, name)
 
 
 def test_index_puts_real_units_first_and_the_sample_apart(browser, site):
@@ -229,3 +238,50 @@ def test_brief_screenshot(browser, site, shots):
     page.screenshot(path=str(shots / "brief.png"), full_page=True)
     page.close()
     assert ok
+
+
+def test_index_cards_link_profile_and_brief_page_and_count_districts_without_data(browser, site):
+    r = check_page(browser, site, "index.html")
+    links = [unquote(urlparse(h).path) for h in r["links"]]
+    assert any(h.endswith("briefs/焦作市/马村区_2023.html") for h in links), links[:20]
+    assert any(h.endswith("district_profile/马村区_2023/district_profile.html") for h in links)
+    assert "另有9个区县尚无数据" in r["text"]
+    real = r["text"].split("示例数据（模拟）")[0]
+    assert "未能计算" not in real  # the real city's chart and cards show no rows of districts without a score
+
+
+def test_every_generated_page_links_back_and_fits_the_budget(site):
+    """Not only the pages opened in the browser: every HTML page of the site."""
+    pages = [p for p in site.rglob("*.html") if p.name != "index.html" and "_failed" not in p.parts]
+    assert len(pages) >= len(RUNS) + 3
+    bad = []
+    for p in pages:
+        text = p.read_text(encoding="utf-8")
+        if "返回报告索引" not in text:
+            bad.append(f"{p.relative_to(site)}: no link back to the index")
+        if p.stat().st_size > PAGE_BUDGET:
+            bad.append(f"{p.relative_to(site)}: {p.stat().st_size:,} bytes")
+        if re.search(r">[^<]*\bNaN\b[^<]*<", text):
+            bad.append(f"{p.relative_to(site)}: NaN shown")
+    assert not bad, bad
+
+
+BAD_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>坏页面</title></head><body>
+<h1>测试页面</h1><div style="width:2000px">很宽的内容</div><p>得分 NaN</p><p>[PosixPath('/x/y.png')]</p>
+<img src="missing.png" alt="坏图"><a href="nowhere.html">坏链接</a>
+<script>console.error("出错")</script></body></html>"""
+
+
+def test_the_page_check_fails_on_each_fault(bare_browser, tmp_path):
+    """The browser check is not a test that cannot fail: a page with every fault is refused, fault by fault."""
+    (tmp_path / "bad.html").write_text(BAD_PAGE, encoding="utf-8")
+    with pytest.raises(AssertionError) as err:
+        check_page(bare_browser, tmp_path, "bad.html")
+    msg = str(err.value)
+    for fault in ("horizontal scrollbar", "broken images", "images not embedded", "broken link", "console errors",
+                  "stray output 'NaN'", "stray output 'PosixPath'", "no link back to the index"):  # fmt: skip
+        assert fault in msg, (fault, msg)
+    big = tmp_path / "big.html"
+    big.write_text(BAD_PAGE.replace("</body>", "<!--" + "x" * (PAGE_BUDGET + 1) + "--></body>"), encoding="utf-8")
+    with pytest.raises(AssertionError, match="budget"):
+        check_page(bare_browser, tmp_path, "big.html")

@@ -246,6 +246,38 @@ def test_entry_page_orders_by_registry_and_leaves_the_sample_out_when_not_built(
     assert text.index("示例一区") < text.index("示例二区") < text.index("示例三区")
 
 
+def test_brief_page_and_index_card_link_profile_and_brief_and_count_districts_without_data(tmp_path, repo):
+    """One card per district with data (thumbnail and links to its profile and its brief page); the brief page holds
+    the 要点 as text, the one-page brief embedded, the PDF and a link back to the index; the other nine 焦作市
+    districts are counted in one line, not drawn as empty cards."""
+    from analysis.build import build
+    from analysis.reports.briefs import build_briefs
+    from analysis.reports.index import build_index
+
+    processed, reports = tmp_path / "p", tmp_path / "r"
+    build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)
+    run_dir = reports / "district_profile" / "马村区_2023"
+    run_dir.mkdir(parents=True)
+    (run_dir / "district_profile.html").write_text("<p>画像</p>", encoding="utf-8")
+    (run_dir / "run.json").write_text('{"params": {"district": "马村区", "year": 2023}}', encoding="utf-8")
+    build_briefs(processed, reports / "briefs", formats=("png", "pdf"))
+    text = build_index(reports, processed).read_text(encoding="utf-8")
+    page = reports / "briefs" / "焦作市" / "马村区_2023.html"
+    assert page.is_file()
+    assert 'href="briefs/%E7%84%A6%E4%BD%9C%E5%B8%82/%E9%A9%AC%E6%9D%91%E5%8C%BA_2023.html"' in text  # card → page
+    assert "district_profile/%E9%A9%AC%E6%9D%91%E5%8C%BA_2023/district_profile.html" in text
+    assert ">领导简报</a>" in text and ">简报PDF</a>" in text
+    assert "另有9个区县尚无数据" in text and "解放区" in text
+    assert "P1 成效与均衡：99.6分（覆盖" in text
+    brief = page.read_text(encoding="utf-8")
+    assert '<a href="../../index.html">← 返回报告索引</a>' in brief
+    assert 'src="data:image/png;base64,' in brief and 'href="%E9%A9%AC%E6%9D%91%E5%8C%BA_2023.pdf"' in brief
+    assert "../../district_profile/%E9%A9%AC%E6%9D%91%E5%8C%BA_2023/district_profile.html" in brief
+    assert "<li>P1成效与均衡99.6分；P2规范性文件备案审查95分；P3行政执法综合能力95分。</li>" in brief
+    assert "暂无街道、部门分项数据" in brief
+    assert page.stat().st_size <= 1_500_000
+
+
 # ---------------------------------------------------------------- Excel workbook and formula injection
 
 

@@ -62,6 +62,7 @@ section.sample>h2{color:#c53030}
 .card .links a{margin-right:.8rem;white-space:nowrap}
 .points li{margin:.2rem 0}
 .badge{display:inline-block;background:#c53030;color:#fff;border-radius:3px;padding:0 .4rem;font-size:.85rem}
+.card li.worse{color:#c53030} .card li.muted{color:#718096}
 """
 
 
@@ -173,15 +174,27 @@ def key_points(narrative: pd.DataFrame, unit_id: str, year: int, level: str = "c
     return [str(s) for s in n["sentence"] if isinstance(s, str) and s.strip()]
 
 
-def _score_lines(scores: pd.DataFrame, unit_id: str, year: int) -> list[str]:
+MARKS = {"up": "▲", "down": "▼", "flat": "■"}
+
+
+def _score_lines(scores: pd.DataFrame, unit_id: str, year: int) -> list[tuple[str, str]]:
+    """(text, css class) per area: '99.6分 ▼（覆盖7/16项）' ('worse' when the headline is ▼ — an outcome got worse),
+    '数据不足（核心结果指标未达要求）' when the coverage gate withheld the score, '无数据' when the area has no row."""
     sc = scores[(scores["unit_id"] == unit_id) & (scores["year"] == int(year))].set_index("area")
     lines = []
     for area, label in AREA_SHORT.items():
-        if area in sc.index and pd.notna(sc.loc[area, "score"]):
-            r = sc.loc[area]
-            lines.append(f"{label}：{float(r['score']):.1f}分（覆盖{int(r['n_used'])}/{int(r['n_total'])}项）")
+        if area not in sc.index:
+            lines.append((f"{label}：无数据", "muted"))
+            continue
+        r = sc.loc[area]
+        if pd.notna(r["score"]):
+            mark = MARKS.get(str(r.get("headline_mark", "")), "")
+            cov = f"（覆盖{int(r['n_used'])}/{int(r['n_total'])}项）" if pd.notna(r.get("n_total")) else ""
+            lines.append((f"{label}：{float(r['score']):.1f}分{(' ' + mark) if mark else ''}{cov}",
+                          "worse" if mark == "▼" else ""))  # fmt: skip
         else:
-            lines.append(f"{label}：未能计算（数据不足）")
+            gated = "数据不足" in str(r.get("reason", ""))
+            lines.append((f"{label}：{'数据不足，不计分' if gated else '未能计算'}", "muted"))
     return lines
 
 
@@ -222,22 +235,37 @@ def _city_block(
         brief_png = base / "briefs" / name / f"{d.name}_{y}.png"
         brief_pdf = brief_png.with_suffix(".pdf")
         card = [f"<div class='card'><h4>{html.escape(str(d.name))} <span class='muted'>{y}年</span></h4>"]
+        brief_page = brief_png.with_suffix(".html")
         if brief_png.is_file():
             img = f'<img src="{data_uri(brief_png, THUMB_WIDTH)}" alt="{html.escape(str(d.name), quote=True)} 简报缩略图">'
-            target = brief_pdf if brief_pdf.is_file() else brief_png
+            target = brief_page if brief_page.is_file() else brief_pdf if brief_pdf.is_file() else brief_png
             card.append(f'<a href="{_href(target.relative_to(base))}">{img}</a>')
-        card.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in _score_lines(scores, d.unit_id, y)) + "</ul>")
+        card.append(
+            "<ul>"
+            + "".join(f'<li class="{c}">{html.escape(t)}</li>' if c else f"<li>{html.escape(t)}</li>"
+                      for t, c in _score_lines(scores, d.unit_id, y))
+            + "</ul>"
+        )  # fmt: skip
         links = []
         if profile is not None:
             links.append(f'<a href="{_href(profile)}">区县画像</a>')
         if trend is not None:
             links.append(f'<a href="{_href(trend)}">趋势</a>')
+        if brief_page.is_file():
+            links.append(f'<a href="{_href(brief_page.relative_to(base))}">领导简报</a>')
         if brief_pdf.is_file():
-            links.append(f'<a href="{_href(brief_pdf.relative_to(base))}">领导简报（PDF）</a>')
+            links.append(f'<a href="{_href(brief_pdf.relative_to(base))}">简报PDF</a>')
         card.append("<div class='links'>" + "".join(links) + "</div></div>")
         cards.append("".join(card))
     if cards:
         out.append("<div class='cards'>" + "".join(cards) + "</div>")
+    without = [str(n) for u, n in zip(districts["unit_id"], districts["name"], strict=True) if u not in years]
+    if without:
+        names = "、".join(without[:12]) + ("等" if len(without) > 12 else "")
+        out.append(
+            f"<p class='muted'>另有{len(without)}个区县尚无数据（未收到报告或数据集）：{html.escape(names)}。"
+            "添加报告：<code>python -m analysis add-report</code>（见 README）。</p>"
+        )
     deep = [(p, page) for p, page in runs.get("area_deep_dive", []) if str(p.get("city")) == name and p.get("year") == year]
     if deep:
         order = {a: i for i, a in enumerate(AREA_SHORT)}
@@ -304,6 +332,116 @@ def render_entry(base: Path, processed_dir: Path | None) -> str:
     return html_page("报告索引", "\n".join(body), extra_css=INDEX_CSS)
 
 
+BRIEF_CSS = """
+.brief-img{max-width:100%;height:auto;border:1px solid #e2e8f0}
+.points li{margin:.2rem 0} .links a{margin-right:1rem;white-space:nowrap}
+section.area h3{margin:.8rem 0 .2rem}
+"""
+BRIEF_IMAGE_WIDTH = 1100
+
+
+def _brief_page(
+    base: Path, png: Path, unit: pd.Series, year: int, narrative: pd.DataFrame, runs: dict, synthetic: bool
+) -> str:
+    """The HTML page of one district brief: its 要点 as text (whole unit, then each area), the one-page brief
+    embedded, links to the PDF, the city PDF, the profile and trend pages, and back to the index."""
+    up = "../" * (len(png.relative_to(base).parts) - 1)
+
+    def href(rel: Path) -> str:
+        return _href(up + Path(rel).as_posix())
+
+    name, city = str(unit["name"]), str(unit.get("city") or "")
+    body = [f'<nav><a href="{up}{INDEX_NAME}">← 返回报告索引</a></nav>']
+    badge = "<span class='badge'>示例数据（模拟）</span> " if synthetic else ""
+    body.append(f"<h1>{badge}{html.escape(name)} {year}年 法治政府建设简报</h1>")
+    if synthetic:
+        body.append("<p class='synthetic'>虚构的示例区县，仅用于演示，不代表任何真实区县。</p>")
+    links = []
+    pdf = png.with_suffix(".pdf")
+    if pdf.is_file():
+        links.append(f'<a href="{_href(pdf.name)}">下载本页PDF</a>')
+    city_pdf = png.parent / f"{png.parent.name}_简报.pdf"
+    if city_pdf.is_file():
+        links.append(f'<a href="{_href(city_pdf.name)}">{html.escape(city)}全市简报PDF</a>')
+    profile = _page_for(runs, "district_profile", district=name, year=year)
+    if profile is not None:
+        links.append(f'<a href="{href(profile)}">区县画像（证据表）</a>')
+    trend = _page_for(runs, "trends", district=name)
+    if trend is not None:
+        links.append(f'<a href="{href(trend)}">趋势</a>')
+    if links:
+        body.append("<p class='links'>" + "".join(links) + "</p>")
+    points = key_points(narrative, str(unit["unit_id"]), year, level="district")
+    body.append("<h2>要点</h2>")
+    if points:
+        body.append("<ul class='points'>" + "".join(f"<li>{html.escape(p)}</li>" for p in points) + "</ul>")
+    else:
+        body.append("<p class='muted'>本年度暂无可写的要点（数据不足或尚未运行 build）。</p>")
+    for area, label in AREA_SHORT.items():
+        if area == "overall":
+            continue
+        lines = _area_points(narrative, str(unit["unit_id"]), year, area)
+        if lines:
+            body.append(f"<section class='area'><h3>{html.escape(label)}</h3><ul class='points'>"
+                        + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul></section>")  # fmt: skip
+    body.append("<h2>一页简报</h2>")
+    body.append(
+        f'<img class="brief-img" src="{data_uri(png, BRIEF_IMAGE_WIDTH)}" '
+        f'alt="{html.escape(name, quote=True)} {year}年 一页简报">'
+    )
+    body.append(
+        "<p class='muted'>要点由规则根据指标表生成（不使用语言模型），每个数字都来自指标表，原文句子与位置见区县画像的证据表；"
+        "“未报告”表示报告未提及，不等于0。</p>"
+    )
+    return html_page(f"{name} {year}年 领导简报", "\n".join(body), extra_css=INDEX_CSS + BRIEF_CSS)
+
+
+def _area_points(narrative: pd.DataFrame, unit_id: str, year: int, area: str) -> list[str]:
+    if narrative.empty:
+        return []
+    n = narrative[
+        (narrative["level"].astype(str) == "district")
+        & (narrative["unit_id"].astype(str) == str(unit_id))
+        & (pd.to_numeric(narrative["year"], errors="coerce") == int(year))
+        & (narrative["area"].fillna("").astype(str) == area)
+    ].sort_values("seq")
+    return [str(x) for x in n["sentence"] if isinstance(x, str) and x.strip()]
+
+
+def write_brief_pages(reports_dir: str | os.PathLike, processed_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Beside every district brief PNG (reports/briefs/<city>/<district>_<year>.png) an HTML page a reader opens
+    from the index card (see :func:`_brief_page`). Returns the pages written."""
+    from analysis import load
+
+    base = Path(reports_dir).resolve()
+    brief_dir = base / "briefs"
+    if not brief_dir.is_dir():
+        return []
+    try:
+        units = load.load_units(processed_dir)
+    except Exception:  # noqa: BLE001 - no build: no pages
+        return []
+    narrative = read_narrative(Path(processed_dir) if processed_dir else _processed())
+    runs = _runs(base)
+    districts = units[units["level"] == "district"]
+    written = []
+    for d in districts.itertuples(index=False):
+        city_dir = brief_dir / str(d.city)
+        if not city_dir.is_dir():
+            continue
+        for png in sorted(city_dir.glob(f"{d.name}_*.png")):
+            year = png.stem[len(str(d.name)) + 1 :]
+            if not year.isdigit():
+                continue
+            try:
+                inside(base, png)
+            except UnsafePathError:
+                continue
+            page = _brief_page(base, png, pd.Series(d._asdict()), int(year), narrative, runs, bool(d.synthetic))
+            written.append(write_text(png.with_suffix(".html"), page))
+    return written
+
+
 def _processed() -> Path:
     from analysis import paths
 
@@ -316,8 +454,9 @@ def render_index(groups: dict[str, dict[str, list[Path]]], title: str = "报告�
 
 
 def build_index(reports_dir: str | os.PathLike, processed_dir: str | os.PathLike | None = None) -> Path:
-    """Write ``reports_dir/index.html`` (the entry page) and ``reports_dir/files.html`` (every file). Returns the
-    index path."""
+    """Write the brief pages (:func:`write_brief_pages`), ``reports_dir/index.html`` (the entry page) and
+    ``reports_dir/files.html`` (every file). Returns the index path."""
     base = Path(reports_dir)
+    write_brief_pages(base, processed_dir)
     write_text(base / FILES_NAME, render_files(collect(base)))
     return write_text(base / INDEX_NAME, render_entry(base, Path(processed_dir) if processed_dir else None))

@@ -83,6 +83,24 @@ def select_districts(units: pd.DataFrame, city: str, districts: list | tuple = (
     return all_d.reset_index(drop=True)
 
 
+def districts_with_data(sel: pd.DataFrame, area_scores: pd.DataFrame, year: int) -> tuple[list[str], str]:
+    """(ids of the selected districts with an area score row in ``year``, a Markdown line naming the others) — the
+    tables leave out districts without any data that year instead of printing rows of 未能计算."""
+    have = set(area_scores.loc[area_scores["year"] == int(year), "unit_id"].astype(str))
+    ids = [u for u in sel["unit_id"].astype(str) if u in have]
+    without = [str(n) for u, n in zip(sel["unit_id"].astype(str), sel["name"], strict=True) if u not in have]
+    if not without:
+        return ids, ""
+    names = "、".join(esc(n) for n in without[:12]) + ("等" if len(without) > 12 else "")
+    return ids, f"另有{len(without)}个区县{int(year)}年尚无数据（未收到报告或数据集），下表未列出：{names}。"
+
+
+def has_changes(changes: pd.DataFrame, unit_ids: list[str], year: int) -> bool:
+    """True when at least one of the districts has a value in both ``year`` and the year before."""
+    sel = changes[(changes["year"] == int(year)) & changes["unit_id"].isin(unit_ids)]
+    return bool((sel["prev_value"].notna() & sel["value"].notna()).any())
+
+
 def esc(text: object) -> str:
     """HTML-escape a value for Markdown narrative."""
     return html.escape("" if views.is_missing(text) else str(text))
