@@ -307,7 +307,6 @@ TRAP_TEXTS = [
     "对照100项创建指标，细化为8个方面31项任务。",
     "在5个工作日内转送，应当在五日内审查。",
     "一次性告知，进一步推动，第一批示范。",
-    "力争到2025年需达到50件以上。",
     "审议《2022年度法治政府建设情况报告》。",
     "开通12345热线。",
     "印发《关于落实惠企政策20条的通知》。",
@@ -539,3 +538,59 @@ def test_segmenter_user_dictionary_comes_from_the_registry() -> None:
     assert seg.words("共承办主办件54件、协办件21件")[:2] == ["共", "承办"]
     assert "主办件" in seg.words("共承办主办件54件") and "协办件" in seg.words("协办件21件")
     assert seg.bounds("协办件21件") == seg.bounds("协办件21件")  # cached, same cut every time
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "力争到2025年需达到50件以上。",  # was a "no fact" trap: a target kept as scope target is never a yearly value
+        "工作目标：年内完成规范性文件清理1次。",  # the target word in an earlier clause
+        "力争行政机关负责人出庭应诉率达到100%。",
+        "到2025年，法律顾问覆盖率达到100%。",
+    ],
+)
+def test_explicit_targets_get_scope_target_unmapped(text: str) -> None:
+    f = facts(text)
+    assert len(f) == 1 and f.iloc[0]["scope"] == "target" and f.iloc[0]["indicator_id"] == UNMAPPED, f
+
+
+def test_target_appraisal_is_no_target() -> None:
+    assert one("纳入目标考核的单位共有58个，开展法治督察2次。", "2次")["scope"] == "year"
+
+
+def test_new_measure_words() -> None:
+    assert mapped("开展矛盾纠纷排查4轮。") == [("med_screenings", 4.0)]
+    assert one("编印普法读本2000本。", "2000本")["value"] == 2000
+    assert facts("建立问题整改一本账，推行一本通。").empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the family named in the heading or the paragraph's opening clause decides a shared keyword
+        ("（二）行政复议\n全年审结案件44件，结案率97.8%。", [("44件", "rec_concluded"), ("97.8%", "rec_closure_rate")]),
+        ("三、行政应诉工作\n全年审结35件，结案率92.1%。", [("35件", "lit_concluded"), ("92.1%", "lit_closure_rate")]),
+        (
+            "一是做好行政复议工作。全年已办结52件，结案率100%。",
+            [("52件", "rec_concluded"), ("100%", "rec_closure_rate")],
+        ),
+        # two families named together: the figure may be either, it waits for review with both candidates
+        ("行政复议和行政诉讼案件审结28件。", [("28件", UNMAPPED)]),
+        ("一是做好行政复议和行政应诉，结案率100%。", [("100%", UNMAPPED)]),
+        # a verb shared by a respective list goes to each name's family
+        ("审结行政复议、行政诉讼案件分别为61件、40件。", [("61件", "rec_concluded"), ("40件", "lit_concluded")]),
+        # 备案审查 is the review of filed documents, not the legality review before issuing
+        ("备案审查规范性文件15件。", [("15件", "nd_received_filings")]),
+        # printing is not handing out (accept/refuse predicates as registry data)
+        ("印制宣传手册3000册。", [("3000册", UNMAPPED)]),
+        ("发放宣传手册3000册。", [("3000册", "pub_publicity_materials")]),
+        ("建立检察工作站4个。", [("4个", UNMAPPED)]),
+    ],
+)
+def test_structure_decides_the_indicator(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _mapped(text) == expected
+
+
+def test_two_families_named_together_keep_both_candidates() -> None:
+    row = one("行政复议和行政诉讼案件审结28件。", "28件")
+    assert row["rule"] == "ambiguous" and row["candidates"] == "rec_concluded;lit_concluded"

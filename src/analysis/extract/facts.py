@@ -7,7 +7,7 @@ How a number is read (``extract_facts``):
 2. One compiled regex (``numbers.NUMBER_RE``) finds every number surface; traps are dropped: numbers inside
    quotes (slogans such as “一二三”工作法, “一件事”), ordinals (第三届, 全省第2名), document numbers (〔2024〕46号),
    formula names (1+4+8), versions (4.0版), policy packages (惠企35条), plan/structure counts (8个方面), time limits
-   (5个工作日内), rules (每季度至少1次), targets (力争…), ranks (排名…). Bare numbers without a measure word (dates,
+   (5个工作日内), rules (每季度至少1次), ranks (排名…). Bare numbers without a measure word (dates,
    years, 12345热线, 2021—2025年) are not quantities.
 3. A growth or point change (同比增长8%, 下降3个百分点, 较上年提升20%) is kept unmapped with a signed value and
    scope ``change``, never as a level: 下降 X% gives −X; a number written with its own minus sign keeps it
@@ -25,8 +25,8 @@ How a number is read (``extract_facts``):
    refused (6个乡镇 is no agency). A keyword followed by 中 (…案件中，维持…N件; 建议中已解决的N件) names the set the
    number is a part of, never the number; a part after 其中 never takes its total's id. Values after 分别 go to their
    own names in order (``_respective``). Numbers in a plan (计划, 下一步, 拟, 预计, 不少于…; a section headed
-   下一步/工作打算) get scope ``target``, unmapped, with the fitting ids as candidates; explicit targets and rules
-   (力争, 目标, 每季度…) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
+   下一步/工作打算) and explicit targets (力争, 目标, 需达到, 到2025年…) get scope ``target``, unmapped, with the
+   fitting ids as candidates; rules (每季度…, 偶数年) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
 7. Word boundaries: a keyword counts only where it is a word of the sentence as cut by the registry-aware segmenter
    (``analysis.extract.segment``, rjieba with the registry's words as user dictionary): 督|办件 and 主|办件 hold no
    办件, 审结|案件 holds no 结案; a modifier before the keyword keeps it (业务|培训). See ``_Words``.
@@ -73,10 +73,10 @@ UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
     "人次": ("人次",),
     "家": ("家", "个"),
     "个": ("个", "家", "项", "所", "处"),
-    "条": ("条", "件", "项"),
-    "份": ("份", "件", "册"),
+    "条": ("条", "件", "项", "份"),
+    "份": ("份", "件", "册", "本"),
     "批次": ("批次", "批", "次"),
-    "户次": ("户次", "户", "家"),
+    "户次": ("户次", "户", "家", "家次"),
     "支": ("支",),
     "%": ("%",),
     "万元": ("万元", "元", "亿元"),
@@ -105,7 +105,7 @@ TRAP_RE = re.compile(
             r"[\d一二三四五六七八九十]+(?:个工作日|天|日)内",
             r"前[\d一二三四五六七八九十]+(?:名|位)",
             r"届(?:人大|政协|人大常委会|党代会|委员会|委)?[\d一二三四五六七八九十]+次",  # 十六届人大二次会议 (届次, no 第)
-            r"[两三四五六七八九十]个全覆盖|[两三四五六七八九十]项制度",
+            r"[两三四五六七八九十]个全覆盖|[两三四五六七八九十][项张](?:制度|清单|机制)",  # 三项制度, 两项清单
         )
     )
 )
@@ -113,11 +113,13 @@ TRAP_RE = re.compile(
 # the set phrases, 条 惠企35条, 项/个 8个方面, 内 5个工作日内, 前 前三名): a window without any cannot hold a trap.
 # Keep it in step with TRAP_RE (test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
 TRAP_TRIGGERS = frozenset("号第五普+版·一四两三六张条项个内前届")
-RULE_RE = re.compile(
-    r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔|力争|目标|需达到|应达到|要求达到|到20\d\d年"
-)  # rules and explicit targets: dropped (no fact)
+RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")  # rules: dropped (no fact)
+# Explicit targets, looked for in the sentence before the number (工作目标：…, 力争…, 到2025年…需达到…): scope target,
+# unmapped, the fitting ids as candidates — never a yearly figure. 目标考核/目标责任 (an appraisal) is no target.
+EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达到|应达到|要求达到|到20\d\d年")
 # A plan: the number is what the unit means to do, never this year's figure (scope ``target``, unmapped, the
-# indicators that would fit listed as candidates; explicit targets and rules, RULE_RE, give no fact at all). Looked for in the sentence before the number; a section headed
+# indicators that would fit listed as candidates; rules, RULE_RE, give no fact at all). Looked for in the sentence
+# before the number; a section headed
 # 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
 TARGET_RE = re.compile(
     r"计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|按照规划|不少于|不低于|至少|明年|今后|将于|控制在"
@@ -232,6 +234,7 @@ class Matcher:
     accept_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refuse_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refuse_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    accept_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kw_any_re: re.Pattern = field(default_factory=lambda: re.compile("(?!)"))
     # (indicator ids of a keyword, measure word) → (id, unit fit, nouns) of the ids whose unit fits
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
@@ -239,6 +242,9 @@ class Matcher:
     )
     # word boundaries (rjieba with the registry's words): a keyword counts only where it is a word (主办件 is no 办件)
     segmenter: Segmenter | None = None
+    # the registry's ``families`` section: words naming a family in context (行政复议 → rec), one regex
+    family_re: re.Pattern | None = None
+    family_of: dict[str, str] = field(default_factory=dict)
 
 
 def _as_list(v) -> list:
@@ -276,7 +282,10 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
     zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
     part_of = {p: total for total, ps in parts.items() for p in sorted(ps)}
     refuse_words, refuse_nouns, accept_context, refuse_context, refuse_predicates = {}, {}, {}, {}, {}
+    accept_predicates: dict[str, tuple[str, ...]] = {}
     user_words = set(kw_ids) | set(zero_ids) | {n for ns in nouns.values() for n in ns}
+    families = indicators.attrs.get("families") or {}
+    family_of = {normalize(w): fam for fam, ws in families.items() for w in ws if fam in set(family.values())}
     for iid, row in indicators.iterrows():
         for rules in (row.get("accept"), row.get("refuse")):
             if isinstance(rules, dict):
@@ -293,6 +302,8 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
             refuse_context[iid] = tuple(normalize(w) for w in ref["context"])
         if ref.get("predicates"):
             refuse_predicates[iid] = tuple(normalize(w) for w in ref["predicates"])
+        if acc.get("predicates"):
+            accept_predicates[iid] = tuple(normalize(w) for w in acc["predicates"])
     return Matcher(
         order,
         unit,
@@ -310,8 +321,11 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         accept_context=accept_context,
         refuse_context=refuse_context,
         refuse_predicates=refuse_predicates,
+        accept_predicates=accept_predicates,
         kw_any_re=kw_any_re,
-        segmenter=Segmenter(user_words),
+        segmenter=Segmenter(user_words | set(family_of)),
+        family_re=re.compile(_trie_pattern(family_of)) if family_of else None,
+        family_of=family_of,
     )
 
 
@@ -381,7 +395,8 @@ def scan_keywords(text: str, start: int, end: int, m: Matcher, words: _Words | N
             continue
         if not words.starts_word(i):
             continue
-        whole = False  # the longest keyword here ends on a word boundary: its prefixes name it too (告知承诺制 → 告知承诺)
+        # once the longest keyword here ends on a word boundary, its prefixes name it too (告知承诺制 → 告知承诺)
+        whole = False
         for kw, ids in m.prefixes[mm.group()]:
             if whole or words.ends_word(i + len(kw)):
                 whole = True
@@ -451,6 +466,8 @@ class _Ctx:
 
     ids: dict[str, int] = field(default_factory=dict)
     families: dict[str, int] = field(default_factory=dict)
+    # pairs of families named together as the latest mention of each (行政复议和行政应诉): a tie between them is open
+    together: dict[frozenset[str], int] = field(default_factory=dict)
 
 
 def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
@@ -471,10 +488,21 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
     return out
 
 
-def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quantity, head: str, s0: int) -> bool:
+def _allowed(
+    m: Matcher,
+    iid: str,
+    text: str,
+    clause: tuple[int, int],
+    q: Quantity,
+    head: str,
+    s0: int,
+    para: Callable[[], str] | None = None,
+) -> bool:
     """False when the registry refuses ``iid`` here: a refused word in the clause up to the counted noun, a refused
-    counted noun, a refused predicate in the clause before the number, a refused context word in the sentence (up to
-    the end of the number's clause), or none of the indicator's required context words there."""
+    counted noun, a refused predicate in the clause before the number, none of its accepted predicates in the clause,
+    a refused context word in the sentence (up to
+    the end of the number's clause), or none of the indicator's required context words there nor in ``para`` (the
+    heading and opening clause above the sentence)."""
     words = m.refuse_words.get(iid)
     if words:
         window = text[clause[0] : min(clause[1], q.end + 8)]
@@ -488,11 +516,16 @@ def _allowed(m: Matcher, iid: str, text: str, clause: tuple[int, int], q: Quanti
         clause_before = text[clause[0] : q.start]
         if any(w in clause_before for w in preds):
             return False
+    preds = m.accept_predicates.get(iid)
+    if preds and not any(w in text[clause[0] : clause[1]] for w in preds):
+        return False  # the clause holds none of the verbs the indicator counts (发放 for handed-out materials)
     ctx = m.accept_context.get(iid)
     if ctx:
         said = text[s0 : clause[1]]  # the sentence up to the end of the number's clause
         if not any(w in said for w in ctx):
-            return False
+            above = para() if para is not None else ""
+            if not any(w in above for w in ctx):
+                return False
     ctx = m.refuse_context.get(iid)
     if ctx:
         said = text[s0 : clause[1]]
@@ -518,6 +551,12 @@ def _rank(m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[
     best, second = key(ranked[0]), key(ranked[1])
     if best[0] == second[0] and best[1] == 0:
         return []  # equally fitting and nothing in the sentence says which: better unmapped than wrong
+    fa, fb = m.family[ranked[0][0]], m.family[ranked[1][0]]
+    pair_end = ctx.together.get(frozenset((fa, fb)), -1) if fa != fb and best[0] == second[0] else -1
+    if pair_end >= 0:
+        rel = max((ctx.ids.get(r, -1) for r in m.related[ranked[0][0]]), default=-1)
+        if rel <= pair_end:  # nothing after the pair (a related figure, a later mention) says which family
+            return []  # 行政复议和行政诉讼案件审结28件: both families named together, the figure may be either
     return [iid for iid, _ in ranked]
 
 
@@ -535,6 +574,7 @@ def _choose(
     taken: dict[str, int],
     s0: int = 0,
     words: _Words | None = None,
+    para: Callable[[], str] | None = None,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any)."""
@@ -545,7 +585,9 @@ def _choose(
     head = text[noun_pos : noun_pos + 12]  # the counted noun (leading quotes skipped)
 
     def _candidates(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
-        return [c for c in _fitting(m, ids, measure, head, strict) if _allowed(m, c[0], text, clause, q, head, s0)]
+        return [
+            c for c in _fitting(m, ids, measure, head, strict) if _allowed(m, c[0], text, clause, q, head, s0, para)
+        ]
 
     seg = text[seg_start : q.start]
     limit = q.start
@@ -670,6 +712,81 @@ class _Marks:
         return self.cls[i - 1] if i and self.pos[i - 1] >= lo else "year"
 
 
+COORDINATORS = frozenset(("和", "及", "与", "以及", "、", "或"))
+# a heading line: numbered (一、 （一） 1. 第一部分) or short without a sentence end
+_HEADING_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
+    r"[^\n]{0,40}|[^\n。;!?]{2,25})$"
+)
+_OPENING_END_RE = re.compile(r"[,:。;!?\n]")
+
+
+class _FamilyMarks:
+    """Family words (registry ``families``) in the whole text, and per sentence the context its paragraph gives: the
+    words of the nearest heading line above it and of its paragraph's opening clause (「一是做好行政复议和行政应诉。」)."""
+
+    def __init__(self, m: Matcher, norm: str) -> None:
+        self.norm = norm
+        self.found: list[tuple[int, int, str]] = []
+        if m.family_re is not None:
+            self.found = [(mm.start(), mm.end(), m.family_of[mm.group()]) for mm in m.family_re.finditer(norm)]
+        self.starts = [t[0] for t in self.found]
+        self.headings: list[tuple[int, int]] | None = None  # found on first use
+        self.heading_starts: list[int] = []
+
+    def _in(self, a: int, b: int) -> list[tuple[int, int, str]]:
+        i, j = bisect.bisect_left(self.starts, a), bisect.bisect_left(self.starts, b)
+        return [t for t in self.found[i:j] if t[1] <= b]
+
+    def context_spans(self, s0: int) -> list[tuple[int, int]]:
+        """The spans that set the context of a sentence starting at s0: the nearest heading line above it (within
+        2,000 characters) and its paragraph's opening clause, when these stand before the sentence."""
+        if self.headings is None:
+            self.headings = [(h.start(), h.end()) for h in _HEADING_LINE_RE.finditer(self.norm)]
+            self.heading_starts = [h[0] for h in self.headings]
+        out = []
+        k = bisect.bisect_right(self.heading_starts, s0) - 1
+        while k >= 0 and self.headings[k][1] >= s0:  # the line holding the sentence is not its heading
+            k -= 1
+        if k >= 0 and s0 - self.headings[k][1] < 2000:
+            out.append(self.headings[k])
+        para = self.norm.rfind("\n", 0, s0) + 1
+        end = _OPENING_END_RE.search(self.norm, para)
+        if end is not None and end.start() <= s0 and (k < 0 or para > self.headings[k][1]):
+            out.append((para, end.start()))
+        return out
+
+    def context_text(self, s0: int) -> str:
+        """The text of ``context_spans`` (an indicator's accept.context may be met there)."""
+        return "\n".join(self.norm[a:b] for a, b in self.context_spans(s0))
+
+    def around(self, s0: int, s1: int) -> list[tuple[int, int, str]]:
+        """The family words naming the context of the sentence text[s0:s1]: heading, opening clause, the sentence."""
+        if not self.found:
+            return []
+        out: list[tuple[int, int, str]] = []
+        for a, b in self.context_spans(s0):
+            out += self._in(a, b)
+        return out + self._in(s0, s1)
+
+
+def _named_together(norm: str, named: list[tuple[int, int, str]], latest: dict[str, int]) -> dict[frozenset[str], int]:
+    """Pairs of families whose latest mentions stand next to each other joined by 和/及/与/、 (行政复议和行政应诉),
+    with the end of the pair."""
+    spans: list[list] = []
+    for a, e, fam in sorted(named):
+        if spans and spans[-1][2] == fam and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], e)  # 行政诉讼 inside 行政诉讼案件: one mention
+        else:
+            spans.append([a, e, fam])
+    out: dict[frozenset[str], int] = {}
+    for x, y in zip(spans, spans[1:], strict=False):
+        if x[2] != y[2] and norm[x[1] : y[0]] in COORDINATORS:
+            if latest.get(x[2], -1) <= y[1] and latest.get(y[2], -1) <= y[1]:
+                out[frozenset((x[2], y[2]))] = y[1]
+    return out
+
+
 def _scan_marks(norm: str) -> tuple[_Marks, _Marks, list[int], list[tuple[int, int]]]:
     scopes = [(mm.start(), scope_of(mm.group())) for mm in SCOPE_RE.finditer(norm)]
     scopes += [(mm.start(), "partial_period") for mm in MONTH_RANGE_RE.finditer(norm)]
@@ -718,12 +835,33 @@ def _respective(
             else:
                 all_ids = {i for h in hits for i in h[3]}
                 used: set[str] = set()
+                # a verb shared by the list, naming several families (审结行政复议、行政诉讼案件分别为…)
+                lead = [h for h in hits if h[0] == segs[0][0] and len({m.family[i] for i in h[3]}) > 1][:1]
                 for (a, b), q in zip(segs, nums, strict=True):
-                    got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used)
+                    got = _respective_lead(m, norm, a, b, lead, hits, q) if lead else None
+                    if got is None:
+                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used)
                     used.update(iid for iid, _ in got[0])
                     out[q.start] = (*got, change)
         pos = norm.find("分别", pos + 2, s1)
     return out
+
+
+def _respective_lead(
+    m: Matcher, norm: str, a: int, b: int, lead: list[Hit], hits: list[Hit], q: Quantity
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
+    """The id of the list's shared leading verb (审结 → rec_concluded, lit_concluded) in the family this name
+    names (行政复议 → rec), or None when the name names no family or none of the verb's ids fits."""
+    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+    fams = {
+        fs.pop()
+        for h in hits
+        if a <= h[0] and h[1] <= b and h not in lead and len(fs := {m.family[i] for i in h[3]}) == 1
+    }
+    if m.family_re is not None:
+        fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(norm, a, b)}
+    picks = [i for i in lead[0][3] if m.family[i] in fams and unit_fit(m.unit[i], measure)]
+    return ([(picks[0], lead[0][2])], "respective+context", ()) if len(picks) == 1 else None
 
 
 def _respective_one(
@@ -952,7 +1090,7 @@ def extract_facts(
     if m.zero_re is not None:
         for z in m.zero_re.finditer(norm):
             found.setdefault(sentence_of(z.start()), ([], []))[1].append(z)
-    marks = _scan_marks(norm) if found else None
+    marks = (*_scan_marks(norm), _FamilyMarks(m, norm)) if found else None
     for (s0, s1), (quantities, zeros) in sorted(found.items()):
         _sentence(m, norm, text, s0, s1, quantities, zeros, sink, marks)
     return sink.frame()
@@ -967,7 +1105,7 @@ def _sentence(
     quantities: list[Quantity],
     zeros: list,
     sink: _Sink,
-    marks: tuple[_Marks, _Marks, list[int], list[tuple[int, int]]],
+    marks: tuple,  # (scopes, levels, 其中 positions, target sections, _FamilyMarks)
 ) -> None:
     """Facts of one sentence (quantities and zero words), in text order."""
     ev = _evidence(text, s0, s1)
@@ -983,7 +1121,13 @@ def _sentence(
             h = hits_cache[c[0]] = scan_keywords(norm, c[0], c[1], m, words)
         return h
 
-    scopes, levels, all_parts, target_sections = marks
+    scopes, levels, all_parts, target_sections = marks[:4]
+    fam_marks: _FamilyMarks | None = marks[4] if len(marks) > 4 else None
+    fam_ctx: list[tuple[int, int, str]] | None = None  # found on first use (only a tie between candidates needs it)
+
+    def para_text() -> str:  # heading and opening clause text, for accept.context (only when the sentence lacks it)
+        return fam_marks.context_text(s0) if fam_marks is not None else ""
+
     resp = _respective(m, norm, s0, s1, clauses, quantities, words) if "分别" in norm[s0:s1] else {}
     in_target_section = any(a <= s0 < b for a, b in target_sections)
     part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
@@ -1058,6 +1202,7 @@ def _sentence(
             ctx = _Ctx(ids=dict(mapped))
             hits = [h for c in clauses if c[1] <= clause[0] for h in clause_hits(c)]
             hits += [h for h in clause_hits(clause) if h[1] <= q.start]
+            named: list[tuple[int, int, str]] = []  # (start, end, family) of what names one family
             for h in _maximal(hits):
                 if exclude.intersection(h[3]):
                     continue
@@ -1065,10 +1210,17 @@ def _sentence(
                     ctx.ids.setdefault(h[3][0], h[1])
                 fams = {m.family[iid] for iid in h[3]}
                 if len(fams) == 1:  # only a keyword that names one family says what the sentence is about
-                    fam = fams.pop()
-                    ctx.families[fam] = max(ctx.families.get(fam, -1), h[1])
+                    named.append((h[0], h[1], fams.pop()))
+            # the registry's family words in the heading, the paragraph's opening clause and the sentence
+            nonlocal fam_ctx
+            if fam_ctx is None:
+                fam_ctx = fam_marks.around(s0, s1) if fam_marks is not None else []
+            named += [t for t in fam_ctx if t[1] <= q.start]
+            for _, e, fam in named:
+                ctx.families[fam] = max(ctx.families.get(fam, -1), e)
             for iid, p in mapped.items():
                 ctx.families[m.family[iid]] = max(ctx.families.get(m.family[iid], -1), p)
+            ctx.together = _named_together(norm, named, ctx.families)
             return ctx
 
         def earlier(clause: tuple[int, int] = clause) -> list[Hit]:
@@ -1078,9 +1230,24 @@ def _sentence(
             chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
         else:
             chosen, rule, cands = _choose(
-                m, norm, q, seg_start, clause, hc, by_end[clause[0]], earlier, context, total is not None, mapped, s0, words
+                m,
+                norm,
+                q,
+                seg_start,
+                clause,
+                hc,
+                by_end[clause[0]],
+                earlier,
+                context,
+                total is not None,
+                mapped,
+                s0,
+                words,
+                para_text,
             )
-        if in_target_section or TARGET_RE.search(norm, s0, q.start):  # a plan or target: never a yearly figure
+        if (  # a plan or target: never a yearly figure
+            in_target_section or TARGET_RE.search(norm, s0, q.start) or EXPLICIT_TARGET_RE.search(norm, s0, q.start)
+        ):
             named = tuple(iid for iid, _ in chosen) or cands
             fid = sink.add(
                 None,

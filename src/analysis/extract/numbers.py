@@ -83,13 +83,18 @@ MEASURE_WORDS = (
     "户",
     "例",
     "册",
+    "本",
     "卷",
+    "轮",
     "元",
     "%",
 )
+# A measure word that is also an everyday word after a numeral: 本 (6000余本 宣传册) is no measure word in 一本账,
+# 一本通, 两本台账 or before 级/地/年 (本级, 本地, 本年).
+_MW_GUARD = {"本": "(?![账通级地年次届区县市部单系辖])"}
 MONEY_UNITS = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
 
-_MW = "|".join(re.escape(m) for m in MEASURE_WORDS)
+_MW = "|".join(re.escape(m) + _MW_GUARD.get(m, "") for m in MEASURE_WORDS)
 NUMBER_RE = re.compile(
     # the group starts with one character class so the regex engine can skip to candidate characters fast;
     # a surface needs a measure word or a 万/亿 scale (dates, years and document numbers have neither)

@@ -53,8 +53,9 @@ LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
 # Mapping rules (analysis.extract.facts): what an indicator accepts/refuses, as data. accept.context: the sentence (up
 # to the end of the number's clause) must hold one of these words; refuse.words: none of these in the number's clause
 # (up to its counted noun); refuse.nouns: the counted noun after the measure word must not start with one;
-# refuse.predicates: none of these verbs in the clause before the number; refuse.context: none in the sentence.
-RULE_FIELDS = {"accept": ("context",), "refuse": ("words", "nouns", "predicates", "context")}
+# refuse.predicates: none of these verbs in the clause before the number; refuse.context: none in the sentence;
+# accept.predicates: the number's clause must hold one of these verbs (as a word: 发放 for handed-out materials).
+RULE_FIELDS = {"accept": ("context", "predicates"), "refuse": ("words", "nouns", "predicates", "context")}
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -160,4 +161,24 @@ def load_indicators(path: str | None = None) -> pd.DataFrame:
         raise RegistryError(f"{p}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict) or "indicators" not in doc:
         raise RegistryError(f"{p}: expected a mapping with an 'indicators' list")
-    return validate_indicators(doc["indicators"], p, require_role=True)
+    df = validate_indicators(doc["indicators"], p, require_role=True)
+    df.attrs["families"] = validate_families(doc.get("families", {}), df, p)
+    return df
+
+
+def validate_families(families: object, indicators: pd.DataFrame, path: Path = INDICATORS_FILE) -> dict[str, list]:
+    """The registry's ``families`` section: family prefix → words naming the family in context (see indicators.yaml).
+    Every prefix must be the family of at least one indicator."""
+    if families is None:
+        return {}
+    if not isinstance(families, dict):
+        raise _fail(path, "families", "must be a mapping: family prefix → list of words")
+    known = {str(i).split("_", 1)[0] for i in indicators.index}
+    out: dict[str, list] = {}
+    for fam, words in families.items():
+        if fam not in known:
+            raise _fail(path, f"families.{fam}", f"no indicator id starts with {fam}_")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise _fail(path, f"families.{fam}", "must be a non-empty list of non-empty strings")
+        out[fam] = list(words)
+    return out
