@@ -435,3 +435,14 @@ def test_value_text_keeps_the_marker_the_source_wrote():
     assert value_text(995, "人次", "approx", True, "句子里没有这个数") == "约995人次"  # no surface found: 约
     assert value_text(995, "人次", "approx", True) == "约995人次"
     assert value_text(5, "件", "exact", False, "5余件") == "5件"  # exact values are printed as they are
+
+
+def test_evidence_table_shows_each_fact_confidence():
+    obs = obs_frame("macun", False).assign(fact_id=["d:10", "d:20", pd.NA])
+    facts = pd.DataFrame({"fact_id": ["d:10", "d:20"], "confidence": [0.9, 0.7]})
+    rows = views.profile_rows(obs, INDICATORS, "macun", 2023, "p2_normative_docs", facts=facts)
+    conf = rows.set_index("indicator_id")["confidence"]
+    assert conf["nd_issued"] == 0.9 and conf["nd_filed"] == 0.7 and pd.isna(conf["nd_filing_rate"])
+    table = views.evidence_table(rows)
+    assert table["把握度"].tolist() == ["0.90", "0.70", ""]  # not reported: no confidence, never 0
+    assert "把握度" not in views.evidence_table(views.profile_rows(obs, INDICATORS, "macun", 2023, "p2_normative_docs"))

@@ -125,3 +125,32 @@ def test_bad_district_and_missing_build_are_clear_errors(tree: dict) -> None:
     _build(tree)
     r = _cli(tree, "--district", "马材区")
     assert r.returncode == 2 and "未知的区县" in r.stderr and "马村区" in r.stderr
+
+
+def test_data_quality_review_rows_list_what_waits() -> None:
+    """The data-quality page's review list: a low-confidence mapped fact and an unmapped fact with candidates wait,
+    a confident fact, an unmapped fact without candidates and a target do not; headers are Chinese."""
+    from analysis.corrections import load_ledger
+    from analysis.reports import notebook as nb
+
+    facts = pd.DataFrame(
+        {
+            "source_file": ["r.txt"] * 5,
+            "fact_id": ["d:1", "d:2", "d:3", "d:4", "d:5"],
+            "span_start": [1, 2, 3, 4, 5],
+            "indicator_id": ["rec_accepted", "rec_concluded", "unmapped", "unmapped", "unmapped"],
+            "value": [10.0, 8.0, 28.0, 5.0, 3.0],
+            "unit": ["件"] * 5,
+            "scope": ["year", "year", "year", "year", "target"],
+            "level": ["own"] * 5,
+            "confidence": [0.9, 0.5, 0.0, 0.0, 0.0],
+            "rule": ["keyword", "earlier_clause+context", "ambiguous", "no_keyword", "target"],
+            "candidates": ["", "", "rec_concluded;lit_concluded", "", "rec_accepted"],
+            "evidence": ["s1", "s2", "s3", "s4", "s5"],
+        }
+    )
+    empty = load_ledger(Path("/nonexistent/corrections.csv"))
+    t = nb.review_rows(facts, ledger=empty)
+    assert t["数字编号"].tolist() == ["d:2", "d:3"]
+    assert t["把握度"].tolist() == ["0.50", "0.00"] and t["候选指标"].tolist()[1] == "rec_concluded;lit_concluded"
+    assert "原文句子" in t.columns and "等待原因" in t.columns

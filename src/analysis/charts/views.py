@@ -225,16 +225,20 @@ def profile_rows(
     year: int,
     area: str,
     rates: pd.DataFrame | None = None,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every registry indicator of ``area`` for one unit-year, with value, state, label and evidence.
 
     Indicators without an observation are listed as not reported (value NA), never as 0. When ``rates`` (the
     metrics table) is given, a rate the report did not state but that was computed from its counts is shown with
-    state ``computed`` and the label '100%（7/7）'.
+    state ``computed`` and the label '100%（7/7）'. When ``facts`` (the report facts) is given, a column
+    ``confidence`` holds the extraction confidence of the fact behind each value (NA for dataset values and for
+    values not read from a report).
     """
     reg = area_indicators(indicators, area)[["id", "name_zh", "area", "unit"]].rename(columns={"id": "indicator_id"})
     sel = obs[(obs["unit_id"] == unit_id) & (obs["year"] == int(year))]
     cols = ["indicator_id", "value", "value_state", "approx", "scope", "evidence", "source_file", "locator", "unit"]
+    cols += ["fact_id"] if facts is not None else []
     sel = sel[[c for c in cols if c in sel.columns]].rename(columns={"unit": "obs_unit"})
     df = reg.merge(sel.drop_duplicates("indicator_id"), on="indicator_id", how="left")
     if "obs_unit" in df.columns:
@@ -253,7 +257,14 @@ def profile_rows(
     ]
     if rates is not None and len(rates):
         df = _fill_computed_rates(df, rates, unit_id, year, indicator_names(indicators))
-    return df[PROFILE_COLUMNS].reset_index(drop=True)
+    if facts is None:
+        return df[PROFILE_COLUMNS].reset_index(drop=True)
+    conf = {}
+    if {"fact_id", "confidence"} <= set(facts.columns):
+        conf = dict(zip(facts["fact_id"].astype(str), pd.to_numeric(facts["confidence"], errors="coerce"), strict=True))
+    fid = df["fact_id"] if "fact_id" in df.columns else pd.Series(pd.NA, index=df.index)
+    df["confidence"] = pd.array([conf.get(str(f)) if not is_missing(f) else None for f in fid], dtype="Float64")
+    return df[[*PROFILE_COLUMNS, "confidence"]].reset_index(drop=True)
 
 
 def _fill_computed_rates(
@@ -290,13 +301,19 @@ def compact_rows(rows: pd.DataFrame, max_rows: int = 24) -> tuple[pd.DataFrame, 
     return shown.reset_index(drop=True), "；".join(parts)
 
 
+def confidence_text(c: object) -> str:
+    """'0.90' for an extraction confidence, '' when there is none (a dataset value, a value not reported)."""
+    return "" if is_missing(c) else f"{float(c):.2f}"
+
+
 def evidence_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Notebook table in Chinese: 指标, 数值, 状态, 口径, 原文依据, 来源, 位置."""
+    """Notebook table in Chinese: 指标, 数值, 状态, 把握度 (when ``rows`` has ``confidence``), 口径, 原文依据, 来源, 位置."""
     out = pd.DataFrame(
         {
             "指标": rows["name_zh"],
             "数值": rows["value_text"],
             "状态": [STATE_LABELS.get(s, s) for s in rows["value_state"]],
+            **({"把握度": [confidence_text(c) for c in rows["confidence"]]} if "confidence" in rows else {}),
             "口径": [SCOPE_LABELS.get(s, "") if not is_missing(s) else "" for s in rows["scope"]],
             "原文依据": [short(e, 80) for e in rows["evidence"]],
             "来源": [file_label(f) for f in rows["source_file"]],

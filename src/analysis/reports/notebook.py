@@ -236,6 +236,7 @@ def facts_table(facts: pd.DataFrame) -> pd.DataFrame:
         "value_state": "状态",
         "scope": "口径",
         "level": "层级",
+        "confidence": "把握度",
         "evidence": "原文句子",
         "locator": "位置",
         "source_file": "文件",
@@ -244,7 +245,24 @@ def facts_table(facts: pd.DataFrame) -> pd.DataFrame:
     t = facts[present].rename(columns=cols)
     if "状态" in t.columns:
         t["状态"] = [views.STATE_LABELS.get(s, s) for s in t["状态"]]
+    if "把握度" in t.columns:
+        t["把握度"] = [views.confidence_text(c) for c in t["把握度"]]
     return t.reset_index(drop=True)
+
+
+def review_rows(facts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What waits for the analyst's review (``analysis.review.review_list``: mapped facts below the confidence
+    threshold, unmapped facts with candidate ids, not yet decided in data/corrections.csv), Chinese headers."""
+    from analysis.review import REVIEW_COLUMNS_ZH, review_list
+
+    t = review_list(facts=facts, ledger=ledger)
+    cols = ["source_file", "fact_id", "value", "unit", "indicator_id", "confidence", "candidates", "reason_zh"]
+    t = t[[c for c in [*cols, "evidence"] if c in t.columns]].copy()
+    if "confidence" in t.columns:
+        t["confidence"] = [views.confidence_text(c) for c in t["confidence"]]
+    if "source_file" in t.columns:
+        t["source_file"] = [views.file_label(f) for f in t["source_file"]]
+    return t.rename(columns=REVIEW_COLUMNS_ZH).reset_index(drop=True)
 
 
 def top_rate_indicators(rates: pd.DataFrame, max_charts: int = 6) -> list[str]:
