@@ -73,7 +73,7 @@ UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
     "人次": ("人次",),
     "家": ("家", "个"),
     "个": ("个", "家", "项", "所", "处"),
-    "条": ("条", "件", "项", "份"),
+    "条": ("条", "件", "项", "份", "篇"),
     "份": ("份", "件", "册", "本"),
     "批次": ("批次", "批", "次"),
     "户次": ("户次", "户", "家", "家次"),
@@ -240,6 +240,7 @@ class Matcher:
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
         default_factory=dict
     )
+    measures: dict[str, frozenset[str]] = field(default_factory=dict)  # registry ``measures``: the only ones taken
     # word boundaries (rjieba with the registry's words): a keyword counts only where it is a word (主办件 is no 办件)
     segmenter: Segmenter | None = None
     # the registry's ``families`` section: words naming a family in context (行政复议 → rec), one regex
@@ -324,6 +325,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         accept_predicates=accept_predicates,
         kw_any_re=kw_any_re,
         segmenter=Segmenter(user_words | set(family_of)),
+        measures={iid: frozenset(ms) for iid, row in indicators.iterrows() if (ms := _as_list(row.get("measures")))},
         family_re=re.compile(_trie_pattern(family_of)) if family_of else None,
         family_of=family_of,
     )
@@ -477,7 +479,9 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
     fitting = m.fit_cache.get(key)
     if fitting is None:
         fitting = m.fit_cache[key] = tuple(
-            (iid, f, m.nouns[iid]) for iid in ids if (f := unit_fit(m.unit[iid], measure))
+            (iid, f, m.nouns[iid])
+            for iid in ids
+            if (f := unit_fit(m.unit[iid], measure)) and (iid not in m.measures or measure in m.measures[iid])
         )
     out = []
     for iid, fit, ns in fitting:

@@ -49,7 +49,7 @@ KINDS = ("count", "rate", "money", "amount")
 # volume = a neutral count of workload or stock (documents issued, cases, officers), shown as context, never scored.
 ROLES = ("outcome", "activity", "volume")
 REF_FIELDS = ("numerator", "denominator", "base", "total_of_parent", "at_most")
-LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts")
+LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts", "measures")
 # Mapping rules (analysis.extract.facts): what an indicator accepts/refuses, as data. accept.context: the sentence (up
 # to the end of the number's clause) must hold one of these words; refuse.words: none of these in the number's clause
 # (up to its counted noun); refuse.nouns: the counted noun after the measure word must not start with one;
