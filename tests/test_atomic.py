@@ -290,3 +290,49 @@ def test_two_only_batches_keep_each_others_manifest_records(tmp_path):
     manifest.save(tmp_path, [rec("trends/a")], {}, stale, partial=True)
     manifest.save(tmp_path, [rec("district_profile/b")], {}, stale, partial=True)
     assert sorted(r["run_id"] for r in manifest.load(tmp_path)["runs"]) == ["district_profile/b", "trends/a"]
+
+
+def test_flat_adoption_moves_only_what_the_old_build_wrote(tmp_path, monkeypatch):
+    """Adopting a flat data/processed takes the tables its manifest lists (and metrics/); a file someone else put in
+    the folder stays where it is, untouched, and is never removed with an old version."""
+    monkeypatch.setenv("ANALYSIS_RAW", str(tmp_path / "raw"))
+    root = tmp_path / "processed"
+    (root / "metrics").mkdir(parents=True)
+    (root / "build_manifest.json").write_text(json.dumps({"tables": ["observations", "metrics/rates"]}), "utf-8")
+    (root / "observations.parquet").write_bytes(b"old observations")
+    (root / "observations.csv").write_bytes(b"old csv")
+    (root / "metrics" / "rates.parquet").write_bytes(b"old rates")
+    (root / "我的笔记.xlsx").write_bytes(b"an analyst's own file")
+    for n in range(3):  # three builds: the adopted flat set becomes previous, then is removed
+        with io.new_version(root) as stage:
+            (stage / "metrics").mkdir()
+            (stage / "observations.parquet").write_bytes(f"new {n}".encode())
+            (stage / "metrics" / "rates.parquet").write_bytes(f"rates {n}".encode())
+            (stage / "build_manifest.json").write_text(json.dumps({"tables": ["observations", "metrics/rates"]}))
+        if n == 0:
+            prev = root / "previous"
+            assert (prev / "observations.parquet").read_bytes() == b"old observations"
+            assert (prev / "metrics" / "rates.parquet").read_bytes() == b"old rates"
+            assert not (prev / "我的笔记.xlsx").exists()
+        assert (root / "observations.parquet").read_bytes() == f"new {n}".encode()
+        assert (root / "metrics" / "rates.parquet").read_bytes() == f"rates {n}".encode()
+        assert not (root / "observations.csv").exists()  # the new set has no such table: its old link is gone
+        assert (root / "我的笔记.xlsx").read_bytes() == b"an analyst's own file"
+        assert not (root / "我的笔记.xlsx").is_symlink()
+    assert len(list((root / "versions").iterdir())) == 2
+
+
+def test_run_cleans_what_a_killed_run_left(tmp_path):
+    """`run` (run_specs) removes a dead run's staging folder and puts a folder moved aside back, before it starts."""
+    from analysis.batch.runner import run_specs
+
+    reports = tmp_path / "reports"
+    (reports / "trends" / ".全部_2023.staging.999999999.k2j4").mkdir(parents=True)
+    aside = reports / "trends" / ".全部_2024.old.999999999"
+    aside.mkdir()
+    (aside / "trends.html").write_text("good page", encoding="utf-8")
+    (reports / ".index.html.part-999999999-x.html").write_text("<html>half", encoding="utf-8")
+    run_specs([], reports_dir=reports, processed_dir=tmp_path / "processed", notebooks_dir=tmp_path, progress=False)
+    assert sorted(p.name for p in (reports / "trends").iterdir()) == ["全部_2024"]
+    assert (reports / "trends" / "全部_2024" / "trends.html").read_text(encoding="utf-8") == "good page"
+    assert sorted(p.name for p in reports.iterdir()) == ["run_manifest.json", "trends"]

@@ -223,9 +223,25 @@ def _remove(path: Path) -> None:
 
 
 def _processed_entries(folder: Path) -> list[Path]:
-    """The visible entries of a flat (pre-versions) data/processed folder."""
+    """What an older flat build wrote directly into data/processed: the tables its build_manifest.json lists (as
+    .parquet and .csv; ``metrics/…`` as the folder), the manifest itself — or, without a readable manifest, every
+    .parquet/.csv file and the metrics folder. Anything else someone put there is left where it is."""
     skip = {paths.VERSIONS_DIR, paths.CURRENT_LINK, paths.PREVIOUS_LINK}
-    return [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in skip and not p.is_symlink()]
+    try:
+        tables = json.loads((folder / "build_manifest.json").read_text(encoding="utf-8")).get("tables") or []
+    except (OSError, ValueError, AttributeError):
+        tables = None
+    if tables:
+        names = {"build_manifest.json"}
+        for t in map(str, tables):
+            names |= {t.split("/", 1)[0]} if "/" in t else {f"{t}.parquet", f"{t}.csv"}
+        wanted = lambda p: p.name in names  # noqa: E731
+    else:
+        wanted = lambda p: p.suffix in (".parquet", ".csv") or p.name in ("metrics", "build_manifest.json")  # noqa: E731
+    return [
+        p for p in folder.iterdir()
+        if not p.name.startswith(".") and p.name not in skip and not p.is_symlink() and wanted(p)
+    ]
 
 
 def _link_entries(processed: Path, version: Path) -> None:
@@ -282,6 +298,8 @@ def _adopt_flat_layout(processed: Path, versions: Path) -> None:
         else:
             link_or_copy(str(p), str(tmp / p.name))
     final = versions / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(max(p.stat().st_mtime for p in entries)))}-flat"
+    if final.exists():  # left by an adoption that was killed before it was switched in
+        final = final.with_name(f"{final.name}-{os.urandom(3).hex()}")
     os.chmod(tmp, 0o777 & ~_UMASK)
     os.replace(tmp, final)
     fault_point("adopted flat layout")

@@ -109,6 +109,7 @@ def _write_record(record_path: Path, key: str, reports_dir: Path, out: dict[str,
 
 
 def _publish(processed_dir: Path, reports_dir: Path) -> dict[str, object]:
+    from analysis.io import staged_dir
     from analysis.metrics import load_config
     from analysis.metrics.methodology import render_methodology
     from analysis.registry import load_indicators
@@ -117,7 +118,9 @@ def _publish(processed_dir: Path, reports_dir: Path) -> dict[str, object]:
     from analysis.reports.pages import render_methodology_html
     from analysis.reports.workbook import WORKBOOK_NAME, write_workbook
 
-    briefs = build_briefs(processed_dir, reports_dir / "briefs")
+    brief_dir = reports_dir / "briefs"
+    with staged_dir(brief_dir) as stage:  # the briefs switch as one set (a killed run leaves the previous set whole)
+        briefs = [brief_dir / p.relative_to(stage) for p in build_briefs(processed_dir, stage)]
     methodology = reports_dir / "methodology.html"
     render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
     workbook = write_workbook(processed_dir, reports_dir / WORKBOOK_NAME)
