@@ -67,7 +67,9 @@ def test_profile_run_writes_notebook_html_and_charts(pipeline):
     linked = set(re.findall(r'<img src=\\"([^"\\]+)\\"', nb))
     assert linked and all((d / unquote(s)).exists() for s in linked), linked
     assert len(srcs) == len(linked)
-    assert list(d.glob("*.png")) and list(d.glob("*.svg"))
+    assert list(d.glob("*.png"))
+    comparison = pipeline["reports"] / "district_comparison"
+    assert list(comparison.glob("*/*.svg")) and list(comparison.glob("*/*.pdf"))  # leadership charts: vector copies
     assert "马村区" in html and "备案7件" in html
 
 

@@ -34,11 +34,52 @@ def _dir(processed_dir: str | Path | None) -> Path:
     return paths.resolve_processed(processed_dir)
 
 
+# Tables read once per process and handed out as copies; only filled after enable_cache() (the batch's kernel
+# template calls warm(), so every kernel forked from it starts with the tables in memory). Keyed by the resolved path
+# with its size and mtime, so a rewritten file is read again.
+_CACHE: dict[tuple[str, int, int], pd.DataFrame] | None = None
+
+
+def enable_cache() -> None:
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = {}
+
+
 def _read(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
     path = _dir(processed_dir) / f"{name}.parquet"
     if not path.exists():
         raise MissingOutputError(f"{path} 不存在：先运行 `python -m analysis build` 生成 data/processed")
-    return pd.read_parquet(path)
+    if _CACHE is None:
+        return pd.read_parquet(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CACHE:
+        # one thread: the batch's template forks kernels after this, and no reader thread may be alive then
+        _CACHE[key] = pd.read_parquet(path, use_threads=False)
+    return _CACHE[key].copy()
+
+
+def warm(processed_dir: str | Path | None = None) -> list[str]:
+    """Read every table of data/processed (and the registry) into this process's cache; returns what failed.
+
+    Called in the batch's kernel template before it forks kernels: each notebook then starts with the tables, the
+    indicator registry and the chart font in memory instead of reading and parsing them again (~0.4 s a run).
+    """
+    enable_cache()
+    base = _dir(processed_dir)
+    failed = []
+    for path in sorted(base.glob("*.parquet")) + sorted(base.glob("metrics/*.parquet")):
+        name = path.relative_to(base).with_suffix("").as_posix()
+        try:
+            _read(name, base)
+        except Exception:  # noqa: BLE001 - a notebook that needs it reads it (and fails visibly) itself
+            failed.append(name)
+    try:
+        load_indicators()
+    except Exception:  # noqa: BLE001
+        failed.append("indicators")
+    return failed
 
 
 def load_observations(processed_dir=None) -> pd.DataFrame:

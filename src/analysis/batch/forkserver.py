@@ -93,6 +93,33 @@ def preload_modules(modules: list[str]) -> list[str]:
     return failed
 
 
+WARM_ENV = "ANALYSIS_WARM_PROCESSED"
+
+
+def warm_caches(processed_dir: str) -> list[str]:
+    """In the template: read the batch's data/processed tables, the registry, the config and the chart font once, so every forked
+    kernel has them in memory (see analysis.load.warm). Nothing when ``processed_dir`` is empty."""
+    if not processed_dir:
+        return []
+    failed = []
+    try:
+        from analysis import load
+
+        failed += [f"data:{name}" for name in load.warm(processed_dir)]
+    except Exception:  # noqa: BLE001 - kernels then read the data themselves
+        failed.append("analysis.load.warm")
+    with contextlib.suppress(Exception):
+        from analysis.metrics.config import load_config
+
+        load_config()
+    with contextlib.suppress(Exception):
+        # the font only: rcParams stay as a fresh kernel has them until a notebook applies the house style itself
+        from analysis.charts.style import register_cjk_font
+
+        register_cjk_font()
+    return failed
+
+
 def fork_safety_problem() -> str | None:
     """Why forking this process now would be unsafe (threads or a zmq context exist), or None."""
     if threading.active_count() != 1:
@@ -283,6 +310,7 @@ def template_main(argv: list[str] | None = None) -> int:
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel's shell puts the notebook folder back
     failed = preload_modules(modules)
+    failed += warm_caches(os.environ.get(WARM_ENV, ""))
     template = Template(proto_in, proto_out)
     problem = fork_safety_problem()
     if problem:
@@ -579,12 +607,19 @@ def use_fork_server() -> bool:
 
 
 async def open_pool(
-    size: int, cwd: str | Path | None = None, preload: list[str] | None = None, demand: int | None = None
+    size: int,
+    cwd: str | Path | None = None,
+    preload: list[str] | None = None,
+    demand: int | None = None,
+    warm_processed: str | Path | None = None,
 ) -> KernelPool:
     """The kernel pool for a local batch: forked kernels when possible, else (switch or failure) fresh ones."""
     if use_fork_server():
         try:
-            server = await ForkServer.start(list(preload or []), cwd=cwd)
+            env = kernel_env()
+            if warm_processed:
+                env[WARM_ENV] = str(warm_processed)
+            server = await ForkServer.start(list(preload or []), env=env, cwd=cwd)
         except Exception as exc:  # noqa: BLE001 - fall back to the slower but independent pool
             print(f"fork server unavailable ({type(exc).__name__}: {exc}); using fresh kernels", file=sys.stderr)
         else:

@@ -106,7 +106,9 @@ async def _run_local(
 
     preload = kernel_preload(notebooks_dir)
     sem = asyncio.Semaphore(jobs)
-    async with await open_pool(jobs, cwd=notebooks_dir, preload=preload, demand=len(todo)) as pool:
+    async with await open_pool(
+        jobs, cwd=notebooks_dir, preload=preload, demand=len(todo), warm_processed=processed_dir
+    ) as pool:
 
         async def one(spec: RunSpec, out_dir: Path, inputs: dict) -> None:
             async with sem:

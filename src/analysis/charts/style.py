@@ -54,7 +54,10 @@ MUTED = "#718096"
 GRID = "#e2e8f0"
 HIGHLIGHT = "#d69e2e"
 
-DPI = 150
+DPI = 150  # leadership outputs (the A4 brief PNG, charts that also go to PDF) and the savefig default
+# Notebook charts are shown on pages at most 980 px wide: 8 in × 120 dpi = 960 px, so 150 dpi only cost time (PNG
+# encoding and the page's embedded copy scale with the pixel count: ~35 % less of both at 120).
+NOTEBOOK_DPI = 120
 _STYLE_APPLIED = False
 
 
@@ -78,11 +81,18 @@ def font_path() -> Path:
     raise FontNotFoundError(f"{FONT_FILE_NAME} not found in mplfonts ({list(spec.submodule_search_locations)})")
 
 
+_FONT_FAMILY: dict[str, str] = {}
+
+
 def register_cjk_font() -> str:
-    """Add the bundled font to matplotlib's font manager and return its family name."""
+    """Add the bundled font to matplotlib's font manager (once per process) and return its family name."""
     path = font_path()
+    if _FONT_FAMILY.get("path") == str(path):
+        return _FONT_FAMILY["family"]
     font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    _FONT_FAMILY.update(path=str(path), family=family)
+    return family
 
 
 def apply_style() -> str:
@@ -215,7 +225,11 @@ def finish(fig: Figure, source: str, synthetic: bool) -> Figure:
 
 
 def save_figure(
-    fig: Figure, stem: str, output_dir: str | os.PathLike, formats: Sequence[str] = ("png", "svg", "pdf")
+    fig: Figure,
+    stem: str,
+    output_dir: str | os.PathLike,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: float = DPI,
 ) -> list[Path]:
     """Write ``fig`` as ``<output_dir>/<stem>.<fmt>`` for each format, each file atomically. Returns the paths.
 
@@ -230,7 +244,7 @@ def save_figure(
         meta = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {"Software": None}}.get(fmt)
         target = out / f"{name}.{fmt}"
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=DPI, metadata=meta)
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
         written.append(target)
         freeze_layout(fig)
     return written
@@ -242,14 +256,16 @@ def freeze_layout(fig: Figure) -> None:
         fig.set_layout_engine("none")
 
 
-def png_bytes(fig: Figure) -> bytes:
+def png_bytes(fig: Figure, dpi: float = DPI) -> bytes:
     """The figure as PNG bytes (used to display the exported image in notebooks)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
-NOTEBOOK_FORMATS = ("png", "svg")  # analysts' notebook charts
+# Analysts' notebook charts: PNG only. Their SVG copy cost as much as the PNG (every text laid out a second time) and
+# nothing read it (pages show the PNG, nothing links the SVG); the charts leadership reads keep vector copies.
+NOTEBOOK_FORMATS = ("png",)
 LEADERSHIP_FORMATS = ("png", "svg", "pdf")  # charts leadership reads (district comparison, briefs): print-ready PDF too
 
 
@@ -262,13 +278,15 @@ class SavedCharts(list):
 
 
 def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats=NOTEBOOK_FORMATS) -> list[Path]:
-    """Notebook helper: save the figure (PNG for pages, SVG for editing) and display the saved PNG.
+    """Notebook helper: save the figure (PNG for pages at 120 dpi; with ``LEADERSHIP_FORMATS`` also SVG and PDF, at
+    150 dpi) and display the saved PNG.
 
     In batch runs (ANALYSIS_LINK_CHARTS=1, set by analysis.batch for its kernels) the executed notebook and its HTML
     page are written beside the charts, so the chart is shown by file name instead of a second, embedded copy: pages
     stay small and exporting them is fast. Interactively the PNG is embedded.
     """
-    paths = save_figure(fig, stem, output_dir, formats)
+    leadership = any(f.lower().lstrip(".") in ("svg", "pdf") for f in formats)
+    paths = save_figure(fig, stem, output_dir, formats, dpi=DPI if leadership else NOTEBOOK_DPI)
     from IPython.display import HTML, Image, display
 
     png = next((p for p in paths if p.suffix == ".png"), None)
@@ -279,5 +297,5 @@ def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats
         alt = escape(fig.get_label() or png.stem, quote=True)
         display(HTML(f'<img src="{quote(png.name)}" alt="{alt}" style="max-width:100%">'))
     else:
-        display(Image(data=png.read_bytes() if png else png_bytes(fig)))
+        display(Image(data=png.read_bytes() if png else png_bytes(fig, NOTEBOOK_DPI)))
     return SavedCharts(paths)

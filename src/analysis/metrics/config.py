@@ -155,7 +155,7 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
 def read_config_yaml(p: Path) -> object:
     """One config file's YAML; a missing or malformed file is a ConfigError naming it."""
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except FileNotFoundError as exc:
         raise ConfigError(f"{p}: file not found") from exc
     except yaml.YAMLError as exc:

@@ -13,6 +13,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (5x faster on indicators.yaml), else the pure-Python one
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from analysis import paths
 from analysis.schema import AREAS, DIRECTIONS
 
@@ -156,7 +159,7 @@ def load_indicators(path: str | None = None) -> pd.DataFrame:
     """The indicator registry as a DataFrame indexed by indicator id (cached per path)."""
     p = Path(path) if path else INDICATORS_FILE
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise RegistryError(f"{p}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict) or "indicators" not in doc:
