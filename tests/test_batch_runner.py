@@ -112,7 +112,7 @@ def test_failures_are_isolated_reported_and_keep_previous_outputs(tree):
     assert any("did you mean 'label'" in r.error for r in invalid)
     assert any("got int 3" in r.error for r in invalid)
     text = summary.format()
-    assert "3 failed" in text and "FAILED [failed] flaky/case" in text
+    assert "失败 3 个" in text and "失败 [failed] flaky/case" in text  # Chinese since issue 13
     # The failed run left the previous good outputs untouched; its partial notebook is kept for debugging.
     assert (reports / "flaky" / "case" / "run.json").read_text(encoding="utf-8") == old_record
     assert (reports / "flaky" / "case" / "flaky.ipynb").exists()

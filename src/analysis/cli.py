@@ -149,6 +149,11 @@ def cmd_run(args) -> int:
             out = publish(force=args.force)
             if out.get("skipped"):
                 print("简报、方法说明与索引：输入未变，沿用上次的文件")
+            else:
+                redone = out.get("rebuilt") or []
+                n_briefs = sum(1 for r in redone if str(r).startswith("briefs/"))
+                others = [str(r) for r in redone if not str(r).startswith("briefs/")]
+                print(f"重新生成：简报 {n_briefs} 个文件" + (f"，{'、'.join(others)}" if others else ""))
             print(f"简报：{len(out['briefs'])} 个文件；方法说明：{out['methodology']}；请打开 {out['index']}")
             print(out["sample_line"])
     return 1 if summary.failed else 0
@@ -436,11 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = make_parser().parse_args(argv)
     from analysis.io import LockBusyError, RawWriteError
-    from analysis.registry.units import UnitsFileError
 
     try:
         return args.func(args)
-    except (RawWriteError, UnitsFileError) as exc:
+    except RawWriteError as exc:
         return _err(str(exc))
     except KeyboardInterrupt:
         print("已中断；已写出的文件都是完整的，其余未改动", file=sys.stderr)
@@ -448,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     except LockBusyError as exc:
         return _err(str(exc)) if not _debug(args) else _reraise()
     except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into a message
+        # imported here: analysis.registry imports pandas, which a no-op `run` never needs
+        from analysis.registry.units import UnitsFileError
+
+        if isinstance(exc, UnitsFileError):
+            return _err(str(exc))
         if _debug(args):
             raise
         if isinstance(exc, OSError) and exc.errno is not None:

@@ -1,15 +1,26 @@
 """After the notebook runs: the leadership outputs that gather across runs — one-page briefs per district, one PDF
-per city, the methodology page and reports/index.html linking everything."""
+per city, the methodology page, the Excel workbook and reports/index.html (with files.html) linking everything.
+
+Incremental to the last file, recorded in reports/publish_manifest.json:
+
+* a whole-publish key over everything these outputs read (every data/processed file, registry/config/code, each
+  run's id, fingerprint and outputs, every other file under reports/) — unchanged, nothing is rebuilt and nothing heavy
+  is imported (the no-op ``python -m analysis run``);
+* otherwise each output is rebuilt only when its own inputs changed: every brief and city PDF by the content key of
+  what it shows (analysis.reports.briefs), the methodology page by the registry/config/code, the workbook by the
+  tables it reads; the index and files page follow the whole-publish key.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from analysis import paths
-from analysis.build import sample_line
-
 
 PUBLISH_RECORD = "publish_manifest.json"
+# analysis.reports.workbook.WORKBOOK_NAME, not imported here: that module imports pandas and matplotlib, which the
+# no-op path never needs (a test checks the two names agree)
+WORKBOOK_NAME = "数据汇总.xlsx"
 
 
 def _inputs_key(processed_dir: Path, reports_dir: Path) -> str:
@@ -29,10 +40,15 @@ def _inputs_key(processed_dir: Path, reports_dir: Path) -> str:
         runs = json.loads(manifest.manifest_path(reports_dir).read_text(encoding="utf-8")).get("runs", [])
     except (OSError, ValueError):
         runs = []
-    parts.append(sorted((r["run_id"], r.get("fingerprint"), r.get("status"), r.get("outputs")) for r in runs))
+    # a run carried forward unchanged ("skipped") shows the same outputs as when it ran ("ok")
+    status = {"skipped": "ok"}
+    parts.append(
+        sorted(
+            (r["run_id"], r.get("fingerprint"), status.get(r.get("status"), r.get("status")), r.get("outputs"))
+            for r in runs
+        )
+    )
     # every other file under reports/ the index may list (workbooks, dictionary, …), by name, size and time
-    from analysis.reports.workbook import WORKBOOK_NAME
-
     # the files publish itself writes are outputs, not inputs
     own = {PUBLISH_RECORD, "methodology.html", "index.html", "files.html", WORKBOOK_NAME, manifest.MANIFEST_NAME}
     if reports_dir.exists():
@@ -63,7 +79,7 @@ def _unchanged(record_path: Path, key: str, reports_dir: Path) -> dict[str, obje
         "methodology": reports_dir / rec["methodology"],
         "index": reports_dir / rec["index"],
         "sample_included": bool(rec.get("sample_included")),
-        "sample_line": sample_line(bool(rec.get("sample_included"))),
+        "sample_line": rec.get("sample_line") or _sample_line(bool(rec.get("sample_included"))),
         "skipped": True,
     }
 
@@ -79,9 +95,39 @@ def publish(
     key = _inputs_key(processed_dir, reports_dir)
     if not force and (previous := _unchanged(record_path, key, reports_dir)) is not None:
         return previous
-    out = _publish(processed_dir, reports_dir)
+    old = {} if force else _read_record(record_path)
+    out = _publish(processed_dir, reports_dir, old)
     _write_record(record_path, key, reports_dir, out)
     return out
+
+
+def _read_record(record_path: Path) -> dict:
+    import json
+
+    try:
+        rec = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return rec if isinstance(rec, dict) else {}
+
+
+def _part_keys(processed_dir: Path) -> dict[str, str]:
+    """Keys of the outputs that do not depend on the runs: methodology (registry, config, code) and workbook (the
+    tables it reads, plus registry, config, code)."""
+    from analysis.batch import manifest
+    from analysis.batch.plan import canonical_json, sha256_file, sha256_text
+
+    env = manifest.environment_hashes()
+    tables = ["observations", "units", "findings", "metrics/area_scores", "metrics/rates", "metrics/changes"]
+    files = [(t, sha256_file(processed_dir / f"{t}.parquet") if (processed_dir / f"{t}.parquet").exists() else None)
+             for t in tables]  # fmt: skip
+    return {
+        "methodology": sha256_text(canonical_json(["methodology", env])),
+        "workbook": sha256_text(
+            canonical_json(["workbook", env, files, str(paths.processed_root_of(processed_dir).resolve())])
+        ),
+        "briefs_salt": sha256_text(canonical_json(["briefs", env])),
+    }
 
 
 def _write_record(record_path: Path, key: str, reports_dir: Path, out: dict[str, object]) -> None:
@@ -95,44 +141,83 @@ def _write_record(record_path: Path, key: str, reports_dir: Path, out: dict[str,
     try:
         briefs = [rel(b) for b in out["briefs"]]  # type: ignore[union-attr]
         brief_dir = reports_dir / "briefs"
-        files = sorted(
-            {rel(f) for f in brief_dir.rglob("*") if f.is_file()} if brief_dir.exists() else set()
-        ) + [rel(out["methodology"]), rel(out["index"])]
+        files = sorted({rel(f) for f in brief_dir.rglob("*") if f.is_file()} if brief_dir.exists() else set()) + [
+            rel(out["methodology"]),
+            rel(out["index"]),
+        ]
         data = {"key": key, "briefs": briefs, "methodology": rel(out["methodology"]), "index": rel(out["index"])}
         if out.get("workbook"):
             files.append(rel(out["workbook"]))
         data["files"] = files
         data["sample_included"] = bool(out.get("sample_included"))
+        data["sample_line"] = out.get("sample_line")
+        data["part_keys"] = out.get("part_keys", {})
+        data["brief_keys"] = out.get("brief_keys", {})
+        data["rebuilt"] = out.get("rebuilt", [])
     except (ValueError, TypeError, KeyError):
         return  # outputs outside reports/: no record, the next run rebuilds
     write_text(record_path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
-def _publish(processed_dir: Path, reports_dir: Path) -> dict[str, object]:
+def _publish(processed_dir: Path, reports_dir: Path, old: dict | None = None) -> dict[str, object]:
+    """Rebuild what changed since the record ``old`` (empty: everything); the result lists it under ``rebuilt``."""
     from analysis.io import staged_dir
-    from analysis.metrics import load_config
-    from analysis.metrics.methodology import render_methodology
-    from analysis.registry import load_indicators
     from analysis.reports.briefs import build_briefs
     from analysis.reports.index import build_index
-    from analysis.reports.pages import render_methodology_html
-    from analysis.reports.workbook import WORKBOOK_NAME, write_workbook
+    from analysis.reports.workbook import write_workbook
 
+    old = old or {}
+    old_parts = old.get("part_keys") or {}
+    parts = _part_keys(processed_dir)
+    rebuilt: list[str] = []
     brief_dir = reports_dir / "briefs"
-    with staged_dir(brief_dir) as stage:  # the briefs switch as one set (a killed run leaves the previous set whole)
-        briefs = [brief_dir / p.relative_to(stage) for p in build_briefs(processed_dir, stage)]
+    brief_keys: dict[str, str] = {}
+    drawn: list[str] = []
+    # the briefs switch as one set (a killed run leaves the previous set whole); unchanged files come from that set
+    with staged_dir(brief_dir) as stage:
+        staged = build_briefs(
+            processed_dir,
+            stage,
+            previous_keys=old.get("brief_keys") or {},
+            keys_out=brief_keys,
+            salt=parts["briefs_salt"],
+            drawn=drawn,
+            reuse_from=brief_dir if brief_dir.is_dir() else None,
+        )
+        briefs = [brief_dir / p.relative_to(stage) for p in staged]
+    rebuilt += [f"briefs/{d}" for d in drawn]
     methodology = reports_dir / "methodology.html"
-    render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
-    workbook = write_workbook(processed_dir, reports_dir / WORKBOOK_NAME)
+    if old_parts.get("methodology") != parts["methodology"] or not methodology.is_file():
+        from analysis.metrics import load_config
+        from analysis.metrics.methodology import render_methodology
+        from analysis.registry import load_indicators
+        from analysis.reports.pages import render_methodology_html
+
+        render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
+        rebuilt.append("methodology.html")
+    workbook = reports_dir / WORKBOOK_NAME
+    if old_parts.get("workbook") != parts["workbook"] or not workbook.is_file():
+        workbook = write_workbook(processed_dir, workbook)
+        rebuilt.append(WORKBOOK_NAME)
     index = build_index(reports_dir, processed_dir)
+    rebuilt += ["index.html", "files.html"]
     return {
         "briefs": briefs,
         "methodology": methodology,
         "workbook": workbook,
         "index": index,
         "sample_included": sample_included(processed_dir),
-        "sample_line": sample_line(sample_included(processed_dir)),
+        "sample_line": _sample_line(sample_included(processed_dir)),
+        "part_keys": parts,
+        "brief_keys": {k: v for k, v in brief_keys.items()},
+        "rebuilt": rebuilt,
     }
+
+
+def _sample_line(included: bool) -> str:
+    from analysis.build import sample_line  # imports pandas: only when something is rebuilt
+
+    return sample_line(included)
 
 
 def sample_included(processed_dir: Path) -> bool:

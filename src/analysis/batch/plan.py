@@ -21,12 +21,22 @@ runs.yaml (see the file itself for the documented example)::
 * ``city_year_area`` → ``{city, year, area}`` for every area in the notebook's ``areas`` list
 * ``once``           → ``{}`` (the notebook runs once)
 
-Data slice (what a run "reads", for incremental runs): each file matched by ``reads`` (globs under data/processed)
-contributes a hash. With ``slice: city`` the hash covers only the rows whose ``city`` is the run's city (for a
-district run: the city the district belongs to — this includes the district itself, its streets and departments, and
-its peer districts, which profiles use for context). With ``slice: all``, or for a file without a ``city`` column, or
-for a run without a city (``once``), the hash is the whole file's sha256. So a change in one city's rows reruns only
-that city's runs; a change anywhere reruns ``slice: all`` notebooks.
+Data slice (what a run "reads", for incremental runs): each file matched by ``reads`` (globs under data/processed; an
+entry is a glob, sliced by the notebook's ``slice``, or ``{glob: slice}``) contributes a hash of the rows the run
+reads. Rows are placed by their unit (``unit_id``, or ``parent_unit_id`` for tables of streets/departments; streets
+and departments belong to their district) into groups (city, district, year) via units.parquet; each group's rows
+are hashed. Slices:
+
+* ``district_year`` — the run's district (with its streets and departments) in the years it shows (``year`` /
+  ``years`` parameters);
+* ``district`` — the run's district, every year;
+* ``city_year`` — every unit of the run's city (its districts, their streets, the city itself) in the years it shows;
+* ``city`` — every unit of the run's city, every year (for a district run: its peer group);
+* ``all`` — the whole file's sha256.
+
+Rows of no known unit are read by every sliced run; a table whose rows cannot be placed, and every file of a run
+without a city (``once``), counts whole. So a change in one district's rows reruns that district's runs and the
+city runs of its city that read those rows, and nothing else.
 
 Every run gets an output folder ``reports/<notebook>/<slug>`` whose name is built from parameter values and sanitised
 (:func:`safe_name`): it keeps Chinese characters but never contains ``/``, ``\\`` or ``..``, so it cannot leave the
@@ -49,7 +59,6 @@ from analysis.io import safe_name, sha256_file
 
 RUNS_FILE = "runs.yaml"
 FOR_EACH = ("district_year", "district", "city_year", "city_year_area", "once")
-SLICES = ("city", "all")
 DEFAULTS: dict[str, Any] = {
     "for_each": "once",
     "reads": ["observations.parquet", "metrics/*.parquet"],
@@ -126,13 +135,6 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _read_files(processed_dir: Path, patterns: list[str]) -> list[Path]:
-    files: set[Path] = set()
-    for pattern in patterns:
-        files.update(p for p in processed_dir.glob(pattern) if p.is_file())
-    return sorted(files)
-
-
 # --- runs.yaml -----------------------------------------------------------------------------------------------------
 
 
@@ -147,8 +149,8 @@ def load_config(notebooks_dir: Path) -> dict[str, Any]:
         cfg = {**defaults, **(entry or {})}
         if cfg["for_each"] not in FOR_EACH:
             raise PlanError(f"{RUNS_FILE}: {name}: for_each must be one of {FOR_EACH}, got {cfg['for_each']!r}")
-        if cfg["slice"] not in SLICES:
-            raise PlanError(f"{RUNS_FILE}: {name}: slice must be one of {SLICES}, got {cfg['slice']!r}")
+        if cfg["slice"] not in SLICE_KINDS:
+            raise PlanError(f"{RUNS_FILE}: {name}: slice must be one of {SLICE_KINDS}, got {cfg['slice']!r}")
         if cfg["for_each"] == "city_year_area" and not cfg.get("areas"):
             raise PlanError(f"{RUNS_FILE}: {name}: for_each city_year_area needs an 'areas' list")
         notebooks[name] = cfg
@@ -174,10 +176,16 @@ def _district_table(processed_dir: Path):
 
     path = processed_dir / OBSERVATIONS
     if not path.exists():
-        return pd.DataFrame(columns=["unit_name", "city", "year"])
-    obs = pd.read_parquet(path, columns=["unit_name", "unit_level", "city", "year"])
+        return pd.DataFrame(columns=["unit_name", "city", "year", "unit_id"])
+    import pyarrow.parquet as pq
+
+    cols = ["unit_id", "unit_name", "unit_level", "city", "year"]
+    obs = pd.read_parquet(path, columns=[c for c in cols if c in pq.read_schema(path).names])
+    if "unit_id" not in obs.columns:
+        obs["unit_id"] = ""  # no ids: district slices then count whole files
     obs = obs[obs["unit_level"] == "district"].dropna(subset=["unit_name", "year"])
-    out = obs[["unit_name", "city", "year"]].drop_duplicates().copy()
+    out = obs[["unit_name", "city", "year", "unit_id"]].drop_duplicates().copy()
+    out["unit_id"] = out["unit_id"].astype(str)
     out["year"] = out["year"].astype(int)
     out["city"] = out["city"].fillna("").astype(str)
     out["unit_name"] = out["unit_name"].astype(str)
@@ -206,41 +214,145 @@ def enumerate_params(for_each: str, districts, cfg: dict[str, Any]) -> list[tupl
     raise PlanError(f"unknown for_each {for_each!r}")
 
 
-def _city_hashes(path: Path) -> dict[str, str] | None:
-    """sha256 of each city's rows of a parquet table, or None when it has no ``city`` column."""
+def _unit_owners(processed_dir: Path) -> dict[str, tuple[str, str]]:
+    """unit_id → (city name, district id) from units.parquet: a district owns itself, a street or department its
+    parent district, a city owns its city-level rows (district ``""``)."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
-    if "city" not in pq.read_schema(path).names:
-        return None
-    table = pd.read_parquet(path)
-    table["city"] = table["city"].fillna("").astype(str)
-    cols = sorted(table.columns)
+    path = processed_dir / "units.parquet"
+    if not path.exists():
+        return {}
+    units = pd.read_parquet(path)
+    level = dict(zip(units["unit_id"].astype(str), units["level"].astype(str), strict=True))
+    parent = dict(zip(units["unit_id"].astype(str), units["parent"], strict=True))
+    city = dict(zip(units["unit_id"].astype(str), units["city"].fillna("").astype(str), strict=True))
     out = {}
-    for city, grp in table.groupby("city", sort=True):
-        # Sort rows so the hash does not depend on row order; hash values + column names.
-        sub = grp[cols].astype(str).sort_values(cols).reset_index(drop=True)
-        digest = hashlib.sha256(canonical_json(cols).encode())
-        digest.update(pd.util.hash_pandas_object(sub, index=False).values.tobytes())
-        out[city] = digest.hexdigest()
+    for uid, lvl in level.items():
+        if lvl == "district":
+            out[uid] = (city[uid], uid)
+        elif lvl in ("street", "department"):
+            p = parent.get(uid)
+            out[uid] = (city[uid], str(p) if isinstance(p, str) and level.get(str(p)) == "district" else "")
+        else:
+            out[uid] = (city[uid], "")
     return out
 
 
-def _slice_hash(files: list[Path], processed_dir: Path, cities: list[str], slice_kind: str, cache: dict) -> str:
+UNOWNED = "*"  # rows that belong to no known unit (e.g. a finding about a file): every sliced run reads them
+
+
+def _group_hashes(path: Path, owners: dict[str, tuple[str, str]]) -> dict[tuple[str, str, int | None], str] | None:
+    """Hash of each (city, district id, year) group of a table's rows, or None when rows cannot be placed (no
+    ``unit_id``, ``parent_unit_id`` or ``city`` column): then runs count the whole file.
+
+    A row's owner is its ``unit_id`` (``parent_unit_id`` for tables of sub-units such as balance); streets and
+    departments belong to their district. Rows of unknown units fall back to their ``city`` column, else they are
+    UNOWNED and read by every run. Row order does not matter (row hashes are sorted within a group)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    key_col = "unit_id" if "unit_id" in names else "parent_unit_id" if "parent_unit_id" in names else None
+    if key_col is None and "city" not in names:
+        return None
+    table = pd.read_parquet(path)
+    cols = sorted(table.columns)
+    row_hash = pd.util.hash_pandas_object(table[cols].astype(str), index=False).to_numpy()
+    n = len(table)
+    ids = table[key_col].astype(object).where(table[key_col].notna(), None) if key_col else [None] * n
+    cities_col = table["city"].fillna("").astype(str) if "city" in names else [""] * n
+    years = table["year"] if "year" in names else [None] * n
+    groups: dict[tuple[str, str, int | None], list] = {}
+    for h, uid, fallback_city, y in zip(row_hash, ids, cities_col, years, strict=True):
+        owner = owners.get(str(uid)) if uid is not None else None
+        if owner is None:
+            owner = (fallback_city, "") if fallback_city else (UNOWNED, "")
+        year = None if y is None or pd.isna(y) else int(y)
+        groups.setdefault((owner[0], owner[1], year), []).append(h)
+    out = {}
+    for key, hashes in groups.items():
+        digest = hashlib.sha256(canonical_json(cols).encode())
+        digest.update(b"".join(int(x).to_bytes(8, "little") for x in sorted(hashes)))
+        out[key] = digest.hexdigest()
+    return out
+
+
+SLICE_KINDS = ("all", "city", "city_year", "district", "district_year")
+
+
+def _select_groups(groups: dict, kind: str, cities: list[str], district: str | None, years: list[int] | None) -> list:
+    """The (group, hash) pairs a run with this slice reads, sorted (UNOWNED rows always included)."""
+
+    def year_ok(y: int | None) -> bool:
+        return years is None or y is None or y in years
+
+    picked = []
+    for (city, dist, year), h in groups.items():
+        if city == UNOWNED:
+            ok = year_ok(year) if kind.endswith("_year") else True
+        elif kind in ("city", "city_year"):
+            ok = city in cities and (kind == "city" or year_ok(year))
+        else:  # district, district_year
+            ok = dist == district and dist != "" and (kind == "district" or year_ok(year))
+        if ok:
+            picked.append(([city, dist, year], h))
+    return sorted(picked, key=lambda kv: canonical_json(kv[0]))
+
+
+def _read_entries(processed_dir: Path, reads: list, default_slice: str) -> list[tuple[Path, str]]:
+    """``reads`` of runs.yaml as (file, slice) pairs: an entry is a glob (the notebook's ``slice``) or a one-key
+    mapping ``{glob: slice}``; the first entry that matches a file decides its slice."""
+    out: dict[Path, str] = {}
+    for entry in reads:
+        if isinstance(entry, dict):
+            items = list(entry.items())
+        else:
+            items = [(entry, default_slice)]
+        for pattern, kind in items:
+            if kind not in SLICE_KINDS:
+                raise PlanError(f"{RUNS_FILE}: reads {pattern!r}: slice must be one of {SLICE_KINDS}, got {kind!r}")
+            for p in sorted(processed_dir.glob(str(pattern))):
+                if p.is_file():
+                    out.setdefault(p, kind)
+    return sorted(out.items())
+
+
+def _run_years(params: dict[str, Any]) -> list[int] | None:
+    if "year" in params:
+        return [int(params["year"])]
+    if params.get("years"):
+        return sorted(int(y) for y in params["years"])
+    return None
+
+
+def _slice_hash(
+    entries: list[tuple[Path, str]],
+    processed_dir: Path,
+    cities: list[str],
+    district: str | None,
+    years: list[int] | None,
+    cache: dict,
+) -> str:
+    """Hash of the rows one run reads: per file its whole sha256 (slice ``all``, or a run without a city) or the
+    hashes of the row groups of its slice (see :func:`_group_hashes`)."""
     parts = []
-    for f in files:
+    for f, kind in entries:
         rel = f.relative_to(processed_dir).as_posix()
-        whole = cache.setdefault(("file", rel), sha256_file(f))
-        if slice_kind == "all" or not cities:
+        if ("file", rel) not in cache:
+            cache[("file", rel)] = sha256_file(f)
+        whole = cache[("file", rel)]
+        if kind == "all" or not cities or (kind.startswith("district") and not district):
             parts.append((rel, whole))
             continue
-        if ("city", rel) not in cache:
-            cache[("city", rel)] = _city_hashes(f)
-        per_city = cache[("city", rel)]
-        if per_city is None:
+        if "owners" not in cache:
+            cache["owners"] = _unit_owners(processed_dir)
+        if ("groups", rel) not in cache:
+            cache[("groups", rel)] = _group_hashes(f, cache["owners"])
+        groups = cache[("groups", rel)]
+        if groups is None:
             parts.append((rel, whole))
         else:
-            parts.append((rel, [(c, per_city.get(c, "absent")) for c in cities]))
+            parts.append((rel, kind, _select_groups(groups, kind, cities, district, years)))
     return sha256_text(canonical_json(parts))
 
 
@@ -299,20 +411,27 @@ def fnmatch_any(run_id: str, patterns: set[str]) -> bool:
 def _plan_fresh(notebooks_dir: Path, processed_dir: Path) -> list[RunSpec]:
     config = load_config(notebooks_dir)
     districts = None
+    district_ids: dict = {}
     hash_cache: dict = {}
     specs: list[RunSpec] = []
     for name, cfg in notebook_configs(notebooks_dir, config).items():
         if cfg["for_each"] != "once" and districts is None:
             districts = _district_table(processed_dir)
-        files = _read_files(processed_dir, list(cfg["reads"]))
+            # a district name shared by two units (two cities) has no single id: its runs count whole files
+            district_ids = {
+                name: ids[0] if len(ids := sorted(set(grp["unit_id"]) - {""})) == 1 else None
+                for name, grp in districts.groupby("unit_name", sort=True)
+            }
+        entries = _read_entries(processed_dir, list(cfg["reads"]), cfg["slice"])
         for params, cities in enumerate_params(cfg["for_each"], districts, cfg):
+            district = district_ids.get(params["district"]) if "district" in params else None
             specs.append(
                 RunSpec(
                     notebook=name,
                     notebook_path=cfg["path"],
                     params=params,
                     slug=make_slug(params, cfg.get("slug")),
-                    data_hash=_slice_hash(files, processed_dir, cities, cfg["slice"], hash_cache),
+                    data_hash=_slice_hash(entries, processed_dir, cities, district, _run_years(params), hash_cache),
                     city=cities,
                 )
             )

@@ -40,6 +40,7 @@ class RunSummary:
     failed: list[manifest.RunRecord] = field(default_factory=list)
     manifest_path: Path | None = None
     seconds: float = 0.0
+    removed: list[str] = field(default_factory=list)  # output folders of runs no longer planned (relative to reports/)
 
     @property
     def ok(self) -> bool:
@@ -52,12 +53,15 @@ class RunSummary:
     def format(self) -> str:
         """A human summary: counts, then one line per failed run."""
         lines = [
-            f"{len(self.ran)} ran, {len(self.skipped)} skipped (unchanged), {len(self.failed)} failed "
-            f"in {self.seconds:.1f}s; manifest: {self.manifest_path}"
+            f"运行 {len(self.ran)} 个，未变跳过 {len(self.skipped)} 个，失败 {len(self.failed)} 个，"
+            f"用时 {self.seconds:.1f} 秒；运行清单：{self.manifest_path}"
         ]
+        if self.removed:
+            shown = "、".join(self.removed[:5]) + ("等" if len(self.removed) > 5 else "")
+            lines.append(f"  已删除不再计划的运行输出 {len(self.removed)} 个：{shown}")
         for rec in self.failed:
             first = (rec.error or "").strip().splitlines()[0:1]
-            lines.append(f"  FAILED [{rec.status}] {rec.run_id}: {first[0] if first else ''}")
+            lines.append(f"  失败 [{rec.status}] {rec.run_id}：{first[0] if first else ''}")
         return "\n".join(lines)
 
 
@@ -70,7 +74,7 @@ def _progress(total: int, enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="notebooks", unit="run", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc="运行笔记本", unit="个", file=sys.stderr, dynamic_ncols=True)
 
 
 def _record(spec: RunSpec, out_dir: Path, inputs: dict, status: str, **kw) -> manifest.RunRecord:
@@ -144,6 +148,35 @@ def _failed(spec, out_dir, inputs, error, started, kernel) -> manifest.RunRecord
     return rec
 
 
+def remove_unplanned(reports_dir: Path, specs: list[RunSpec], previous: dict) -> list[str]:
+    """Delete the output folders of runs that are no longer planned (a district or year gone from the data, a
+    notebook removed), so the index and the files page never show stale pages. Candidates are the folders the previous
+    manifest recorded and every folder with a run record under reports/<notebook>/; only folders inside ``reports_dir``
+    are touched. Returns the removed folders relative to ``reports_dir``."""
+    import shutil
+
+    base = Path(reports_dir).resolve()
+    planned = {output_dir_for(base, s.notebook, s.slug) for s in specs}
+    candidates: set[Path] = set()
+    for rec in previous.get("runs", []):
+        if rec.get("output_dir"):
+            candidates.add(Path(rec["output_dir"]).resolve())
+    notebooks = {s.notebook for s in specs} | {r.get("notebook", "") for r in previous.get("runs", [])}
+    for name in sorted(n for n in notebooks if n):
+        folder = base / name
+        if folder.is_dir():
+            candidates.update(d.resolve() for d in folder.iterdir() if (d / RUN_RECORD_NAME).is_file())
+    removed = []
+    for d in sorted(candidates - planned):
+        if base in d.parents and d.parent != base and d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.relative_to(base).as_posix())
+            parent = d.parent
+            if parent != base and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+    return removed
+
+
 def _check_parameters(spec: RunSpec, cache: dict) -> str | None:
     """The ParameterError message for a run, or None when its parameters fit the notebook."""
     if spec.notebook_path not in cache:
@@ -167,11 +200,13 @@ def run_specs(
     plan_cache: dict | None = None,
     partial: bool = False,
     template: str = "basic",
+    prune: bool = False,
 ) -> RunSummary:
     """Run the given specs (skipping unchanged ones unless ``force``), write the manifest, return the summary.
 
     Holds the pipeline lock throughout (so two batches never interleave their outputs or manifest records); first
-    removes what killed runs left in reports/ (staging folders, temporary files; a folder moved aside goes back)."""
+    removes what killed runs left in reports/ (staging folders, temporary files; a folder moved aside goes back).
+    ``prune`` (``run_all`` with the whole plan): delete the output folders of runs that are not in ``specs``."""
     t0 = time.time()
     reports_dir = Path(reports_dir or paths.reports_dir()).resolve()
     root = Path(processed_dir or paths.processed_dir())
@@ -183,13 +218,13 @@ def run_specs(
         processed_dir = paths.resolve_processed(root).resolve()  # one build for the whole batch
         return _run_specs(
             specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial,
-            template, t0,
+            template, t0, prune,
         )
 
 
 def _run_specs(
     specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial, template,
-    t0,
+    t0, prune=False,
 ) -> RunSummary:
     notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
     jobs = jobs or default_jobs()
@@ -219,6 +254,8 @@ def _run_specs(
             continue
         todo.append((spec, out_dir, inputs))
 
+    if prune and not partial:
+        summary.removed = remove_unplanned(reports_dir, specs, previous)
     bar = _progress(len(todo), progress)
 
     def on_done(rec: manifest.RunRecord) -> None:
@@ -227,7 +264,8 @@ def _run_specs(
         if bar is not None:
             bar.update(1)
             if rec.status != "ok":
-                bar.write(f"FAILED {rec.run_id}: {(rec.error or '').splitlines()[0:1]}")
+                first = (rec.error or "").strip().splitlines()[0:1]
+                bar.write(f"失败 {rec.run_id}：{first[0] if first else ''}")
 
     try:
         if todo and scheduler:
@@ -282,4 +320,5 @@ def run_all(
             progress=progress,
             plan_cache=cache,
             partial=bool(only),
+            prune=not only,
         )

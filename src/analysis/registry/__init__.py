@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-# libyaml's safe loader when PyYAML was built with it (5x faster on indicators.yaml), else the pure-Python one
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 from analysis import paths
 from analysis.schema import AREAS, DIRECTIONS
+
+# libyaml's safe loader when PyYAML was built with it (5x faster on indicators.yaml), else the pure-Python one
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 INDICATORS_FILE = paths.REGISTRY_DIR / "indicators.yaml"
 UNITS_FILE = paths.units_file()  # default location; the loader (registry/units.py) reads paths.units_file()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -342,6 +343,101 @@ def _alerts(narrative: pd.DataFrame | None, unit_id: str, year: int) -> dict[str
     return out
 
 
+def brief_inputs(
+    unit_id: str,
+    year: int,
+    obs: pd.DataFrame,
+    indicators: pd.DataFrame,
+    units: pd.DataFrame,
+    area_scores: pd.DataFrame,
+    ranks: pd.DataFrame,
+    neutral_band: float,
+    rates: pd.DataFrame | None = None,
+    narrative: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+) -> dict:
+    """Everything the brief of one district-year draws, computed from the tables (see :func:`draw_brief`). Its
+    :func:`content_key` is the brief's fingerprint: the brief is redrawn only when what it shows changed."""
+    unit = views.resolve_unit(units, unit_id)
+    names = views.indicator_names(indicators)
+    peers = units.loc[(units["level"] == "district") & (units["parent"] == unit.get("parent")), "unit_id"].tolist()
+    full = [views.profile_rows(obs, indicators, unit_id, year, a, rates) for a in AREA_ORDER]
+    mine = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] == int(year))]
+    worsened = {w for x in mine.get("worsened", pd.Series(dtype=object)).fillna("") for w in str(x).split(";") if w}
+    panels = [ranked_rows(rows, indicators, unit_id, year, changes, rates, peers, worsened=worsened) for rows in full]
+    files = obs.loc[(obs["unit_id"] == unit_id) & (obs["year"] == int(year)), "source_file"]
+    note = (
+        f"{views.source_text(files, '原文句子与位置见区县画像证据表')}。“未报告”表示报告未提及，不等于0；"
+        f"约=原文为约数（余/多/近/约）；▲▼为较上年变化，小于{neutral_band:g}分记为无实质变化（■），"
+        "任一结果指标实质下降时一律记▼；得分以结果指标为主、按固定目标/锚点标准化，核心结果指标不足时写数据不足；"
+        "同组区县不足或样本过小时不排名。"
+    )
+    return {
+        "unit": unit,
+        "year": int(year),
+        "header": header_lines(unit, year, area_scores, ranks, names),
+        "lines": _sentences(narrative, unit_id, year),
+        "reported": [(int((rows["value_state"] != "not_reported").sum()), len(rows)) for rows in full],
+        "panels": panels,
+        "scores": area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] <= int(year))],
+        "neutral_band": float(neutral_band),
+        "alerts": _alerts(narrative, unit_id, year),
+        "note": note,
+        "synthetic": synthetic_flag([unit_id], units),
+    }
+
+
+def content_key(content: object) -> str:
+    """A stable sha256 of nested plain values, Series and DataFrames (row order kept; frames hashed by value)."""
+    import hashlib
+    import json
+
+    def plain(v: object) -> object:
+        if isinstance(v, pd.DataFrame):
+            frame = v.reset_index(drop=True)
+            cols = [str(c) for c in frame.columns]
+            hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+            return {"columns": cols, "rows": hashlib.sha256(hashed.tobytes()).hexdigest()}
+        if isinstance(v, pd.Series):
+            return plain(v.to_frame().T.astype(str))
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, float) and v != v:
+            return "NaN"
+        return v if isinstance(v, str | int | float | bool) or v is None else str(v)
+
+    text = json.dumps(plain(content), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def draw_brief(content: dict) -> Figure:
+    """The one-page brief as an A4 portrait Figure from :func:`brief_inputs` (watermarked when fictional)."""
+    apply_style()
+    unit, year, panels, lines = content["unit"], content["year"], content["panels"], content["lines"]
+    n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
+    heights = [1.9, 0.30 * n_lines + 0.55] + [0.26 * (len(r) + (1 if f else 0)) + 0.7 for r, f in panels] + [1.8]
+    fig = Figure(figsize=A4, layout="constrained")
+    subs = fig.subfigures(len(heights), 1, height_ratios=heights)
+    _draw_header(subs[0], unit, year, content["header"])
+    _draw_key_points(subs[1], lines)
+    for sub, area, (n_rep, n_all), (rows, footer) in zip(
+        subs[2:5], AREA_ORDER, content["reported"], panels, strict=True
+    ):
+        title = f"{AREA_LABELS[area]}（已报告{n_rep}/{n_all}项，结果指标在前，列出{len(rows)}项）"
+        _draw_panel(sub, rows, title, area, footer)
+    figures.draw_sparklines(
+        subs[5],
+        content["scores"],
+        [*AREA_ORDER, "overall"],
+        content["neutral_band"],
+        "各领域得分趋势（各领域同一刻度）",
+        alerts=content["alerts"],
+    )
+    return finish(fig, content["note"], content["synthetic"])
+
+
 def brief_figure(
     unit_id: str,
     year: int,
@@ -358,42 +454,9 @@ def brief_figure(
     """The one-page brief of one district-year as an A4 portrait Figure (watermarked when fictional): header with
     area scores (▼ when an outcome got worse, 数据不足 when too few core outcomes), the 要点 block, per area the
     indicators by importance with last year's value and the peer median, score trends."""
-    apply_style()
-    unit = views.resolve_unit(units, unit_id)
-    names = views.indicator_names(indicators)
-    peers = units.loc[(units["level"] == "district") & (units["parent"] == unit.get("parent")), "unit_id"].tolist()
-    full = [views.profile_rows(obs, indicators, unit_id, year, a, rates) for a in AREA_ORDER]
-    mine = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] == int(year))]
-    worsened = {w for x in mine.get("worsened", pd.Series(dtype=object)).fillna("") for w in str(x).split(";") if w}
-    panels = [ranked_rows(rows, indicators, unit_id, year, changes, rates, peers, worsened=worsened) for rows in full]
-    lines = _sentences(narrative, unit_id, year)
-    n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
-    heights = [1.9, 0.30 * n_lines + 0.55] + [0.26 * (len(r) + (1 if f else 0)) + 0.7 for r, f in panels] + [1.8]
-    fig = Figure(figsize=A4, layout="constrained")
-    subs = fig.subfigures(len(heights), 1, height_ratios=heights)
-    _draw_header(subs[0], unit, year, header_lines(unit, year, area_scores, ranks, names))
-    _draw_key_points(subs[1], lines)
-    for sub, area, all_rows, (rows, footer) in zip(subs[2:5], AREA_ORDER, full, panels, strict=True):
-        n_rep = int((all_rows["value_state"] != "not_reported").sum())
-        title = f"{AREA_LABELS[area]}（已报告{n_rep}/{len(all_rows)}项，结果指标在前，列出{len(rows)}项）"
-        _draw_panel(sub, rows, title, area, footer)
-    sc = area_scores[(area_scores["unit_id"] == unit_id) & (area_scores["year"] <= int(year))]
-    figures.draw_sparklines(
-        subs[5],
-        sc,
-        [*AREA_ORDER, "overall"],
-        neutral_band,
-        "各领域得分趋势（各领域同一刻度）",
-        alerts=_alerts(narrative, unit_id, year),
+    return draw_brief(
+        brief_inputs(unit_id, year, obs, indicators, units, area_scores, ranks, neutral_band, rates, narrative, changes)
     )
-    files = obs.loc[(obs["unit_id"] == unit_id) & (obs["year"] == int(year)), "source_file"]
-    note = (
-        f"{views.source_text(files, '原文句子与位置见区县画像证据表')}。“未报告”表示报告未提及，不等于0；"
-        f"约=原文为约数（余/多/近/约）；▲▼为较上年变化，小于{neutral_band:g}分记为无实质变化（■），"
-        "任一结果指标实质下降时一律记▼；得分以结果指标为主、按固定目标/锚点标准化，核心结果指标不足时写数据不足；"
-        "同组区县不足或样本过小时不排名。"
-    )
-    return finish(fig, note, synthetic_flag([unit_id], units))
 
 
 def city_summary_figure(
@@ -473,10 +536,23 @@ def build_briefs(
     formats: tuple[str, ...] = ("png", "svg", "pdf"),
     indicators: pd.DataFrame | None = None,
     districts: list[str] | None = None,
+    previous_keys: dict[str, str] | None = None,
+    keys_out: dict[str, str] | None = None,
+    salt: str = "",
+    drawn: list[str] | None = None,
+    reuse_from: str | os.PathLike | None = None,
 ) -> list[Path]:
     """Write a brief per district (latest year by default, or ``year``) and one PDF per city. Returns all paths.
 
     ``districts`` (ids or names) limits the run to those districts; by default every district with observations.
+
+    Incremental: every brief and every city PDF has a key, the :func:`content_key` of what it shows (plus ``salt``,
+    e.g. the code and config hashes). A brief whose key is in ``previous_keys`` (by output path) and whose files exist
+    is not drawn again; a city PDF is rebuilt only when its summary page or one of its districts' briefs changed, by
+    joining the districts' own one-page PDFs after a freshly drawn summary page (no brief is drawn twice). The keys of
+    this call go to ``keys_out``; the outputs that were drawn (relative to ``out_dir``) to ``drawn``. With
+    ``reuse_from`` (the previous briefs folder, when ``out_dir`` is a fresh staging folder) an unchanged file is
+    taken from there (hard link, else copy) instead of being drawn again.
     """
     obs = load.load_observations(processed_dir)
     units = load.load_units(processed_dir)
@@ -491,32 +567,104 @@ def build_briefs(
         narrative = None
     band = _neutral_band() if neutral_band is None else float(neutral_band)
     out = Path(out_dir)
+    previous_keys = previous_keys or {}
+    keys = {} if keys_out is None else keys_out
+    drawn = [] if drawn is None else drawn
+    fmts = tuple(f.lower().lstrip(".") for f in formats)
     chosen = units[(units["level"] == "district") & units["unit_id"].isin(obs["unit_id"])]
     if districts:
         chosen = chosen[chosen["unit_id"].isin([views.resolve_unit(units, d)["unit_id"] for d in districts])]
     years = latest_years(obs, chosen["unit_id"].tolist())
     written: list[Path] = []
+
+    def rel(path: Path) -> str:
+        return path.relative_to(out).as_posix()
+
+    def reuse(targets: list[Path], key: str) -> bool:
+        """True when every target is unchanged and now present in ``out`` (taken from ``reuse_from`` if given)."""
+        if not all(previous_keys.get(rel(t)) == key for t in targets):
+            return False
+        if reuse_from is None:
+            return all(t.is_file() for t in targets)
+        sources = [Path(reuse_from) / rel(t) for t in targets]
+        if not all(src.is_file() for src in sources):
+            return False
+        for src, t in zip(sources, targets, strict=True):
+            t.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src, t)
+            except OSError:
+                shutil.copy2(src, t)
+        return True
+
     for city, group in chosen.groupby("city", sort=False):
         city_dir = inside(out, out / safe_name(city))
-        pages, page_years = [], []
+        pages: list[Path | Figure] = []
+        page_years, page_keys = [], []
         for unit in group.itertuples(index=False):
             y = int(year) if year is not None else years.get(unit.unit_id)
             if y is None or not ((obs["unit_id"] == unit.unit_id) & (obs["year"] == y)).any():
                 continue
-            fig = brief_figure(
+            content = brief_inputs(
                 unit.unit_id, y, obs, indicators, units, area_scores, ranks, band, rates, narrative, changes
             )
-            written += save_figure(fig, f"{unit.name}_{y}", city_dir, formats)
-            pages.append(fig)
+            key = content_key([salt, fmts, content])
+            stem = safe_name(f"{unit.name}_{y}")
+            targets = [inside(out, city_dir / f"{stem}.{f}") for f in fmts]
+            fig = None
+            if not reuse(targets, key):
+                fig = draw_brief(content)
+                save_figure(fig, f"{unit.name}_{y}", city_dir, fmts)
+                drawn.extend(rel(t) for t in targets)
+            keys.update({rel(t): key for t in targets})
+            written += targets
+            pdf = city_dir / f"{stem}.pdf"
+            pages.append(pdf if "pdf" in fmts else (fig if fig is not None else draw_brief(content)))
             page_years.append(y)
+            page_keys.append(key)
         if pages:
             summary_year = max(page_years)
             in_year = group[group["unit_id"].isin(obs.loc[obs["year"] == summary_year, "unit_id"])]
-            summary = city_summary_figure(str(city), summary_year, in_year, units, area_scores, narrative)
-            pages.insert(0, summary)
+            city_row = units[(units["level"] == "city") & (units["name"] == str(city))]
+            city_id = city_row["unit_id"].iloc[0] if len(city_row) else str(city)
+            ids = in_year["unit_id"].tolist()
+            summary_content = {
+                "city": str(city),
+                "year": summary_year,
+                "districts": in_year[["unit_id", "name"]],
+                "scores": area_scores[(area_scores["year"] == summary_year) & area_scores["unit_id"].isin(ids)],
+                "lines": _sentences(narrative, city_id, summary_year),
+            }
             target = inside(out, city_dir / f"{safe_name(city)}_简报.pdf")
-            with atomic_path(target) as tmp, PdfPages(tmp, metadata={"CreationDate": None}) as pdf:
-                for fig in pages:
-                    pdf.savefig(fig)
+            key = content_key([salt, summary_content, page_keys])
+            if not reuse([target], key):
+                summary = city_summary_figure(str(city), summary_year, in_year, units, area_scores, narrative)
+                _write_city_pdf(target, summary, pages)
+                drawn.append(rel(target))
+            keys[rel(target)] = key
             written.append(target)
     return written
+
+
+def _write_city_pdf(target: Path, summary: Figure, pages: list) -> None:
+    """The city PDF: the summary page, then each district's page — its own one-page PDF joined as it is (pypdf),
+    or a figure drawn here when the briefs are written without PDFs."""
+    import io
+
+    from pypdf import PdfWriter
+
+    def one_page(fig: Figure) -> io.BytesIO:
+        buf = io.BytesIO()
+        with PdfPages(buf, metadata={"CreationDate": None}) as pdf:
+            pdf.savefig(fig)
+        buf.seek(0)
+        return buf
+
+    writer = PdfWriter()
+    writer.append(one_page(summary))
+    for page in pages:
+        writer.append(str(page) if isinstance(page, Path) else one_page(page))
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as f:
+            writer.write(f)
+    writer.close()
