@@ -327,3 +327,20 @@ def test_build_summary_says_whether_the_sample_is_included(included, word):
     from analysis.build import sample_line
 
     assert word in sample_line(included) and "示例数据" in sample_line(included)
+
+
+def test_area_blocks_show_the_balance_and_change_sentences():
+    from analysis.reports import notebook as nb
+
+    rows = [("level", "P1成效与均衡得分90。"), ("level", "满意率90%。"), ("level", "败诉率5%。"),
+            ("level", "胜诉率80%。"), ("balance", "4个街道的满意率多在80%至95%之间。"), ("gap", "出庭应诉率未报告。")]  # fmt: skip
+    n = pd.DataFrame(
+        [dict(level="district", unit_id="a", year=2023, area="p1_effectiveness", seq=k, kind=kind, sentence=s,
+              indicator_ids="", evidence="") for k, (kind, s) in enumerate(rows)]
+    )  # fmt: skip
+    md = nb.area_points(n, "a", 2023, "p1_effectiveness")
+    assert md.count("\n- ") == 6 and "- 4个街道的满意率多在80%至95%之间。" in md
+    assert nb.area_points(n, "a", 2023, "p2_normative_docs") == ""
+    districts = pd.DataFrame({"unit_id": ["a"], "name": ["甲区"]})
+    block = nb.area_key_points(n, districts, 2023, "p1_effectiveness", per_unit=2)
+    assert "满意率90%。" in block and "4个街道的满意率" in block and "胜诉率" not in block and "未报告" not in block

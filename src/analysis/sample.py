@@ -302,9 +302,11 @@ def _related(specs: dict[str, _Spec]) -> set[str]:
     return out
 
 
-def _approx_text(v: float, rng: np.random.Generator) -> str:
+def _approx_text(v: float, rng: np.random.Generator, is_rate: bool = False) -> str:
     style = int(rng.integers(0, 4))
     lo, hi = int(v // 10 * 10), int(math.ceil(v / 10) * 10)
+    if is_rate and lo >= 100 and style in (0, 3):
+        return "近100"  # '100余' / '100多' would be a rate above 100 %: no report writes that
     return (f"{lo}余", f"约{int(round(v / 10) * 10)}", f"近{hi}", f"{lo}多")[style]
 
 
@@ -403,6 +405,7 @@ def _build(indicators: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
             values[(rec.name, year)] = _unit_values(specs, order, scale, rng)
     planted = _plant(values, specs, order)
     protected = {(p["unit_name"], p["year"]) for p in planted}
+    rate_ids = set(ind.index[ind["unit"].astype(str) == "%"])
     rows = []
     for rec in units.itertuples():
         for year in YEARS:
@@ -415,7 +418,7 @@ def _build(indicators: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
             }
             for iid in ind.index:
                 keep_exact = (rec.name, year) in protected or iid in related
-                row[headers[iid]] = _render(vals[iid], iid, rec.level, keep_exact, rng)
+                row[headers[iid]] = _render(vals[iid], iid, rec.level, keep_exact, rng, iid in rate_ids)
             row[COL_SOURCE] = SAMPLE_NOTE
             row[COL_NATURE] = SYNTHETIC_MARK
             rows.append(row)
@@ -424,7 +427,9 @@ def _build(indicators: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
     return pd.DataFrame(rows), planted
 
 
-def _render(v: object, iid: str, level: str, keep_exact: bool, rng: np.random.Generator) -> object:
+def _render(
+    v: object, iid: str, level: str, keep_exact: bool, rng: np.random.Generator, is_rate: bool = False
+) -> object:
     """The cell as an analyst would type it. Draws the same random numbers whatever the branch, for stability."""
     u_missing, u_approx, u_zero = rng.random(3)
     if isinstance(v, str):
@@ -438,7 +443,7 @@ def _render(v: object, iid: str, level: str, keep_exact: bool, rng: np.random.Ge
     if v == 0 and u_zero < P_ZERO_WORDS:
         return "无" if u_zero < P_ZERO_WORDS * 0.8 else "零"
     if not keep_exact and v >= 30 and u_approx < P_APPROX:
-        return _approx_text(float(v), rng)
+        return _approx_text(float(v), rng, is_rate)
     return _number(float(v))
 
 

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import load, paths
@@ -391,11 +392,29 @@ def key_points(narrative: pd.DataFrame, unit_id: str, year: int, area: str = "",
     return f"### {esc(title)}\n\n" + "\n".join(f"- {esc(s)}" for s in lines)
 
 
+def area_points(narrative: pd.DataFrame, unit_id: str, year: int, area: str) -> str:
+    """One area's 要点 of one district-year as a Markdown list (P1 includes the streets/departments spread), to go
+    under that area's heading; '' when the area has none."""
+    lines = key_sentences(narrative, unit_id, year, area)
+    return ("\n\n" + "\n".join(f"- {esc(s)}" for s in lines)) if lines else ""
+
+
+def _first_and_news(narrative: pd.DataFrame, unit_id: str, year: int, area: str, first: int) -> list[str]:
+    """The block's first ``first`` sentences, plus any later change (a worsened outcome) or balance sentence."""
+    n = narrative
+    sel = (n["unit_id"].astype(str) == str(unit_id)) & (n["year"] == int(year)) & (n["area"].astype(str) == area)
+    rows = n.loc[sel].sort_values("seq")
+    kinds = rows["kind"].astype(str) if "kind" in rows.columns else pd.Series("", index=rows.index)
+    keep = (np.arange(len(rows)) < first) | kinds.isin(["change", "balance"]).to_numpy()
+    return rows.loc[keep, "sentence"].astype(str).tolist()
+
+
 def area_key_points(narrative: pd.DataFrame, districts: pd.DataFrame, year: int, area: str, per_unit: int = 3) -> str:
-    """The 要点 of one area across a city's districts: each district's first sentences of that area."""
+    """The 要点 of one area across a city's districts: each district's first sentences of that area, and its change
+    (worsened outcome) and P1 balance sentences wherever they stand in the block."""
     out = [f"### 要点：{esc(AREA_LABELS.get(area, area))}", ""]
     for d in districts.itertuples(index=False):
-        lines = key_sentences(narrative, d.unit_id, year, area)[:per_unit]
+        lines = _first_and_news(narrative, d.unit_id, year, area, per_unit)
         if lines:
             out.append(f"- **{esc(d.name)}**：" + "".join(esc(s) for s in lines))
     if len(out) == 2:
