@@ -344,3 +344,21 @@ def test_area_blocks_show_the_balance_and_change_sentences():
     districts = pd.DataFrame({"unit_id": ["a"], "name": ["甲区"]})
     block = nb.area_key_points(n, districts, 2023, "p1_effectiveness", per_unit=2)
     assert "满意率90%。" in block and "4个街道的满意率" in block and "胜诉率" not in block and "未报告" not in block
+
+
+def test_city_summary_page_says_how_many_districts_have_data_and_cuts_no_header():
+    from analysis.reports.briefs import city_summary_figure
+
+    units = pd.DataFrame(
+        [dict(unit_id="c", name="甲市", level="city", parent=None, city="甲市", synthetic=False)]
+        + [dict(unit_id=f"d{k}", name=f"{n}区", level="district", parent="c", city="甲市", synthetic=False)
+           for k, n in enumerate("一二三")]
+    )  # fmt: skip
+    sc = pd.DataFrame(
+        [["d0", 2023, a, 95.0, "", "flat"] for a in ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "overall")],
+        columns=["unit_id", "year", "area", "score", "reason", "headline_mark"],
+    )
+    fig = city_summary_figure("甲市", 2023, units[units["unit_id"] == "d0"], units, sc, None)
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_position"))]
+    assert any("甲市共3个区县，1个有2023年数据（二区、三区2个尚无数据）" in t for t in texts), texts
+    assert "P2 备案审查" in texts and not any("…" in t for t in texts)

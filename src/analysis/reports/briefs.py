@@ -477,22 +477,30 @@ def city_summary_figure(
     city_id = city_row["unit_id"].iloc[0] if len(city_row) else city
     lines = _sentences(narrative, city_id, year)
     n_lines = sum(len(wrap_zh(x, 52)) or 1 for x in lines) or 1
-    subs = fig.subfigures(3, 1, height_ratios=[0.9, 0.34 * n_rows + 1.0, 0.30 * n_lines + 0.8])
+    # heights in inches; the rest of the A4 page stays empty below instead of stretching one district's row
+    heights = [0.9, 0.34 * n_rows + 1.0, 0.30 * n_lines + 0.8]
+    heights.append(max(A4[1] - 0.6 - sum(heights), 0.01))
+    subs = fig.subfigures(len(heights), 1, height_ratios=heights)
     ax = subs[0].add_subplot()
     ax.axis("off")
     ax.text(0, 0.9, f"{city} {year}年 法治政府建设简报 · 总览", fontsize=17, color=INK, va="top")
+    all_d = units[(units["level"] == "district") & (units["city"] == city)]
+    others = [str(x) for x in all_d["name"] if x not in set(districts["name"])]
+    who = f"{city}共{len(all_d)}个区县，{n_rows}个有{year}年数据" if others else f"{n_rows}个区县"
+    if others:
+        who += f"（{'、'.join(others[:4])}{'等' if len(others) > 4 else ''}{len(others)}个尚无数据）"
     ax.text(
-        0, 0.35, f"{n_rows}个区县；各区县分页见后。▼=较上年下降或有结果指标实质下降", fontsize=9, color=MUTED, va="top"
+        0, 0.45, f"{who}；各区县分页见后。\n▼=较上年下降或有结果指标实质下降", fontsize=9, color=MUTED, va="top",
+        linespacing=1.5,
     )
     ax = subs[1].add_subplot()
     ax.axis("off")
     ax.set_xlim(0, 1)
     ax.set_ylim(n_rows + 0.2, -1.0)
-    cols = [(0.0, "区县", None), (0.22, AREA_LABELS["p1_effectiveness"], "p1_effectiveness"),
-            (0.44, AREA_LABELS["p2_normative_docs"], "p2_normative_docs"),
-            (0.66, AREA_LABELS["p3_enforcement"], "p3_enforcement"), (0.86, "综合", "overall")]  # fmt: skip
+    cols = [(0.0, "区县", None), (0.22, "P1 成效与均衡", "p1_effectiveness"), (0.44, "P2 备案审查", "p2_normative_docs"),
+            (0.66, "P3 执法能力", "p3_enforcement"), (0.86, "综合", "overall")]  # fmt: skip
     for x, h, a in cols:
-        ax.text(x, -0.45, views.short(h, 10), fontsize=8.5, color=AREA_COLORS.get(a, MUTED), va="center")
+        ax.text(x, -0.45, h, fontsize=8.5, color=AREA_COLORS.get(a, MUTED), va="center")
     ax.axhline(-0.05, color=GRID, lw=0.8)
     sc = area_scores[(area_scores["year"] == int(year)) & area_scores["unit_id"].isin(ids)]
     for i, d in enumerate(districts.itertuples(index=False)):
