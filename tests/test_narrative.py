@@ -621,3 +621,24 @@ def test_brief_rows_lead_with_the_worsened_outcome_then_real_changes_never_regis
     # a worsening inside sampling noise (not in the area's worsened list) gets no ▼
     shown, _ = ranked_rows(rows, REG, "a", 2024, t["changes"], t["rates"], ["a"], max_rows=6, worsened=set())
     assert (shown["mark"] == "").all()
+
+
+def test_an_unreported_core_outcome_stays_on_the_brief_before_other_outcomes():
+    from analysis.reports.briefs import ranked_rows
+
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ["win_rate", "loss_rate", "satisf"],
+            "name_zh": ["胜诉率", "败诉率", "满意率"],
+            "value_state": ["exact", "not_reported", "exact"],
+            "value": [80.0, np.nan, 99.0],
+            "value_text": ["80%", "未报告", "99%"],
+            "evidence": [""] * 3,
+            "source_file": [""] * 3,
+            "locator": [""] * 3,
+        }
+    )
+    t, _ = run([("a", 2024, "win_rate", 80), ("a", 2024, "satisf", 99)])
+    core = tuple(i for ids in cfg()["roles"]["core_outcomes"].values() for i in ids)
+    shown, _ = ranked_rows(rows, REG, "a", 2024, t["changes"], t["rates"], ["a"], max_rows=2, core_outcomes=core)
+    assert shown["indicator_id"].tolist() == ["satisf", "loss_rate"]

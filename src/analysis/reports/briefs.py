@@ -138,16 +138,18 @@ def ranked_rows(
     min_peers: int = 3,
     max_rows: int = MAX_PANEL_ROWS,
     worsened: set[str] | None = None,
+    core_outcomes: tuple[str, ...] | None = None,
 ) -> tuple[pd.DataFrame, str]:
-    """One area's indicators by importance, never in registry order: reported outcomes first (a real worsening
-    first, then the largest real change, then the core outcome set's order), the core outcomes not reported (their gap
-    is news), then the largest real changes of the rest (outside the neutral band; rates by their change in percentage
+    """One area's indicators by importance, never in registry order: reported core outcomes and outcomes that changed
+    for real first (a real worsening first, then the largest real change, then the core outcome set's order), the
+    core outcomes not reported (their gap is news), the other reported outcomes, then the largest real changes of the rest (outside the neutral band; rates by their change in percentage
     points before counts by their relative change, activities before volume counts), then the other reported ones
     (activities, then volumes; the counts behind a rate already shown — 出台7件 under 报备率100%（7/7）— last).
     Each row carries last year's value (prev_text, rates with their counts), the peer median (peer_text, only with at
     least ``min_peers`` peers reporting) and mark 'worse' on an outcome that got worse for real — ``worsened``, the
     area scores' ids (beyond the band and outside sampling noise), so a row's ▼ always agrees with the headline; by
-    default the changes table's 'worse' judgement. A footer names what was left out."""
+    default the changes table's 'worse' judgement. ``core_outcomes`` (in order) defaults to config/scoring.yaml
+    roles.core_outcomes. A footer names what was left out."""
     df = rows.copy()
     role = indicators["role"] if "role" in indicators.columns else pd.Series(dtype=object)
     df["role"] = df["indicator_id"].map(role).astype(object).fillna("")
@@ -177,7 +179,8 @@ def ranked_rows(
         "worse" if r == "outcome" and b == "worse" and (worsened is None or i in worsened) else ""
         for i, r, b in zip(df["indicator_id"], df["role"], better, strict=True)
     ]
-    core = set(_core_order())
+    core_order = tuple(core_outcomes) if core_outcomes is not None else _core_order()
+    core = set(core_order)
     rate_ids = set(unit_of.index[unit_of == "%"])
     counts_of_rates: set[str] = set()
     for col in ("numerator", "denominator"):
@@ -186,10 +189,12 @@ def ranked_rows(
             counts_of_rates |= set(indicators[col].reindex(shown_rates).dropna().astype(str))
 
     def prio(iid: str, r: str, rep: bool, sz: float, mk: str) -> tuple[int, int]:
-        if r == "outcome" and rep:
+        if r == "outcome" and rep and (iid in core or mk == "worse" or sz >= 0):
             return 0, (0 if mk == "worse" else 1 if sz >= 0 else 2)
-        if iid in core:
+        if iid in core:  # a core outcome not reported: its gap is news, before the other outcomes
             return 1, 0
+        if r == "outcome" and rep:
+            return 1, 1
         if rep and iid in counts_of_rates:  # already printed inside the rate's own row: 100%（7/7）
             return 3, 2
         if rep and sz >= 0:
@@ -231,7 +236,7 @@ def ranked_rows(
         else "—"
         for i in df["indicator_id"]
     ]
-    core_rank = {i: k for k, i in enumerate(_core_order())}
+    core_rank = {i: k for k, i in enumerate(core_order)}
     df = df.assign(_core=df["indicator_id"].map(core_rank).fillna(9))
     # inside a tier: worsened/changed first, then the larger change, then the core outcome order, then the registry's
     df = df.sort_values(["_prio", "_sub", "_size", "_core"], ascending=[True, True, False, True], kind="stable")
