@@ -594,3 +594,18 @@ def test_structure_decides_the_indicator(text: str, expected: list[tuple[str, st
 def test_two_families_named_together_keep_both_candidates() -> None:
     row = one("行政复议和行政诉讼案件审结28件。", "28件")
     assert row["rule"] == "ambiguous" and row["candidates"] == "rec_concluded;lit_concluded"
+
+
+def test_a_total_of_two_named_things_is_neither() -> None:
+    row = one("收到人大代表建议和政协提案共186件，其中人大代表建议102件。", "186件")
+    assert row["indicator_id"] == UNMAPPED and row["rule"] == "ambiguous"
+    assert set(row["candidates"].split(";")) == {"sup_npc_suggestions", "sup_cppcc_proposals"}
+    assert (
+        one("收到人大代表建议和政协提案共186件，其中人大代表建议102件。", "102件")["indicator_id"]
+        == "sup_npc_suggestions"
+    )
+
+
+def test_enforcement_inspections_need_supervision_context() -> None:
+    assert one("全年共开展执法检查3260次。", "3260次")["indicator_id"] == UNMAPPED  # inspecting firms, not supervising
+    assert one("开展行政执法监督检查6次。", "6次")["indicator_id"] == "enf_inspections"

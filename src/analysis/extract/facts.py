@@ -606,6 +606,13 @@ def _choose(
     if "、" in seg and TOTAL_LIST_RE.search(seg):  # A、B、C共计N次: the name precedes the list
         limit = seg_start + seg.index("、")
     before = [h for h in hits_by_end if h[0] >= seg_start and h[1] <= limit]
+    if TOTAL_LIST_RE.search(seg):  # 人大代表建议和政协提案共186件: a total of two named things, neither one's figure
+        named = sorted(_maximal([h for h in before if h[1] <= q.start]))
+        for x, y in zip(named, named[1:], strict=False):
+            if text[x[1] : y[0]] in ("和", "及", "与", "以及") and set(x[3]).isdisjoint(y[3]):
+                both = [c[0] for h in (x, y) for c in _candidates(m, h[3], measure, head, False)]
+                if len(both) >= 2:
+                    return [], "ambiguous", tuple(dict.fromkeys(both))
     if measure == "%" and SHARED_RE.search(seg):  # 办复率和满意率均为100%: one value, several rates
         chosen: list[tuple[str, str]] = []
         for h in before:
