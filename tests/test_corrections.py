@@ -64,7 +64,7 @@ def test_shipped_ledger_is_valid_and_has_no_fake_entries():
 
 def test_missing_ledger(tmp_path):
     assert load_ledger(tmp_path / "none.csv").empty
-    with pytest.raises(CorrectionsError, match="not found"):
+    with pytest.raises(CorrectionsError, match="找不到更正账本"):
         load_ledger(tmp_path / "none.csv", missing_ok=False)
 
 
@@ -83,19 +83,19 @@ def test_load_valid_rows(tmp_path):
 @pytest.mark.parametrize(
     ("row", "match"),
     [
-        (",马村区,2023,x,,replace,1,r,s,2024-01-01", "line 2: unknown action 'replace'"),
-        (",马村区,2023,x,,flag,,,s,2024-01-01", "line 2: missing reason"),
-        (",马村区,2023,x,,flag,,r,,2024-01-01", "line 2: missing source"),
-        (",马村区,2023,x,,flag,,r,s,", "line 2: missing date"),
-        (",马村区,2023,x,,flag,,r,s,2024/01/01", "line 2: bad date '2024/01/01'"),
-        (",马村区,2023,x,,flag,,r,s,2024-02-30", "line 2: bad date '2024-02-30'"),
-        (",马村区,2023,x,,override,,r,s,2024-01-01", "override needs a numeric value"),
-        (",马村区,2023,x,,override,七十,r,s,2024-01-01", "override needs a numeric value"),
-        (",马村区,2023,x,,override,inf,r,s,2024-01-01", "finite"),
-        (",马村区,2023,x,,drop,5,r,s,2024-01-01", "takes no value"),
-        (",,,,,flag,,r,s,2024-01-01", "no key given"),
-        (",马村区,23,x,,flag,,r,s,2024-01-01", "bad year '23'"),
-        (",马村区,2023,x,flag,,r,s,2024-01-01", "9 fields"),
+        (",马村区,2023,x,,replace,1,r,s,2024-01-01", "第 2 行：未知的操作 action 'replace'"),
+        (",马村区,2023,x,,flag,,,s,2024-01-01", "第 2 行：缺少 reason"),
+        (",马村区,2023,x,,flag,,r,,2024-01-01", "第 2 行：缺少 source"),
+        (",马村区,2023,x,,flag,,r,s,", "第 2 行：缺少 date"),
+        (",马村区,2023,x,,flag,,r,s,2024/01/01", "第 2 行：日期 date '2024/01/01' 格式不对"),
+        (",马村区,2023,x,,flag,,r,s,2024-02-30", "第 2 行：日期 date '2024-02-30' 不存在"),
+        (",马村区,2023,x,,override,,r,s,2024-01-01", "override 需要数值 value"),
+        (",马村区,2023,x,,override,七十,r,s,2024-01-01", "override 需要数值 value"),
+        (",马村区,2023,x,,override,inf,r,s,2024-01-01", "有限数"),
+        (",马村区,2023,x,,drop,5,r,s,2024-01-01", "不带数值 value"),
+        (",,,,,flag,,r,s,2024-01-01", "没有给出任何键"),
+        (",马村区,23,x,,flag,,r,s,2024-01-01", "年份 year '23' 不是四位整数年份"),
+        (",马村区,2023,x,flag,,r,s,2024-01-01", "有 9 个字段"),
     ],
 )
 def test_invalid_rows_name_file_and_line(tmp_path, row, match):
@@ -106,20 +106,20 @@ def test_invalid_rows_name_file_and_line(tmp_path, row, match):
 
 
 def test_bad_header_and_duplicates(tmp_path):
-    with pytest.raises(CorrectionsError, match=r"line 1: header.*unknown column\(s\) \['note'\]"):
+    with pytest.raises(CorrectionsError, match=r"第 1 行：表头应为.*多出的列 \['note'\]"):
         load_ledger(_ledger(tmp_path, header=HEADER + ",note"))
     row = ",马村区,2023,x,,flag,,r,s,2024-01-01"
-    with pytest.raises(CorrectionsError, match="line 3: same key as line 2"):
+    with pytest.raises(CorrectionsError, match="第 3 行：与第 2 行的键相同"):
         load_ledger(_ledger(tmp_path, row, row.replace("flag,,r", "drop,,r2")))
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(CorrectionsError, match="empty file"):
+    with pytest.raises(CorrectionsError, match="空文件"):
         load_ledger(empty)
 
 
 def test_line_numbers_count_quoted_newlines(tmp_path):
     p = _ledger(tmp_path, ',马村区,2023,x,,flag,,"two\nlines",s,2024-01-01', ",马村区,2023,y,,flag,,r,s,2024-13-01")
-    with pytest.raises(CorrectionsError, match="line 4: bad date"):
+    with pytest.raises(CorrectionsError, match="第 4 行：日期 date"):
         load_ledger(p)
 
 
@@ -137,7 +137,7 @@ def test_override_on_observations(tmp_path, observations):
     assert pd.isna(out["original_value"].iloc[2])
     assert out["source_kind"].tolist() == ["correction", "correction", "dataset"]
     assert out["value_state"].tolist() == ["exact", "exact", "approx"]  # not_reported → exact, others kept
-    assert out["correction"].iloc[0].startswith("override (ledger line 2): 报告笔误 [区人大办函, 2024-03-02]")
+    assert out["correction"].iloc[0].startswith("override（更正账本第 2 行）：报告笔误 [区人大办函，2024-03-02]")
     assert list(findings.columns) == FINDING_COLUMNS
     assert findings["rule"].tolist() == ["correction_applied"] * 2
     assert (findings["severity"] == "info").all()
@@ -156,7 +156,7 @@ def test_drop_and_flag(tmp_path, observations):
     )
     out, findings = apply_corrections(observations, load_ledger(p))
     assert out["unit_id"].tolist() == ["jiaozuo-macun", "jiaozuo-macun"]
-    assert out["value"].iloc[0] == 73.0 and out["correction"].iloc[0].startswith("flag (ledger line 2)")
+    assert out["value"].iloc[0] == 73.0 and out["correction"].iloc[0].startswith("flag（更正账本第 2 行）")
     assert out["correction"].iloc[1] == ""
     assert findings["rule"].tolist() == ["correction_applied", "correction_applied"]
     dropped = json.loads(findings["detail"].iloc[1])
@@ -172,12 +172,12 @@ def test_unmatched_rows_are_warnings(tmp_path, observations, facts):
     out, findings = apply_corrections(observations, load_ledger(p))
     assert findings["rule"].tolist() == ["correction_unmatched", "correction_applied"]
     assert findings["severity"].tolist() == ["warning", "info"]
-    assert "ledger line 2" in findings["message"].iloc[0]
+    assert "更正账本第 2 行" in findings["message"].iloc[0]
     # a unit/year row never spreads over a facts table, which has neither column
     out, findings = apply_corrections(facts, load_ledger(p))
     pd.testing.assert_frame_equal(out.drop(columns="correction"), facts)
     assert set(findings["rule"]) == {"correction_unmatched"}
-    assert "no unit_id/unit_name column" in findings["message"].iloc[0]
+    assert "没有 unit_id/unit_name 列" in findings["message"].iloc[0]
 
 
 def test_facts_by_fact_id_and_doc(tmp_path, facts):

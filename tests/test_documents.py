@@ -75,7 +75,7 @@ def test_big5_traditional_is_decoded_and_simplified(tmp_path):
     doc = read_document(_write(tmp_path, "t.txt", trad.encode("big5")))
     assert doc.raw_encoding == "big5"
     assert doc.text.startswith("马村区关于2023年度法治政府建设工作情况的报告\n办理人大代表建议73件")
-    assert any("traditional characters converted" in w for w in doc.warnings)
+    assert any("繁体字已转换为简体" in w for w in doc.warnings)
 
 
 def test_gbk_bytes_prefer_gb18030_over_big5_even_when_both_decode():
@@ -85,7 +85,7 @@ def test_gbk_bytes_prefer_gb18030_over_big5_even_when_both_decode():
 
 
 def test_undecodable_bytes_name_the_file_and_line():
-    with pytest.raises(DocumentError, match=r"f\.txt: undecodable bytes.*line 1"):
+    with pytest.raises(DocumentError, match=r"f\.txt：无法解码.*第一处在第 1 行"):
         decode_bytes(b"\x80\xff" * 40, "f.txt")
 
 
@@ -105,17 +105,17 @@ def test_simplified_text_is_not_passed_through_t2s():
 @pytest.mark.parametrize(
     ("name", "data", "match"),
     [
-        ("empty.txt", b"", "empty file"),
-        ("blank.txt", b" \n\t\n", "empty"),
-        ("nul.txt", b"abc\x00\x00\x00def" * 100, "binary"),
-        ("zip.txt", b"PK\x03\x04rest", "zip/Office"),
-        ("x.rtf", b"{\\rtf1}", "unknown extension '.rtf'"),
-        ("noext", b"text", r"unknown extension '\(none\)'"),
-        ("bad.docx", b"not a zip", "corrupt or truncated .docx"),
-        ("empty.pdf", b"", "empty file"),
+        ("empty.txt", b"", "空文件"),
+        ("blank.txt", b" \n\t\n", "空文件"),
+        ("nul.txt", b"abc\x00\x00\x00def" * 100, "二进制"),
+        ("zip.txt", b"PK\x03\x04rest", "zip/Office 文件"),
+        ("x.rtf", b"{\\rtf1}", "不支持的扩展名 '.rtf'"),
+        ("noext", b"text", r"不支持的扩展名 '\(无\)'"),
+        ("bad.docx", b"not a zip", "损坏或不完整的 .docx"),
+        ("empty.pdf", b"", "空文件"),
         ("junk.pdf", b"%PDF-1.4 garbage", "PDF"),
-        ("html.pdf", b"<html>not a pdf</html>", "not a PDF"),
-        ("empty.html", b"", "empty file"),
+        ("html.pdf", b"<html>not a pdf</html>", "不是 PDF"),
+        ("empty.html", b"", "空文件"),
     ],
 )
 def test_errors_name_the_file(tmp_path, name, data, match):
@@ -127,7 +127,7 @@ def test_errors_name_the_file(tmp_path, name, data, match):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DocumentError, match="no such file"):
+    with pytest.raises(DocumentError, match="文件不存在"):
         read_document(tmp_path / "gone.txt")
 
 
@@ -182,7 +182,7 @@ def test_truncated_docx(tmp_path):
     p = tmp_path / "r.docx"
     d.save(str(p))
     cut = _write(tmp_path, "cut.docx", p.read_bytes()[:3000])
-    with pytest.raises(DocumentError, match="corrupt"):
+    with pytest.raises(DocumentError, match="损坏"):
         read_document(cut)
 
 
@@ -194,7 +194,7 @@ def test_fingerprint_ignores_whitespace_only():
 def test_spam_injection_is_warned_with_its_paragraph(tmp_path):
     text = "马村区关于2023年度法治政府建设工作情况的报告\n办理建议73件，百家乐开户送58元，政协提案121件。\n"
     doc = read_document(_write(tmp_path, "m.txt", text))
-    assert any("spam" in w and "para 2" in w and str(tmp_path) in w for w in doc.warnings)
+    assert any("垃圾广告" in w and "para 2" in w and str(tmp_path) in w for w in doc.warnings)
 
 
 def test_small_cap_truncates_with_warning(tmp_path, monkeypatch):
@@ -204,7 +204,7 @@ def test_small_cap_truncates_with_warning(tmp_path, monkeypatch):
     p = _write(tmp_path, "big.txt", ("办理人大代表建议73件。" * 10 + "\n") * 50)
     doc = read_document(p)
     assert len(doc.text) <= 1000 and doc.text.endswith("。")
-    assert any("only the first 1000" in w for w in doc.warnings)
+    assert any("只读取了前 1000" in w for w in doc.warnings)
 
 
 def test_one_damaged_line_in_a_long_file_is_replaced_with_a_warning(tmp_path):
@@ -212,7 +212,7 @@ def test_one_damaged_line_in_a_long_file_is_replaced_with_a_warning(tmp_path):
     lines[40] = b"\x80\xff\x80\xff broken"
     doc = read_document(_write(tmp_path, "damaged.txt", b"\n".join(lines)))
     assert doc.raw_encoding == "mixed"
-    assert any("U+FFFD on line(s) 41" in w for w in doc.warnings)
+    assert any("U+FFFD：第 41 行" in w for w in doc.warnings)
     assert "第80行" not in doc.text and "第79行：办理人大代表建议79件。" in doc.text
 
 
@@ -228,7 +228,7 @@ def test_html_wrapped_in_a_header_class_keeps_its_text(tmp_path):
     html += "<p>全年累计主动公开政府信息800余条，回应社会关切。</p></div></body></html>"
     doc = read_document(_write(tmp_path, "wrapped.html", html))
     assert "办理人大代表建议73件" in doc.text
-    assert any("kept them" in w for w in doc.warnings)
+    assert any("保留了这些区块" in w for w in doc.warnings)
 
 
 def test_utf8_traditional_mirror_is_simplified(tmp_path):
@@ -241,4 +241,4 @@ def test_utf8_traditional_mirror_is_simplified(tmp_path):
 
 def test_enforcement_words_are_not_spam(tmp_path):
     text = "马村区报告\n依法整治非法棋牌室12家，打击网络赌博犯罪，查处虚开代开发票案件3起。\n"
-    assert not any("spam" in w for w in read_document(_write(tmp_path, "ok.txt", text)).warnings)
+    assert not any("垃圾广告" in w for w in read_document(_write(tmp_path, "ok.txt", text)).warnings)

@@ -32,6 +32,7 @@ from analysis.io import (
     sha256_file,
     write_csv,
 )
+from analysis.limits import FileTimeLimit, time_limit
 from analysis.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
@@ -46,6 +47,7 @@ SCOPE_ORDER = {
     "change": 7,
 }
 DEFAULT_PRECEDENCE = ["correction", "dataset", "report", "sample"]
+SOURCE_KIND_ZH = {"correction": "更正账本", "dataset": "数据集", "report": "报告", "sample": "示例数据"}
 # Scopes whose figure is not this year's level of the indicator: a plan/target, a change (同比增长 x%).
 NON_COMPARABLE_SCOPES = ("target", "change")
 
@@ -135,10 +137,14 @@ def _unexpected(rel: str, exc: BaseException) -> dict:
                     detail=type(exc).__name__)
 
 
+def _time_limit_finding(rel: str, exc: FileTimeLimit) -> dict:
+    return _finding("file_time_limit", "error", f"{exc}；其余文件照常构建", rel, "file", detail=f"{exc.seconds:g}s")
+
+
 def _error_doc_row(rel: str, exc: BaseException) -> dict:
     return {"source_file": rel, "sha256": None, "status": "error", "unit_id": None, "year": pd.NA,
             "district_detected": None, "year_detected": pd.NA, "published": None, "title": None, "n_facts": 0,
-            "n_mapped": 0, "message": f"{type(exc).__name__}: {exc}"[:500]}
+            "n_mapped": 0, "message": f"读取失败，已跳过（{type(exc).__name__}: {exc}）"[:500]}
 
 
 UNREADABLE_SUFFIXES = {
@@ -260,7 +266,7 @@ def load_reports(report_paths, raw_dir, indicators, units, ledger=None, min_conf
             "message": "",
         }
         if digest in seen_hashes:
-            doc_row.update(status="duplicate", message=f"same content as {seen_hashes[digest]}")
+            doc_row.update(status="duplicate", message=f"与 {seen_hashes[digest]} 内容相同")
             findings.append(
                 _finding("duplicate_file", "warning", f"{rel} 与 {seen_hashes[digest]} 内容相同；只读取一次", rel)
             )
@@ -287,7 +293,7 @@ def load_reports(report_paths, raw_dir, indicators, units, ledger=None, min_conf
         sidecar_bad = bool(ex.sidecar_error) or any(f in ("district", "year_covered") for f, _ in sc_problems)
         if ex.fingerprint in seen_hashes:
             first = seen_hashes[ex.fingerprint]
-            doc_row.update(status="duplicate", message=f"same text as {first} (another encoding or format)")
+            doc_row.update(status="duplicate", message=f"与 {first} 正文相同（编码或格式不同）")
             findings.append(
                 _finding(
                     "duplicate_report",
@@ -439,7 +445,12 @@ def load_reports(report_paths, raw_dir, indicators, units, ledger=None, min_conf
         rel = _rel(path, raw_dir)
         local: tuple[list, ...] = ([], [], [], [], [])
         try:
-            one(path, rel, *local)
+            with time_limit(rel):
+                one(path, rel, *local)
+        except FileTimeLimit as exc:
+            findings.append(_time_limit_finding(rel, exc))
+            docs.append(_error_doc_row(rel, exc))
+            continue
         except Exception as exc:  # noqa: BLE001 - one bad file costs only itself
             findings.append(_unexpected(rel, exc))
             docs.append(_error_doc_row(rel, exc))
@@ -463,7 +474,7 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
             mapping[(un, pn)] = resolve_unit(un, parent=pn if isinstance(pn, str) and pn else None)
         except UnknownUnitError as exc:
             mapping[(un, pn)] = None
-            findings.append(_finding("unknown_unit", "error", f"{rel}: {exc}", rel))
+            findings.append(_finding("unknown_unit", "error", f"{rel}：{exc}", rel))
     unit_ids = [mapping[(u, p)] for u, p in zip(f["unit_name"], f["parent_name"], strict=True)]
     out = pd.DataFrame(
         {
@@ -482,8 +493,17 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
             "fact_id": [f"{rel}:{loc}" for loc in f["locator"].astype(str)],
         }
     )
-    out = out[out["unit_id"].notna()]
+    claimed = (
+        f["is_synthetic"].fillna(False).astype(bool).to_numpy()
+        if "is_synthetic" in f.columns
+        else np.zeros(len(f), dtype=bool)
+    )
+    known = out["unit_id"].notna().to_numpy()
+    out, claimed = out[known], claimed[known]
     synth = units.set_index("unit_id")["synthetic"]
+    if source_kind != "sample" and len(out):
+        out, refused = _refuse_fictional_claim(out, claimed, rel, units)
+        findings += refused
     if source_kind != "sample" and len(out):
         is_fake = out["unit_id"].map(synth).fillna(False).astype(bool)
         if is_fake.any() and not is_fake.all():
@@ -506,6 +526,8 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
                     )
                 )
             out = out.drop(fake.index)
+        out, refused = _refuse_sample_units(out, rel, units)
+        findings += refused
     else:
         real = out[~out["unit_id"].map(synth).fillna(False).astype(bool)]
         if len(real):
@@ -521,6 +543,54 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
     return out, findings
 
 
+def _nature_findings(rows: pd.DataFrame, rule: str, why: str, rel: str, units: pd.DataFrame) -> list[dict]:
+    names = units.set_index("unit_id")["name"]
+    out = []
+    for (uid, yr), grp in rows.groupby(["unit_id", "year"], sort=False):
+        locs = grp["locator"].astype(str)
+        out.append(
+            _finding(
+                rule,
+                "error",
+                f"{rel}：{int(yr)} 年 " + why.format(name=names.get(uid, uid)) + f"；{len(grp)} 个数值未收录",
+                rel,
+                locs.iloc[0],
+                uid,
+                int(yr),
+                detail="; ".join(locs.head(10)),
+            )
+        )
+    return out
+
+
+def _refuse_fictional_claim(out: pd.DataFrame, claimed: np.ndarray, rel: str, units: pd.DataFrame):
+    """Real and fictional never mix (issue 12 item 7): a row marked 数据性质 = 示例数据（模拟） (the file says the row
+    is fictional) whose unit is a real one is refused before it can change any value. Returns (kept, findings)."""
+    synth = units.set_index("unit_id")["synthetic"]
+    bad = pd.Series(np.asarray(claimed, dtype=bool), index=out.index) & ~out["unit_id"].map(synth).fillna(False).astype(
+        bool
+    )
+    if not bad.any():
+        return out, []
+    why = "标为“示例数据（模拟）”（虚构数据），但 {name} 是真实单位；虚构数据不能改动真实单位的数值"
+    return out[~bad], _nature_findings(out[bad], "synthetic_claim_for_real_unit", why, rel, units)
+
+
+def _refuse_sample_units(out: pd.DataFrame, rel: str, units: pd.DataFrame):
+    """Rows for a unit of the built-in fictional 示例市 are refused: its values come only from the generated sample
+    panel (``analysis.sample``), so a file in data/raw can never override them by source precedence."""
+    from analysis.sample import sample_units
+
+    bad = out["unit_id"].isin(set(sample_units()["unit_id"]))
+    if not bad.any():
+        return out, []
+    why = (
+        "{name} 属于程序自带的虚构示例市，其数值只来自内置示例数据，不能由 data/raw 中的文件改动"
+        "（培训用的虚构单位请在 config/units.yaml 中另建并标 synthetic: true）"
+    )
+    return out[~bad], _nature_findings(out[bad], "sample_unit_in_dataset", why, rel, units)
+
+
 def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd.DataFrame, list[dict]]:
     """What the build keeps from one dataset file (candidate rows) and every finding about it.
 
@@ -531,7 +601,8 @@ def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd
 
     rel = _rel(path, raw_dir)
     try:
-        res = read_dataset(path, indicators=indicators, units=units)
+        with time_limit(rel):
+            res = read_dataset(path, indicators=indicators, units=units)
         findings = res.findings.copy().to_dict("records")
         for f in findings:  # the same file name in every finding (data/raw/… relative, as the candidates carry it)
             if f.get("source_file") in (str(path), "", None):
@@ -539,6 +610,8 @@ def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd
         c, f2 = _dataset_candidates(res, rel, "dataset", units)
     except DatasetError as exc:
         return pd.DataFrame(), [_finding("unreadable_dataset", "error", str(exc), rel)]
+    except FileTimeLimit as exc:
+        return pd.DataFrame(), [_time_limit_finding(rel, exc)]
     except Exception as exc:  # noqa: BLE001 - one bad file costs only itself
         return pd.DataFrame(), [_unexpected(rel, exc)]
     return c, findings + f2
@@ -706,12 +779,13 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     discover_findings: list[dict] = []
     report_paths, dataset_paths = discover(raw_dir, discover_findings)
     say(f"读取 {raw_dir} 中的报告 {len(report_paths)} 份、数据集文件 {len(dataset_paths)} 个")
-    ledger = load_ledger()
+    ledger_findings: list[dict] = []
+    ledger = load_ledger(problems=ledger_findings)  # a bad ledger line is refused with a finding, never applied
     min_confidence = float(((config or {}).get("extraction") or {}).get("min_confidence", 0.0))
     facts, cands, problems, docs, findings = load_reports(
         report_paths, raw_dir, indicators, units, ledger=ledger, min_confidence=min_confidence
     )
-    findings = discover_findings + findings
+    findings = discover_findings + ledger_findings + findings
     c2, f2 = load_datasets(dataset_paths, raw_dir, indicators, units)
     cands += c2
     findings += f2
@@ -733,7 +807,9 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     ledger = ledger[~((ledger["action"] == "drop") & ledger["fact_id"].isin(report_fact_ids))]
     # the ledger may name a unit by id or by name
     names = units.set_index("unit_id")["name"]
-    candidates, corr_findings = apply_corrections(candidates.assign(unit_name=candidates["unit_id"].map(names)), ledger)
+    candidates, corr_findings = apply_corrections(
+        candidates.assign(unit_name=candidates["unit_id"].map(names)), ledger, indicators=indicators
+    )
     candidates = candidates.drop(columns="unit_name")
     findings += corr_findings.to_dict("records") if len(corr_findings) else []
 
@@ -751,15 +827,15 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
             & (conflicts.indicator_id == r.indicator_id)
             & ~conflicts.chosen
         ]
-        alt = "; ".join(
-            f"{v:g} ({k}: {s} {loc})"
+        alt = "；".join(
+            f"{v:g}（{SOURCE_KIND_ZH.get(k, k)}：{s} {loc}）"
             for v, k, s, loc in zip(others.value, others.source_kind, others.source_file, others.locator, strict=True)
         )
         findings.append(
             _finding(
                 "source_conflict",
                 "warning",
-                f"{r.value:g} from {r.source_kind} chosen by precedence; also {alt}",
+                f"按来源优先级采用{SOURCE_KIND_ZH.get(r.source_kind, r.source_kind)}的 {r.value:g}；另有 {alt}",
                 r.source_file,
                 r.locator,
                 r.unit_id,
@@ -840,7 +916,7 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     raw_after = hash_tree(raw_dir)
     if raw_after != raw_before:
         changed = sorted(set(raw_before.items()) ^ set(raw_after.items()))
-        raise RuntimeError(f"data/raw changed during the build ({changed[:3]}); outputs not written")
+        raise RuntimeError(f"构建期间 data/raw 被改动（{changed[:3]}）；未写出任何输出")
 
     from analysis.sample import SAMPLE_SOURCE
 

@@ -39,7 +39,7 @@ report facts before they become observations (``apply_fact_decisions``), keeping
 
 The same fact may carry one line per action (a map and a scope); two lines with the same key and action are an error.
 
-Every touched row gets a ``correction`` note (``"<action> (ledger line N): <reason> [<source>, <date>]"``) and one
+Every touched row gets a ``correction`` note (``"<action>（更正账本第 N 行）：<reason> [<source>，<date>]"``) and one
 finding ``correction_applied`` (info). A ledger row that matches nothing gives one finding ``correction_unmatched``
 (warning). Findings use ``analysis.schema.FINDING_COLUMNS``.
 """
@@ -75,6 +75,7 @@ REVIEW_ACTIONS = ("confirm", "map", "scope")  # decisions on one report fact (py
 _INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]*")
 KEY_COLUMNS = ("doc_or_source", "unit", "year", "indicator_id", "fact_id")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COL_ZH = {"reason": "理由", "source": "依据", "date": "日期"}
 
 
 class CorrectionsError(ValueError):
@@ -88,77 +89,127 @@ def empty_ledger() -> pd.DataFrame:
 def _check_row(row: dict[str, str], where: str) -> dict:
     action = row["action"]
     if action not in ACTIONS:
-        raise CorrectionsError(f"{where}: unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+        raise CorrectionsError(f"{where}：未知的操作 action {action!r}；应为 {'、'.join(ACTIONS)} 之一")
     for col in ("reason", "source", "date"):
         if not row[col]:
-            raise CorrectionsError(f"{where}: missing {col} (every correction needs a reason, a source and a date)")
+            raise CorrectionsError(f"{where}：缺少 {col}（{_COL_ZH[col]}；每条更正都要写理由 reason、依据 source 和日期 date）")
     if not _DATE.fullmatch(row["date"]):
-        raise CorrectionsError(f"{where}: bad date {row['date']!r}; expected YYYY-MM-DD")
+        raise CorrectionsError(f"{where}：日期 date {row['date']!r} 格式不对，应为 YYYY-MM-DD（例如 2024-03-02）")
     try:
         dt.date.fromisoformat(row["date"])
     except ValueError as exc:
-        raise CorrectionsError(f"{where}: bad date {row['date']!r}: {exc}") from exc
+        raise CorrectionsError(f"{where}：日期 date {row['date']!r} 不存在（没有这一天）") from exc
     if not any(row[k] for k in KEY_COLUMNS):
-        raise CorrectionsError(f"{where}: no key given (doc_or_source, unit, year, indicator_id or fact_id)")
+        raise CorrectionsError(
+            f"{where}：没有给出任何键（doc_or_source、unit、year、indicator_id 或 fact_id），这条更正会作用于所有行"
+        )
     out: dict = dict(row)
     if row["year"]:
         if not re.fullmatch(r"(19|20)\d\d", row["year"]):
-            raise CorrectionsError(f"{where}: bad year {row['year']!r}; expected a four-digit year")
+            raise CorrectionsError(f"{where}：年份 year {row['year']!r} 不是四位整数年份（例如 2023；不能写 2023.0 或 23）")
         out["year"] = int(row["year"])
     else:
         out["year"] = None
     if action in REVIEW_ACTIONS and not row["fact_id"]:
-        raise CorrectionsError(f"{where}: {action} needs a fact_id (a review decision is about one fact)")
+        raise CorrectionsError(f"{where}：{action} 需要填 fact_id（审核决定针对一个数字）")
     if action == "override":
         try:
             value = float(row["value"])
         except ValueError:
-            raise CorrectionsError(f"{where}: override needs a numeric value, got {row['value']!r}") from None
+            raise CorrectionsError(f"{where}：override 需要数值 value，实际是 {row['value']!r}") from None
         if not math.isfinite(value):
-            raise CorrectionsError(f"{where}: override value must be a finite number, got {row['value']!r}")
+            raise CorrectionsError(f"{where}：override 的数值 value 必须是有限数（finite），实际是 {row['value']!r}")
         out["value"] = value
     elif action == "map":
         if not _INDICATOR_ID.fullmatch(row["value"]):
-            raise CorrectionsError(f"{where}: map needs an indicator id in value, got {row['value']!r}")
+            raise CorrectionsError(f"{where}：map 需要在 value 中填指标编号，实际是 {row['value']!r}")
         out["value"] = row["value"]
     elif action == "scope":
         from analysis.schema import SCOPES
 
         if row["value"] not in SCOPES:
-            raise CorrectionsError(f"{where}: scope needs one of {', '.join(SCOPES)} in value, got {row['value']!r}")
+            raise CorrectionsError(f"{where}：scope 需要在 value 中填 {'、'.join(SCOPES)} 之一，实际是 {row['value']!r}")
         out["value"] = row["value"]
     elif row["value"]:
-        raise CorrectionsError(f"{where}: action {action} takes no value (got {row['value']!r})")
+        raise CorrectionsError(f"{where}：操作 {action} 不带数值 value（实际填了 {row['value']!r}），请留空")
     else:
         out["value"] = None
     return out
 
 
-def load_ledger(path: str | Path | None = None, missing_ok: bool = True) -> pd.DataFrame:
-    """Read and validate the ledger; one row per correction plus ``line`` (its line in the file)."""
+def _undecodable_line(data: bytes, exc: UnicodeDecodeError) -> int:
+    return data[: exc.start].count(b"\n") + 1
+
+
+def _decode_ledger(p: Path) -> str:
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CorrectionsError(f"{p}：无法读取更正账本（{exc.strerror or exc}）") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _undecodable_line(data, exc)
+        try:
+            data.decode("gb18030")
+            guess = "看起来是 GBK/GB18030 编码（Excel 的“CSV”默认如此）"
+        except UnicodeDecodeError:
+            guess = "不是 UTF-8 文本"
+        raise CorrectionsError(
+            f"{p}：第 {line} 行：更正账本{guess}，未读取；请另存为“CSV UTF-8（逗号分隔）”后重试"
+        ) from None
+
+
+def load_ledger(
+    path: str | Path | None = None, missing_ok: bool = True, problems: list[dict] | None = None
+) -> pd.DataFrame:
+    """Read and validate the ledger; one row per correction plus ``line`` (its line in the file).
+
+    Without ``problems`` the first problem raises :class:`CorrectionsError`. With a list, a bad line is refused (left
+    out, never applied) and reported there as an error finding (rule ``ledger_schema``, the ledger file and
+    ``line N``); a problem with the whole file (encoding, header, broken CSV) refuses the whole ledger the same way."""
     p = Path(path) if path is not None else paths.corrections_file()
     if not p.exists():
         if missing_ok:
             return empty_ledger()
-        raise CorrectionsError(f"{p}: corrections ledger not found")
+        raise CorrectionsError(f"{p}：找不到更正账本")
+
+    def refuse(exc: CorrectionsError, line: int | None) -> None:
+        if problems is None:
+            raise exc
+        problems.append(_ledger_problem(p, line, str(exc)))
+
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorrectionsError(f"{p}: cannot read the ledger as UTF-8: {exc}") from exc
+        text = _decode_ledger(p)
+    except CorrectionsError as exc:
+        m = re.search(r"第 (\d+) 行", str(exc))
+        refuse(exc, int(m.group(1)) if m else None)
+        return empty_ledger()
     reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = next(reader)
     except StopIteration:
-        raise CorrectionsError(f"{p}: empty file; expected the header row {','.join(LEDGER_COLUMNS)}") from None
+        refuse(CorrectionsError(f"{p}：空文件；第 1 行应为表头 {','.join(LEDGER_COLUMNS)}"), 1)
+        return empty_ledger()
+    except csv.Error as exc:
+        refuse(CorrectionsError(f"{p}：第 1 行：不是有效的 CSV（{exc}）"), 1)
+        return empty_ledger()
     header = [h.strip() for h in header]
     if header != LEDGER_COLUMNS:
         unknown = [h for h in header if h not in LEDGER_COLUMNS]
         missing = [c for c in LEDGER_COLUMNS if c not in header]
-        raise CorrectionsError(
-            f"{p}: line 1: header must be {','.join(LEDGER_COLUMNS)}"
-            + (f"; unknown column(s) {unknown}" if unknown else "")
-            + (f"; missing column(s) {missing}" if missing else "")
+        refuse(
+            CorrectionsError(
+                f"{p}：第 1 行：表头应为 {','.join(LEDGER_COLUMNS)}"
+                + (f"；多出的列 {unknown}" if unknown else "")
+                + (f"；缺少的列 {missing}" if missing else "")
+                + ("；列的顺序不对" if not unknown and not missing else "")
+            ),
+            1,
         )
+        return empty_ledger()
     rows = []
     seen: dict[tuple, int] = {}
     try:
@@ -166,27 +217,54 @@ def load_ledger(path: str | Path | None = None, missing_ok: bool = True) -> pd.D
             line = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            where = f"{p}: line {line}"
-            if len(fields) != len(LEDGER_COLUMNS):
-                raise CorrectionsError(f"{where}: {len(fields)} fields, expected {len(LEDGER_COLUMNS)}")
-            row = _check_row({c: f.strip() for c, f in zip(LEDGER_COLUMNS, fields, strict=True)}, where)
-            key = tuple(row[k] for k in KEY_COLUMNS)
-            if row["action"] in REVIEW_ACTIONS:  # one decision of each kind per fact (a map and a scope may go together)
-                key = (*key, row["action"])
-            if key in seen:
-                raise CorrectionsError(f"{where}: same key as line {seen[key]} (one correction per key)")
+            where = f"{p}：第 {line} 行"
+            try:
+                if len(fields) != len(LEDGER_COLUMNS):
+                    raise CorrectionsError(f"{where}：有 {len(fields)} 个字段，应为 {len(LEDGER_COLUMNS)} 个")
+                row = _check_row({c: f.strip() for c, f in zip(LEDGER_COLUMNS, fields, strict=True)}, where)
+                key = tuple(row[k] for k in KEY_COLUMNS)
+                if row["action"] in REVIEW_ACTIONS:  # one decision of each kind per fact (map and scope may go together)
+                    key = (*key, row["action"])
+                if key in seen:
+                    raise CorrectionsError(f"{where}：与第 {seen[key]} 行的键相同（同一个键只能有一条更正）")
+            except CorrectionsError as exc:
+                refuse(exc, line)
+                continue
             seen[key] = line
             row["line"] = line
             rows.append(row)
     except csv.Error as exc:
-        raise CorrectionsError(f"{p}: line {reader.line_num}: not valid CSV: {exc}") from exc
+        refuse(CorrectionsError(f"{p}：第 {reader.line_num} 行：不是有效的 CSV（{exc}）"), reader.line_num)
+        return empty_ledger()
     if not rows:
         return empty_ledger()
     ledger = pd.DataFrame(rows, columns=[*LEDGER_COLUMNS, "line"])
     ledger["year"] = ledger["year"].astype("Int64")
     if not ledger["action"].isin(("map", "scope")).any():
         ledger["value"] = ledger["value"].astype("float64")
+    ledger.attrs["source"] = _ledger_name(p)
     return ledger
+
+
+def _ledger_name(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(paths.root().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def _ledger_problem(p: Path, line: int | None, message: str) -> dict:
+    return {
+        "rule": "ledger_schema",
+        "severity": "error",
+        "unit_id": None,
+        "year": None,
+        "indicator_id": None,
+        "message": message + "；这一行未使用" if line and line > 1 else message + "；整个账本未使用",
+        "source_file": _ledger_name(p),
+        "locator": f"line {line}" if line else "file",
+        "detail": "",
+    }
 
 
 def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
@@ -196,7 +274,7 @@ def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
     if corr["doc_or_source"]:
         key = str(corr["doc_or_source"])
         if not cols & {"doc_id", "source_file"}:
-            return mask & False, "the table has no doc_id/source_file column"
+            return mask & False, "该表没有 doc_id/source_file 列"
         m = pd.Series(False, index=table.index)
         if "doc_id" in cols:
             m |= table["doc_id"].astype("string").fillna("") == key
@@ -207,7 +285,7 @@ def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
         mask &= m
     if corr["unit"]:
         if not cols & {"unit_id", "unit_name"}:
-            return mask & False, "the table has no unit_id/unit_name column"
+            return mask & False, "该表没有 unit_id/unit_name 列"
         m = pd.Series(False, index=table.index)
         for c in ("unit_id", "unit_name"):
             if c in cols:
@@ -215,12 +293,12 @@ def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
         mask &= m
     if not pd.isna(corr["year"]):
         if "year" not in cols:
-            return mask & False, "the table has no year column"
+            return mask & False, "该表没有 year 列"
         mask &= pd.to_numeric(table["year"], errors="coerce") == int(corr["year"])
     for c in ("indicator_id", "fact_id"):
         if corr[c]:
             if c not in cols:
-                return mask & False, f"the table has no {c} column"
+                return mask & False, f"该表没有 {c} 列"
             mask &= table[c].astype("string").fillna("") == str(corr[c])
     return mask.fillna(False).astype(bool), ""
 
@@ -252,8 +330,29 @@ def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the ledger to a facts or observations table; returns (corrected copy, findings)."""
+def _note(action: str, corr: pd.Series) -> str:
+    return f"{action}（更正账本第 {corr['line']} 行）：{corr['reason']} [{corr['source']}，{corr['date']}]"
+
+
+def valid_range(indicators: pd.DataFrame | None, indicator_id: object) -> tuple[float, float] | None:
+    """The values an indicator can take: a rate (unit %) 0–100, anything else (counts, money, days) 0–1e12 (the
+    dataset importer's absurd-value limit); None for an indicator the registry does not know."""
+    if indicators is None or not isinstance(indicator_id, str) or indicator_id not in indicators.index:
+        return None
+    entry = indicators.loc[indicator_id]
+    if entry.get("kind") == "rate" or entry.get("unit") == "%":
+        return 0.0, 100.0
+    return 0.0, 1e12
+
+
+def apply_corrections(
+    table: pd.DataFrame, ledger: pd.DataFrame, indicators: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the ledger to a facts or observations table; returns (corrected copy, findings).
+
+    With ``indicators`` (the registry), an override whose value is outside the valid range of an indicator it would
+    change (a rate outside 0–100 %, a negative count …) is refused before it touches anything: one error finding
+    ``correction_out_of_range`` naming the ledger line, and the rows keep their values."""
     out = table.copy()
     if not out.index.is_unique:  # labels must name one row each; the caller's index carries no meaning then
         out = out.reset_index(drop=True)
@@ -266,15 +365,15 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
         if corr["action"] in REVIEW_ACTIONS:  # decisions on report facts: applied by apply_fact_decisions
             continue
         mask, why = _matches(out, corr)
-        note = f"{corr['action']} (ledger line {corr['line']}): {corr['reason']} [{corr['source']}, {corr['date']}]"
+        note = _note(corr["action"], corr)
         ledger_ref = {k: _jsonable(corr[k]) for k in [*LEDGER_COLUMNS, "line"]}
         if not mask.any():
-            msg = f"correction on ledger line {corr['line']} ({corr['action']}) matches no row"
+            msg = f"更正账本第 {corr['line']} 行（{corr['action']}）没有匹配到任何行"
             findings.append(
                 _finding(
                     "correction_unmatched",
                     "warning",
-                    msg + (f": {why}" if why else ""),
+                    msg + (f"：{why}" if why else ""),
                     corr,
                     None,
                     {"ledger": ledger_ref},
@@ -282,6 +381,29 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
             )
             continue
         idx = out.index[mask]
+        if corr["action"] == "override" and indicators is not None and "indicator_id" in out.columns:
+            value = float(corr["value"])
+            bad = []
+            for iid in pd.unique(out.loc[idx, "indicator_id"].astype(object)):
+                rng = valid_range(indicators, iid)
+                if rng is not None and not rng[0] <= value <= rng[1]:
+                    bad.append((iid, rng))
+            if bad:
+                iid, (lo, hi) = bad[0]
+                unit = str(indicators.at[iid, "unit"])
+                name = str(indicators.at[iid, "name_zh"])
+                f = _finding(
+                    "correction_out_of_range",
+                    "error",
+                    f"更正账本第 {corr['line']} 行：{name}（{iid}）的更正值 {value:g}{unit} 超出有效范围"
+                    f" {lo:g}–{hi:g}{unit}，这条更正被拒绝，未使用（原值保持不变）",
+                    corr,
+                    out.loc[idx[0]],
+                    {"ledger": ledger_ref, "valid_range": [lo, hi]},
+                )
+                f.update(source_file=ledger.attrs.get("source", "data/corrections.csv"), locator=f"line {corr['line']}")
+                findings.append(f)
+                continue
         for i in idx:
             row = out.loc[i]
             old = _jsonable(row["value"]) if "value" in out.columns else None
@@ -294,7 +416,7 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
                 _finding(
                     "correction_applied",
                     "info",
-                    f"{corr['action']} from ledger line {corr['line']}: {corr['reason']}",
+                    f"更正账本第 {corr['line']} 行（{corr['action']}）：{corr['reason']}",
                     corr,
                     row,
                     detail,
@@ -302,7 +424,7 @@ def apply_corrections(table: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.Dat
             )
         if corr["action"] == "override":
             if "value" not in out.columns:
-                raise CorrectionsError(f"ledger line {corr['line']}: override on a table without a value column")
+                raise CorrectionsError(f"更正账本第 {corr['line']} 行：override 作用的表没有 value 列")
             if "original_value" not in out.columns:
                 out["original_value"] = pd.Series(float("nan"), index=out.index, dtype="float64")
             first = idx[out.loc[idx, "original_value"].isna()]
@@ -371,7 +493,7 @@ def apply_fact_decisions(facts: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.
             continue
         used.add(int(corr["line"]))
         idx = out.index[mask]
-        note = f"{action} (ledger line {corr['line']}): {corr['reason']} [{corr['source']}, {corr['date']}]"
+        note = _note(action, corr)
         for i in idx:
             row = out.loc[i]
             detail = {

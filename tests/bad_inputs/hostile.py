@@ -267,9 +267,9 @@ CASES: list[tuple[str, object, dict]] = [
      {"kind": D, "rule": "synthetic_unit_in_dataset"}),
     # documents
     ("pdf_user_password", lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf("secret"))(raw, t, h),
-     {"kind": R, "rule": "unreadable_document", "match": "encrypted PDF"}),
+     {"kind": R, "rule": "unreadable_document", "match": "加密的 PDF：需要打开密码"}),
     ("pdf_owner_password_only", lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf(""))(raw, t, h),
-     {"kind": R, "rule": "unreadable_document", "match": "scanned PDF"}),
+     {"kind": R, "rule": "unreadable_document", "match": "扫描版 PDF"}),
     ("html_deep_nesting", deep_html, {"kind": R, "rule": "unreadable_document", "filed": False}),
     ("html_body_in_script", script_body, {"kind": R, "rule": "document_warning", "severity": "warning"}),
     ("docx_garbage", bytes_case(str(REPORT_DIR / "r.docx"), _zip({"x": "y"})), {"kind": R, "rule": "unreadable_document"}),

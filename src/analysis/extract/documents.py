@@ -61,6 +61,8 @@ MAX_BYTES = 64 * 1024 * 1024  # never read more than this from disk
 MAX_CHARS = 2_000_000  # normalized characters kept; the rest is cut with a warning
 MAX_PDF_PAGES = 500  # pages of a PDF read; the rest is left out with a warning
 MAX_HTML_DEPTH = 200  # element nesting in an HTML file; deeper files are refused
+MAX_HTML_BLOCKS_FALLBACK = 2000  # block elements above which trafilatura's (quadratic) fallback extractors are skipped
+_BLOCK_TAGS = ["p", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "section", "article", "br"]
 KEEP_FULLWIDTH = frozenset("，；：（）！？")
 TRADITIONAL_SHARE = 0.01  # share of Han characters changed by t2s above which a text is treated as traditional
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -171,7 +173,7 @@ def normalize_text(text: str) -> tuple[str, list[str]]:
     is_trad, changed = looks_traditional(text)
     if is_trad:
         text = _t2s().convert(text)
-        warnings.append(f"traditional characters converted to simplified ({changed} in the first 50000 characters)")
+        warnings.append(f"繁体字已转换为简体（前 50000 个字符中有 {changed} 个）")
     return text, warnings
 
 
@@ -207,12 +209,12 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str, list[str
     if data.startswith(b"\xef\xbb\xbf"):
         text = _strict(data[3:], "utf-8")
         if text is None:
-            raise DocumentError(f"{name}: undecodable bytes: a UTF-8 byte-order mark but invalid UTF-8 after it")
+            raise DocumentError(f"{name}：无法解码：有 UTF-8 字节序标记（BOM），但其后不是有效的 UTF-8")
         return text, "utf-8-sig", []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _strict(data, "utf-16")
         if text is None:
-            raise DocumentError(f"{name}: starts with a UTF-16 byte-order mark but is not valid UTF-16")
+            raise DocumentError(f"{name}：以 UTF-16 字节序标记开头，但不是有效的 UTF-16")
         return text, "utf-16", []
     text = _strict(data, "utf-8")
     if text is not None:
@@ -243,8 +245,8 @@ def _decode_fallback(data: bytes, name: str) -> tuple[str, str, list[str]]:
     nonblank = [no for no, raw in enumerate(lines, start=1) if raw.strip()]
     if not failed and len(used) > 1:
         minor = {c: ls for c, ls in used.items() if c != "utf-8"}
-        where = "; ".join(f"{c}: line(s) {_ranges(ls)}" for c, ls in minor.items())
-        return "\n".join(out), "mixed", [f"mixed encodings: utf-8 with {where}"]
+        where = "；".join(f"{c}：第 {_ranges(ls)} 行" for c, ls in minor.items())
+        return "\n".join(out), "mixed", [f"混合编码：以 utf-8 为主，{where}"]
     try:
         from charset_normalizer import from_bytes
 
@@ -254,38 +256,38 @@ def _decode_fallback(data: bytes, name: str) -> tuple[str, str, list[str]]:
     if best is not None and best.encoding:
         text = str(best)
         if _bad_control_share(text) < 0.01 and _common_score(text) > 0.3:
-            return text, best.encoding, [f"encoding guessed by charset-normalizer as {best.encoding}"]
+            return text, best.encoding, [f"编码由 charset-normalizer 推测为 {best.encoding}"]
     joined = "\n".join(out)
     if failed and len(failed) <= len(nonblank) // 50 and joined.count("\ufffd") <= 0.01 * len(joined):
-        return joined, "mixed", [f"undecodable bytes replaced by U+FFFD on line(s) {_ranges(failed)}"]
+        return joined, "mixed", [f"无法解码的字节已替换为 U+FFFD：第 {_ranges(failed)} 行"]
     first = failed[0] if failed else 1
-    raise DocumentError(f"{name}: undecodable bytes (not UTF-8, GB18030 or Big5), first at line {first}")
+    raise DocumentError(f"{name}：无法解码（不是 UTF-8、GB18030 或 Big5 编码），第一处在第 {first} 行")
 
 
 def _ranges(nums: Iterable[int], limit: int = 8) -> str:
     nums = list(nums)
     shown = ", ".join(map(str, nums[:limit]))
-    return shown + (f" … ({len(nums)} lines)" if len(nums) > limit else "")
+    return shown + (f" …（共 {len(nums)} 行）" if len(nums) > limit else "")
 
 
 def _sniff_binary(data: bytes, name: str) -> None:
     """Refuse bytes that are clearly not text (NULs, other file formats) with a message naming what they look like."""
     magic = {
-        b"%PDF": "a PDF",
-        b"PK\x03\x04": "a zip/Office file",
-        b"\xd0\xcf\x11\xe0": "an old Office (OLE) file",
-        b"\x89PNG": "a PNG image",
-        b"\xff\xd8\xff": "a JPEG image",
-        b"GIF8": "a GIF image",
+        b"%PDF": "PDF 文件",
+        b"PK\x03\x04": "zip/Office 文件",
+        b"\xd0\xcf\x11\xe0": "旧版 Office（OLE）文件",
+        b"\x89PNG": "PNG 图片",
+        b"\xff\xd8\xff": "JPEG 图片",
+        b"GIF8": "GIF 图片",
     }
     for sig, what in magic.items():
         if data.startswith(sig):
-            raise DocumentError(f"{name}: binary content: the bytes are {what}, not text (wrong extension?)")
+            raise DocumentError(f"{name}：二进制内容：这是{what}，不是文本（扩展名写错了？）")
     head = data[:65536]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return
     if head.count(b"\x00") > max(1, len(head) // 1000):
-        raise DocumentError(f"{name}: binary content (NUL bytes), not a text report")
+        raise DocumentError(f"{name}：二进制内容（含 NUL 字节），不是文本报告")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -298,10 +300,10 @@ def _read_bytes(path: Path) -> tuple[bytes, list[str]]:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES)
     except OSError as exc:
-        raise DocumentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise DocumentError(f"{path}：无法读取：{exc.strerror or exc}") from exc
     warnings = []
     if size > MAX_BYTES:
-        warnings.append(f"file is {size} bytes; only the first {MAX_BYTES} bytes were read")
+        warnings.append(f"文件有 {size} 字节，超过上限 {MAX_BYTES} 字节；只读取了前 {MAX_BYTES} 字节，其余未读取")
         data = data[: data.rfind(b"\n") + 1] or data
     return data, warnings
 
@@ -320,7 +322,7 @@ def _lines_to_paragraphs(text: str, prefix: str = "") -> list[tuple[int, int, st
 def _cap(text: str, warnings: list[str], name: str) -> str:
     if len(text) > MAX_CHARS:
         warnings.append(
-            f"{name}: text has {len(text)} characters; only the first {MAX_CHARS} are used (the rest is ignored)"
+            f"{name}：正文有 {len(text)} 个字符，超过上限 {MAX_CHARS}；只读取了前 {MAX_CHARS} 个字符，其余未读取"
         )
         cut = text.rfind("\n", 0, MAX_CHARS)
         return text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
@@ -365,13 +367,13 @@ def _from_blocks(
         paragraphs.append((pos, pos + len(t), loc))
         pos += len(t) + 1
         if pos > MAX_CHARS:
-            warnings.append(f"{path}: text longer than {MAX_CHARS} characters; the rest is ignored")
+            warnings.append(f"{path}：正文超过 {MAX_CHARS} 个字符的上限；其余未读取")
             break
     if trad_warned:
-        warnings.append(f"traditional characters converted to simplified ({changed} in the first 50000 characters)")
+        warnings.append(f"繁体字已转换为简体（前 50000 个字符中有 {changed} 个）")
     text = "\n".join(parts)
     if not text.strip():
-        raise DocumentError(f"{path}: empty document: no text found in the {kind} file")
+        raise DocumentError(f"{path}：空文档：{kind} 文件中没有文字")
     title_norm = normalize_text(title)[0].strip() if title else ""
     return Document(
         path=path,
@@ -387,17 +389,17 @@ def _from_blocks(
 def _read_txt(path: Path) -> Document:
     data, warnings = _read_bytes(path)
     if not data.strip():
-        raise DocumentError(f"{path}: empty file")
+        raise DocumentError(f"{path}：空文件")
     _sniff_binary(data, str(path))
     raw, enc, w = decode_bytes(data, str(path))
     warnings += w
     if _bad_control_share(raw) > 0.02:
-        raise DocumentError(f"{path}: binary junk: {100 * _bad_control_share(raw):.0f}% control/private characters")
+        raise DocumentError(f"{path}：二进制乱码：{100 * _bad_control_share(raw):.0f}% 为控制字符或私用区字符")
     raw = _cap(raw, warnings, str(path))
     text, w = normalize_text(raw)
     warnings += w
     if not text.strip():
-        raise DocumentError(f"{path}: empty file (only whitespace)")
+        raise DocumentError(f"{path}：空文件（只有空白）")
     paragraphs = _lines_to_paragraphs(text)
     return Document(
         path=path,
@@ -457,9 +459,46 @@ def _html_soup_clean(html: str, warnings: list[str]):
         if attrs and _FURNITURE_RE.search(attrs) and tag.name not in ("html", "body"):
             tag.decompose()
     if full and len(_HAN.findall(soup.get_text())) < 0.3 * full:
-        warnings.append("removing navigation/header/footer blocks would drop most of the text; kept them")
+        warnings.append("去掉导航/页眉/页脚区块会删掉大部分正文，因此保留了这些区块")
         return BeautifulSoup(light, "lxml")
     return soup
+
+
+def _cell_text(el) -> str:
+    return re.sub(r"\s+", " ", el.get_text(" ")).strip()
+
+
+def _missing_table_rows(soup, extracted: str, warnings: list[str]) -> list[tuple[str, str]]:
+    """Rows of HTML data tables whose numbers the article extraction left out, as blocks ``table T, row R``.
+
+    The main-content extraction keeps a table only when it sits inside the article; a table beside it (a common
+    layout for 统计表) would lose its numbers silently. Every innermost table with Chinese text and digits is checked:
+    when a cell holding a digit is not in the extracted text, the table's rows are added after the article (cells
+    joined by `` | ``, as the extractor writes tables) and a warning says so."""
+    squeezed = re.sub(r"\s+", "", extracted)
+    out: list[tuple[str, str]] = []
+    added = []
+    for t_no, table in enumerate(soup.find_all("table"), start=1):
+        if table.find("table") is not None:  # a layout table: its inner tables are checked on their own
+            continue
+        rows = []
+        for r_no, tr in enumerate(table.find_all("tr"), start=1):
+            cells = [_cell_text(c) for c in tr.find_all(["td", "th"])]
+            cells = [c for c in cells if c]
+            if cells:
+                rows.append((r_no, cells))
+        numeric = [c for _, cells in rows for c in cells if re.search(r"\d", c)]
+        if not numeric or not _HAN.search(" ".join(c for _, cells in rows for c in cells)):
+            continue
+        if all(re.sub(r"\s+", "", c) in squeezed for c in numeric):
+            continue
+        added.append(t_no)
+        out += [(f"table {t_no}, row {r}", "| " + " | ".join(cells) + " |") for r, cells in rows]
+    if added:
+        warnings.append(
+            f"表格 {'、'.join(map(str, added))} 不在正文提取结果中，已把表中各行接在正文之后读取（位置 table T, row R）"
+        )
+    return out
 
 
 def _bs4_main_text(soup) -> list[str]:
@@ -480,7 +519,7 @@ def _bs4_main_text(soup) -> list[str]:
 def _read_html(path: Path) -> Document:
     data, warnings = _read_bytes(path)
     if not data.strip():
-        raise DocumentError(f"{path}: empty file")
+        raise DocumentError(f"{path}：空文件")
     _sniff_binary(data, str(path))
     m = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
     declared = m.group(1).decode("ascii").lower() if m else None
@@ -495,11 +534,11 @@ def _read_html(path: Path) -> Document:
         html, enc, w = decode_bytes(data, str(path))
         warnings += w
     if _bad_control_share(html) > 0.02:
-        raise DocumentError(f"{path}: binary junk in an HTML file")
+        raise DocumentError(f"{path}：HTML 文件中有二进制乱码")
     try:
         soup = _html_soup_clean(html, warnings)
     except DocumentError as exc:
-        raise DocumentError(f"{path}: {exc}") from exc
+        raise DocumentError(f"{path}：{exc}") from exc
     title_tag = soup.find("title")
     page_title = title_tag.get_text(" ", strip=True) if title_tag else ""
     h1 = soup.find(["h1", "h2"])
@@ -508,9 +547,14 @@ def _read_html(path: Path) -> Document:
     try:
         import trafilatura
 
-        extracted = trafilatura.extract(str(soup), include_tables=True, include_comments=False, favor_recall=True)
+        # the fallback extractors (justext) scan neighbouring paragraphs for every short one: quadratic in the number
+        # of blocks. A page with more blocks than any report has goes through the main extractor only (linear).
+        many = len(soup.find_all(_BLOCK_TAGS)) > MAX_HTML_BLOCKS_FALLBACK
+        extracted = trafilatura.extract(
+            str(soup), include_tables=True, include_comments=False, favor_recall=True, fast=many
+        )
     except Exception as exc:  # noqa: BLE001 - trafilatura failing is a reason to fall back, not to stop
-        warnings.append(f"trafilatura failed ({type(exc).__name__}); used the bs4 main-content heuristic")
+        warnings.append(f"trafilatura 提取失败（{type(exc).__name__}）；改用 bs4 正文启发式提取")
         extracted = None
     if extracted and len(_HAN.findall(extracted)) >= 20:
         lines = [ln.strip() for ln in extracted.split("\n") if ln.strip()]
@@ -519,8 +563,9 @@ def _read_html(path: Path) -> Document:
     if heading and lines and heading not in lines[:3] and ("报告" in heading or "情况" in heading):
         lines.insert(0, heading)
     blocks = [(f"para {i}", ln) for i, ln in enumerate(lines, start=1)]
+    blocks += _missing_table_rows(soup, "\n".join(lines), warnings)
     if not blocks:
-        raise DocumentError(f"{path}: empty document: no article text in the HTML")
+        raise DocumentError(f"{path}：空文档：HTML 中没有正文")
     title = heading if ("报告" in heading or "情况" in heading) else ""
     if not title and ("报告" in page_title or "情况" in page_title):
         title = re.split(r"\s*[-_|–—]\s*", page_title)[0]
@@ -528,31 +573,110 @@ def _read_html(path: Path) -> Document:
     return doc
 
 
-def _iter_docx_blocks(document) -> Iterable[tuple[str, str]]:
-    """Body paragraphs and table cells in document order, with locators."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIP_RUNS = {_W + "del", _W + "moveFrom", _W + "txbxContent", _MC_FALLBACK}  # deleted text, text boxes apart
 
-    para_no = 0
-    table_no = 0
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = Paragraph(child, document).text
-            if text.strip():
-                para_no += 1
-                yield f"para {para_no}", text
-        elif tag == "tbl":
-            table_no += 1
-            table = Table(child, document)
-            for r, row in enumerate(table.rows, start=1):
-                seen: set[int] = set()
-                for c, cell in enumerate(row.cells, start=1):
-                    if id(cell._tc) in seen:  # merged cells repeat the same cell object
-                        continue
-                    seen.add(id(cell._tc))
-                    if cell.text.strip():
-                        yield f"table {table_no}, row {r}, cell {c}", cell.text
+
+def _docx_text(el, stats: dict) -> str:
+    """The text of one paragraph as it reads with every tracked change accepted: insertions (w:ins, w:moveTo) are
+    read, deletions (w:del, w:moveFrom) are not; text boxes (w:txbxContent) inside it are read as blocks of their own;
+    the duplicate copy Word keeps for old readers (mc:Fallback) is skipped. One iterative walk, linear in the XML."""
+    parts: list[str] = []
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if node is not el and tag in _SKIP_RUNS:
+            if tag in (_W + "del", _W + "moveFrom"):
+                stats["deleted"] = stats.get("deleted", 0) + 1
+            continue
+        if tag in (_W + "ins", _W + "moveTo"):
+            stats["inserted"] = stats.get("inserted", 0) + 1
+        if tag == _W + "t":
+            parts.append(node.text or "")
+        elif tag in (_W + "tab",):
+            parts.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            parts.append("\n")
+        stack.extend(reversed(list(node)))
+    return "".join(parts)
+
+
+def _text_boxes(el) -> list:
+    """The w:txbxContent elements anchored in ``el`` (not the mc:Fallback copies, not boxes inside boxes)."""
+    out = []
+    stack = list(el)
+    while stack:
+        node = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag == _MC_FALLBACK:
+            continue
+        if tag == _W + "txbxContent":
+            out.append(node)
+            continue
+        stack.extend(reversed(list(node)))
+    return out
+
+
+def _iter_docx_blocks(document, stats: dict | None = None) -> Iterable[tuple[str, str]]:
+    """Body paragraphs, table cells and text boxes in document order, with locators (``para N``,
+    ``table T, row R, cell C``, ``textbox K, para J``); content controls (w:sdt) are read through."""
+    from docx.table import Table
+
+    stats = {} if stats is None else stats
+    counters = {"para": 0, "table": 0, "textbox": 0}
+
+    def boxes(el):
+        for box in _text_boxes(el):
+            counters["textbox"] += 1
+            k = counters["textbox"]
+            for j, p in enumerate((p for p in box.iter(_W + "p") if _text_boxes_parent(p, box)), start=1):
+                text = _docx_text(p, stats)
+                if text.strip():
+                    yield f"textbox {k}, para {j}", text
+
+    def walk(parent):
+        for child in parent.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            if tag == "p":
+                text = _docx_text(child, stats)
+                if text.strip():
+                    counters["para"] += 1
+                    yield f"para {counters['para']}", text
+                yield from boxes(child)
+            elif tag == "sdt":
+                content = child.find(_W + "sdtContent")
+                if content is not None:
+                    yield from walk(content)
+            elif tag == "tbl":
+                counters["table"] += 1
+                t_no = counters["table"]
+                table = Table(child, document)
+                for r, row in enumerate(table.rows, start=1):
+                    seen: set[int] = set()
+                    for c, cell in enumerate(row.cells, start=1):
+                        if id(cell._tc) in seen:  # merged cells repeat the same cell object
+                            continue
+                        seen.add(id(cell._tc))
+                        paras = [p for p in cell._tc.iter(_W + "p") if _text_boxes_parent(p, cell._tc)]
+                        text = "\n".join(_docx_text(p, stats) for p in paras)
+                        if text.strip():
+                            yield f"table {t_no}, row {r}, cell {c}", text
+                        for p in paras:
+                            yield from boxes(p)
+
+    yield from walk(document.element.body)
+
+
+def _text_boxes_parent(p, root) -> bool:
+    """True when paragraph ``p`` belongs to ``root`` itself, not to a text box (or its fallback copy) inside it."""
+    node = p.getparent()
+    while node is not None and node is not root:
+        if node.tag in (_W + "txbxContent", _MC_FALLBACK):
+            return False
+        node = node.getparent()
+    return True
 
 
 def _read_docx(path: Path) -> Document:
@@ -560,23 +684,30 @@ def _read_docx(path: Path) -> Document:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError as exc:  # pragma: no cover - python-docx is a declared dependency
-        raise DocumentError(f"{path}: python-docx is not installed") from exc
+        raise DocumentError(f"{path}：未安装 python-docx") from exc
     if path.stat().st_size == 0:
-        raise DocumentError(f"{path}: empty file")
+        raise DocumentError(f"{path}：空文件")
     if not zipfile.is_zipfile(path):
-        raise DocumentError(f"{path}: corrupt or truncated .docx (not a zip package)")
+        raise DocumentError(f"{path}：损坏或不完整的 .docx（不是 zip 包）")
     try:
         document = docx.Document(str(path))
-        blocks = list(_iter_docx_blocks(document))
+        stats: dict = {}
+        blocks = list(_iter_docx_blocks(document, stats))
         core_title = (document.core_properties.title or "").strip()
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
-        raise DocumentError(f"{path}: corrupt or truncated .docx ({type(exc).__name__}: {exc})") from exc
+        raise DocumentError(f"{path}：损坏或不完整的 .docx（{type(exc).__name__}: {exc}）") from exc
     except Exception as exc:  # noqa: BLE001 - lxml parse errors of damaged parts and similar
-        raise DocumentError(f"{path}: corrupt .docx ({type(exc).__name__}: {exc})") from exc
+        raise DocumentError(f"{path}：损坏的 .docx（{type(exc).__name__}: {exc}）") from exc
     if not blocks:
-        raise DocumentError(f"{path}: empty document: the .docx has no text")
+        raise DocumentError(f"{path}：空文档：.docx 中没有文字")
     title = core_title if ("报告" in core_title or "情况" in core_title) else ""
-    return _from_blocks(blocks, path, "docx", None, [], title=title)
+    warnings = []
+    if stats.get("inserted") or stats.get("deleted"):
+        warnings.append(
+            f"文档含未接受的修订（插入 {stats.get('inserted', 0)} 处、删除 {stats.get('deleted', 0)} 处）："
+            "按接受全部修订后的文本读取（插入的文字读入，删除的文字不读）；请核对定稿"
+        )
+    return _from_blocks(blocks, path, "docx", None, warnings, title=title)
 
 
 _PDF_HEADING = re.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))")
@@ -616,13 +747,13 @@ def _read_pdf(path: Path) -> Document:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover
-        raise DocumentError(f"{path}: pypdf is not installed") from exc
+        raise DocumentError(f"{path}：未安装 pypdf") from exc
     if path.stat().st_size == 0:
-        raise DocumentError(f"{path}: empty file")
+        raise DocumentError(f"{path}：空文件")
     with path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
-        raise DocumentError(f"{path}: not a PDF (no %PDF- header in the first 1024 bytes)")
+        raise DocumentError(f"{path}：不是 PDF（前 1024 字节中没有 %PDF- 文件头）")
     warnings: list[str] = []
     try:
         reader = PdfReader(str(path), strict=False)
@@ -632,34 +763,34 @@ def _read_pdf(path: Path) -> Document:
                 opened = reader.decrypt("")
             except Exception as exc:  # noqa: BLE001 - pypdf's DependencyError/NotImplementedError for ciphers
                 raise DocumentError(
-                    f"{path}: encrypted PDF：无法解密（{type(exc).__name__}: {exc}）；请向报送单位索取未加密的版本"
+                    f"{path}：加密的 PDF：无法解密（{type(exc).__name__}: {exc}）；请向报送单位索取未加密的版本"
                 ) from exc
             if not opened:
                 raise DocumentError(
-                    f"{path}: encrypted PDF (needs a password)：需要打开密码，无法读取；请向报送单位索取未加密的版本"
+                    f"{path}：加密的 PDF：需要打开密码，无法读取；请向报送单位索取未加密的版本"
                 )
-            warnings.append(f"{path}: 加密的 PDF（仅有权限密码），已按空密码打开读取")
+            warnings.append(f"{path}：加密的 PDF（仅有权限密码），已按空密码打开读取")
         n_pages = len(reader.pages)
         if n_pages > MAX_PDF_PAGES:
             warnings.append(
-                f"{path}: PDF 有 {n_pages} 页，超过上限 {MAX_PDF_PAGES} 页；只读取了前 {MAX_PDF_PAGES} 页，其余未读取"
+                f"{path}：PDF 有 {n_pages} 页，超过上限 {MAX_PDF_PAGES} 页；只读取了前 {MAX_PDF_PAGES} 页，其余未读取"
             )
         pages = [reader.pages[i] for i in range(min(n_pages, MAX_PDF_PAGES))]
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError, EOFError, TypeError) as exc:
-        raise DocumentError(f"{path}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
+        raise DocumentError(f"{path}：损坏的 PDF（{type(exc).__name__}: {exc}）") from exc
     blocks: list[tuple[str, str]] = []
     for p_no, page in enumerate(pages, start=1):
         try:
             page_text = page.extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
-            warnings.append(f"{path}: page {p_no}: text could not be extracted ({type(exc).__name__})")
+            warnings.append(f"{path}：page {p_no}：无法提取文字（{type(exc).__name__}）")
             continue
         for k, para in enumerate(_pdf_page_paragraphs(page_text), start=1):
             blocks.append((f"page {p_no}, para {k}", para))
     if not any(_HAN.search(t) or re.search(r"\w", t) for _, t in blocks):
-        raise DocumentError(f"{path}: scanned PDF without a text layer ({len(pages)} page(s), no extractable text)")
+        raise DocumentError(f"{path}：扫描版 PDF，没有文字层（{len(pages)} 页，无可提取的文字）；请索取可复制文字的版本")
     return _from_blocks(blocks, path, "pdf", None, warnings)
 
 
@@ -669,14 +800,14 @@ def read_document(path: str | Path) -> Document:
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise DocumentError(
-            f"{path}: unknown extension {path.suffix or '(none)'!r}; expected one of {', '.join(sorted(KINDS))}"
+            f"{path}：不支持的扩展名 {path.suffix or '(无)'!r}；应为 {'、'.join(sorted(KINDS))} 之一"
         )
     if not path.is_file():
-        raise DocumentError(f"{path}: no such file")
+        raise DocumentError(f"{path}：文件不存在")
     reader = {"txt": _read_txt, "html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[kind]
     doc = reader(path)
     doc.warnings.extend(spam_warnings(doc))
-    doc.warnings = [w if w.startswith(str(path)) else f"{path}: {w}" for w in doc.warnings]
+    doc.warnings = [w if w.startswith(str(path)) else f"{path}：{w}" for w in doc.warnings]
     return doc
 
 
@@ -697,9 +828,9 @@ def spam_warnings(doc: Document, limit: int = 5) -> list[str]:
         loc = doc.locate(off)
         if all(loc != p[0] for p in places):
             places.append((loc, word, off))
-    shown = "; ".join(f"{loc} ({word!r} at offset {off})" for loc, word, off in places[:limit])
-    more = f" and {len(places) - limit} more place(s)" if len(places) > limit else ""
-    return [f"possible spam injection (mirror page?): {shown}{more}; numbers near it may not belong to the report"]
+    shown = "；".join(f"{loc}（{word!r}，偏移 {off}）" for loc, word, off in places[:limit])
+    more = f" 等，另有 {len(places) - limit} 处" if len(places) > limit else ""
+    return [f"可能被注入了垃圾广告（镜像网站？）：{shown}{more}；附近的数字可能不属于报告"]
 
 
 def fingerprint(text: str) -> str:
