@@ -395,25 +395,25 @@ def test_bom_does_not_hide_first_header(tmp_path, reg):
 def test_structural_errors_name_file_and_place(tmp_path, reg):
     fake = tmp_path / "fake.xlsx"
     fake.write_text("单位,年份\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"fake\.xlsx.*not a readable \.xlsx"):
+    with pytest.raises(DatasetError, match=r"fake\.xlsx.*不是可读取的 \.xlsx"):
         read_dataset(fake, reg)
     no_header = _xlsx(tmp_path / "nh.xlsx", ["名称", "数值"], [["示例一区", 1]])
-    with pytest.raises(DatasetError, match=r"nh\.xlsx: sheet 数据: no header row"):
+    with pytest.raises(DatasetError, match=r"nh\.xlsx：工作表 数据：找不到表头行"):
         read_dataset(no_header, reg)
     merged = _xlsx(tmp_path / "mh.xlsx", _header(reg), [["示例一区", None, "区县", 2023, 1]])
     wb = load_workbook(merged)
     wb["数据"].merge_cells("E1:F1")
     wb.save(merged)
-    with pytest.raises(DatasetError, match=r"mh\.xlsx: sheet 数据: merged header cells E1:F1"):
+    with pytest.raises(DatasetError, match=r"mh\.xlsx：工作表 数据：表头有合并单元格 E1:F1"):
         read_dataset(merged, reg)
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(DatasetError, match=r"old\.xls: unsupported file type"):
+    with pytest.raises(DatasetError, match=r"old\.xls：不支持的文件类型"):
         read_dataset(tmp_path / "old.xls", reg)
-    with pytest.raises(DatasetError, match="no such file"):
+    with pytest.raises(DatasetError, match="文件不存在"):
         read_dataset(tmp_path / "missing.csv", reg)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(DatasetError, match=r"empty\.csv: no header row"):
+    with pytest.raises(DatasetError, match=r"empty\.csv：找不到表头行"):
         read_dataset(empty, reg)
 
 

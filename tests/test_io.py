@@ -33,7 +33,7 @@ def test_failed_write_keeps_previous_output(tmp_path, raw):
 
 
 def test_refuses_to_write_under_raw(raw):
-    with pytest.raises(io.RawWriteError, match="data/raw is kept as received"):
+    with pytest.raises(io.RawWriteError, match="data/raw 保持收到时的原样"):
         io.write_text(raw / "x.txt", "nope")
     with pytest.raises(io.RawWriteError):
         io.write_text(raw / "sub" / ".." / "y.txt", "nope")

@@ -142,11 +142,11 @@ def test_bad_config_names_file_and_key(tmp_path, raw, mutate, key):
 
 def test_unreadable_config_is_a_clear_error(tmp_path):
     missing = tmp_path / "nope.yaml"
-    with pytest.raises(ConfigError, match="nope.yaml: file not found"):
+    with pytest.raises(ConfigError, match="nope.yaml：文件不存在"):
         load_config(missing)
     bad = tmp_path / "bad.yaml"
     bad.write_text("area_weights: [1, 2\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="不是有效的 YAML"):
         load_config(bad)
 
 

@@ -150,7 +150,7 @@ def test_registry_role_is_validated():
     with pytest.raises(RegistryError, match="role"):
         validate_indicators([bad])
     missing = {k: v for k, v in _ind("x", "%", "higher_better", "p1_effectiveness", "outcome").items() if k != "role"}
-    with pytest.raises(RegistryError, match="missing field role"):
+    with pytest.raises(RegistryError, match="缺少字段 role"):
         validate_indicators([missing], require_role=True)
 
 
@@ -406,7 +406,7 @@ def test_templates_are_validated(tmp_path):
     with pytest.raises(ConfigError, match=r"templates\.gap.*indicator"):
         nar.validate_templates(doc, "narrative.yaml")
     del doc["templates"]["problem"]
-    with pytest.raises(ConfigError, match=r"templates\.problem: missing"):
+    with pytest.raises(ConfigError, match=r"templates\.problem：缺少此项"):
         nar.validate_templates(doc, "narrative.yaml")
 
 

@@ -156,7 +156,7 @@ def test_class_10_quantities_find_their_new_indicator(text: str, expected: list[
 def test_bad_role_or_caliber_is_rejected(entries: list[dict]) -> None:
     bad = copy.deepcopy(entries)
     bad[0]["role"] = "result"
-    with pytest.raises(RegistryError, match="role 'result'"):
+    with pytest.raises(RegistryError, match="role 'result' 不是"):
         validate_indicators(bad)
     bad = copy.deepcopy(entries)
     bad[0]["caliber_zh"] = "  "
@@ -232,19 +232,19 @@ def _set(e: list[dict], iid: str, **changes) -> list[dict]:
         ("nd_filed", {"area": "p9"}, "area 'p9'"),
         ("nd_filed", {"direction": "up"}, "direction 'up'"),
         ("nd_filed", {"framework_item": "别的"}, "framework_item"),
-        ("nd_filed", {"keywords": "备案"}, "keywords must be a list"),
-        ("nd_filed", {"unit": None}, "missing field(s) unit"),
+        ("nd_filed", {"keywords": "备案"}, "keywords 必须是非空文本组成的列表"),
+        ("nd_filed", {"unit": None}, "缺少字段 unit"),
         ("nd_filed", {"kind": "ratio"}, "kind 'ratio'"),
-        ("nd_filed", {"at_most": "nd_nowhere"}, "at_most refers to unknown indicator 'nd_nowhere'"),
-        ("nd_filing_rate", {"unit": "件"}, "a rate must have unit %"),
-        ("nd_filing_rate", {"numerator": None}, "numerator and denominator go together"),
-        ("nd_filing_rate", {"target": "full"}, "target must be a number"),
-        ("nd_filing_rate", {"target": 120}, "within 0–100"),
-        ("nd_filing_rate", {"denominator": "nd_nowhere"}, "denominator refers to unknown indicator"),
-        ("enf_four_lists_cases", {"parts": ["enf_no_penalty_cases", "nd_x"]}, "parts refers to unknown indicator"),
-        ("enf_four_lists_cases", {"parts": ["enf_exam_participation_rate"]}, "has unit '%'"),
-        ("nd_filed", {"nouns": "街道"}, "nouns must be a list"),
-        ("nd_filed", {"id": "ND-Filed"}, "lower-case ascii"),
+        ("nd_filed", {"at_most": "nd_nowhere"}, "at_most 引用了不存在的指标 'nd_nowhere'"),
+        ("nd_filing_rate", {"unit": "件"}, "比率（rate）的单位必须是 %"),
+        ("nd_filing_rate", {"numerator": None}, "numerator 和 denominator 必须同时给出"),
+        ("nd_filing_rate", {"target": "full"}, "target 必须是数字"),
+        ("nd_filing_rate", {"target": 120}, "必须在 0–100 之间"),
+        ("nd_filing_rate", {"denominator": "nd_nowhere"}, "denominator 引用了不存在的指标"),
+        ("enf_four_lists_cases", {"parts": ["enf_no_penalty_cases", "nd_x"]}, "parts 引用了不存在的指标"),
+        ("enf_four_lists_cases", {"parts": ["enf_exam_participation_rate"]}, "的单位是 '%'"),
+        ("nd_filed", {"nouns": "街道"}, "nouns 必须是非空文本组成的列表"),
+        ("nd_filed", {"id": "ND-Filed"}, "只能用小写 ascii"),
     ],
 )
 def test_validation_names_file_and_entry(entries: list[dict], iid: str, changes: dict, message: str) -> None:
@@ -253,23 +253,23 @@ def test_validation_names_file_and_entry(entries: list[dict], iid: str, changes:
     with pytest.raises(RegistryError) as err:
         validate_indicators(bad, path)
     text = str(err.value)
-    assert text.startswith(f"{path}: entry ") and message in text
+    assert text.startswith(f"{path}：第 ") and message in text
     assert iid in text or changes.get("id", "") in text
 
 
 def test_duplicate_id_is_rejected(entries: list[dict]) -> None:
     entries.append(copy.deepcopy(entries[0]))
-    with pytest.raises(RegistryError, match=rf"entry {len(entries)} \({entries[0]['id']}\): duplicate id"):
+    with pytest.raises(RegistryError, match=rf"第 {len(entries)} 条（{entries[0]['id']}）：编号重复"):
         validate_indicators(entries, Path("r.yaml"))
 
 
 def test_load_reports_bad_yaml_with_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "indicators.yaml"
     bad.write_text("indicators: [\n  - id: x\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match="not valid YAML"):
+    with pytest.raises(RegistryError, match="不是有效的 YAML"):
         load_indicators(str(bad))
     bad.write_text("something: 1\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"indicators\.yaml: expected a mapping"):
+    with pytest.raises(RegistryError, match=r"indicators\.yaml：应为含 indicators 列表的映射"):
         load_indicators(str(bad))
 
 
@@ -292,10 +292,10 @@ def test_accept_refuse_rules_are_validated() -> None:
     ok = validate_indicators(copy.deepcopy(entries))
     assert ok.loc["rec_accepted", "refuse"]["predicates"]
     for bad, msg in (
-        ({"refuse": {"verbs": ["审结"]}}, "refuse.verbs unknown"),
-        ({"accept": {"context": "执法"}}, "accept.context must be a non-empty list"),
-        ({"accept": {"nouns": ["乡镇"]}}, "accept.nouns unknown"),
-        ({"refuse": ["审结"]}, "refuse must be a mapping"),
+        ({"refuse": {"verbs": ["审结"]}}, "refuse.verbs 未知"),
+        ({"accept": {"context": "执法"}}, "accept.context 必须是非空文本组成的非空列表"),
+        ({"accept": {"nouns": ["乡镇"]}}, "accept.nouns 未知"),
+        ({"refuse": ["审结"]}, "refuse 必须是映射"),
     ):
         es = copy.deepcopy(entries)
         es[0].update(bad)

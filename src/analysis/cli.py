@@ -75,7 +75,8 @@ def cmd_extract(args) -> int:
             print(out[["indicator_id", "value", "unit", "approx", "scope", "evidence"]].to_string(index=False))
     n_mapped = int((ex.facts["indicator_id"] != "unmapped").sum())
     print(
-        f"# {path.name}: district={meta['district']} year={meta['year_covered']} published={meta['published']}；"
+        f"# {path.name}：区县 {meta['district'] or '未识别'}，年度 {meta['year_covered'] or '未识别'}，"
+        f"发布日期 {meta['published'] or '未识别'}；"
         f"数字 {len(ex.facts)} 个（已对应指标 {n_mapped}，未对应 {len(ex.facts) - n_mapped}）",
         file=sys.stderr,
     )

@@ -283,7 +283,7 @@ def decode_csv_bytes(data: bytes, source: str = "<csv>") -> tuple[str, str]:
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise DatasetError(f"{source}: starts with a UTF-8 BOM but is not valid UTF-8 at byte {exc.start}") from exc
+            raise DatasetError(f"{source}：以 UTF-8 字节序标记（BOM）开头，但第 {exc.start} 字节处不是有效的 UTF-8") from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
     for enc in ("utf-8", "gb18030"):
@@ -295,7 +295,7 @@ def decode_csv_bytes(data: bytes, source: str = "<csv>") -> tuple[str, str]:
 
     best = from_bytes(data).best()
     if best is None:
-        raise DatasetError(f"{source}: cannot tell the text encoding (tried UTF-8, GB18030 and detection)")
+        raise DatasetError(f"{source}：无法判断文本编码（已试 UTF-8、GB18030 和自动识别）；请另存为 UTF-8 的 CSV")
     return str(best), str(best.encoding)
 
 
@@ -305,7 +305,7 @@ def _find_header(rows: list[list[object]], where: str) -> int:
         if COL_UNIT in names and COL_YEAR in names:
             return i
     raise DatasetError(
-        f"{where}: no header row: none of the first {HEADER_SCAN_ROWS} rows has both {COL_UNIT} and {COL_YEAR} columns"
+        f"{where}：找不到表头行：前 {HEADER_SCAN_ROWS} 行中没有同时含 {COL_UNIT} 和 {COL_YEAR} 两列的行"
     )
 
 
@@ -379,7 +379,7 @@ def _read_xlsx(path: Path) -> Table:
     try:
         wb = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException for non-workbooks
-        raise DatasetError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+        raise DatasetError(f"{path}：不是可读取的 .xlsx 工作簿（{type(exc).__name__}: {exc}）") from exc
     try:
         notes: list[tuple[str, str, str, str]] = []
         visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
@@ -387,7 +387,7 @@ def _read_xlsx(path: Path) -> Table:
         if not visible:
             raise DatasetError(f"{path}：工作簿没有可见的工作表，未读取")
         ws = next((w for w in visible if w.title == DATA_SHEET), visible[0])
-        where = f"{path}: sheet {ws.title}"
+        where = f"{path}：工作表 {ws.title}"
         if hidden:
             notes.append(
                 (
@@ -439,8 +439,7 @@ def _read_xlsx(path: Path) -> Table:
         for rng in ws.merged_cells.ranges:
             if rng.min_row <= header_row <= rng.max_row:
                 raise DatasetError(
-                    f"{where}: merged header cells {rng.coord} break the columns; unmerge them so every column has "
-                    "exactly one header cell"
+                    f"{where}：表头有合并单元格 {rng.coord}，列无法对应；请取消合并，让每一列只有一个表头格"
                 )
             if rng.min_row > header_row and rng.min_row <= len(rows):
                 top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col <= len(rows[rng.min_row - 1]) else None
@@ -459,7 +458,7 @@ def read_table(path: str | Path) -> Table:
     """The data sheet of an .xlsx (sheet 数据, else the first) or a CSV, as header + rows; structural errors raise."""
     p = Path(path)
     if not p.is_file():
-        raise DatasetError(f"{p}: no such file")
+        raise DatasetError(f"{p}：文件不存在")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(p)
@@ -467,7 +466,7 @@ def read_table(path: str | Path) -> Table:
         raise DatasetError(f"{p}：带宏的 Excel（.xlsm）不予读取（宏可能执行代码），请另存为 .xlsx")
     if suffix == ".xlsx":
         return _read_xlsx(p)
-    raise DatasetError(f"{p}: unsupported file type {p.suffix!r}; save the sheet as .xlsx or .csv")
+    raise DatasetError(f"{p}：不支持的文件类型 {p.suffix!r}；请另存为 .xlsx 或 .csv")
 
 
 def table_from_frame(df: pd.DataFrame, source_file: str, sheet: str | None = DATA_SHEET) -> Table:
@@ -527,7 +526,7 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
             continue
         if name in FIXED_COLUMNS or name in OPTIONAL_COLUMNS:
             if name in fixed:
-                raise DatasetError(f"{table.source_file}: {table.locator(hr, i)}: column {name} appears twice")
+                raise DatasetError(f"{table.source_file}：{table.locator(hr, i)}：列 {name} 出现了两次")
             fixed[name] = i
             continue
         m = _HEADER_ID_RE.search(name)
@@ -577,7 +576,7 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
         columns.append(_Column(i, iid, unit, indicator_kind(entry)))
     missing = [c for c in (COL_UNIT, COL_YEAR) if c not in fixed]
     if missing:
-        raise DatasetError(f"{table.source_file}: header row {hr}: missing column(s) {', '.join(missing)}")
+        raise DatasetError(f"{table.source_file}：表头第 {hr} 行：缺少列 {'、'.join(missing)}")
     return fixed, columns
 
 
@@ -1012,7 +1011,7 @@ def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> 
     """Write an empty fill-in .xlsx (sheet 数据 with Chinese headers, validation and frozen header; sheet 说明)."""
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise ValueError(f"{target}: the template is an .xlsx workbook")
+        raise ValueError(f"{target}：模板只能写成 .xlsx 工作簿")
     if indicators is None:
         from analysis.registry import load_indicators
 

@@ -66,7 +66,7 @@ def guard_not_raw(target: Path) -> Path:
     target = Path(target).resolve()
     raw = paths.raw_dir().resolve()
     if target == raw or raw in target.parents:
-        raise RawWriteError(f"refusing to write {target}: data/raw is kept as received and never written by code")
+        raise RawWriteError(f"拒绝写入 {target}：data/raw 保持收到时的原样，程序从不写入")
     return target
 
 

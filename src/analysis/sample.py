@@ -469,7 +469,7 @@ def write_sample(path: str | Path, fmt: str | None = None, indicators: pd.DataFr
     target = Path(path)
     fmt = fmt or target.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
-        raise ValueError(f"{target}: fmt must be 'xlsx' or 'csv', not {fmt!r}")
+        raise ValueError(f"{target}：fmt 只能是 'xlsx' 或 'csv'，不能是 {fmt!r}")
     panel, planted = _build(indicators)
     panel = neutralise_frame(panel)
     with atomic_path(target) as tmp:

@@ -3,7 +3,10 @@ fault, and says what the build must do with it. Read by tests/test_hostile_input
 
 A case is (name, make, expect): ``make(raw, seed_text, seed_sha)`` writes files under ``raw``; ``expect`` holds
 ``rule`` (a finding with that rule must name the faulty file), ``severity`` (default error), ``filed`` (whether the
-report's values may reach the candidates; default: not checked) and ``kind`` (report|dataset|discover)."""
+report's values may reach the candidates; default: not checked), ``kind`` (report|dataset|discover|ledger),
+``fact`` (a number that must be read from the report: the facts hold it), ``no_fact`` (a number that must not be),
+``value`` (the one nd_filed value a dataset keeps) and ``rate`` (the gov_law_exam_pass_rate value kept after the
+ledger). Every finding message must be Chinese."""
 
 from __future__ import annotations
 
@@ -215,7 +218,91 @@ def sidecar_gbk(raw, text, sha):
     (d / "r.source.yaml").write_bytes(_good_sidecar(sha).encode("gbk"))
 
 
-R, D, X = "report", "dataset", "discover"
+NATURE_HEADER = "单位,上级单位,单位类型,年份,规范性文件备案（件）[nd_filed],数据性质\n"
+LEDGER_HEADER = "doc_or_source,unit,year,indicator_id,fact_id,action,value,reason,source,date\n"
+LEDGER_DATA = HEADER.rstrip("\n") + f",通过率（%）[{RATE}]\n马村区,,区县,2023,7,95\n"
+
+
+def ledger_case(rows: str, encoding: str = "utf-8", header: str = LEDGER_HEADER):
+    """A dataset (马村区 2023: nd_filed 7, pass rate 95 %) and a corrections ledger beside data/raw."""
+
+    def make(raw, _text, _sha):
+        d = raw / "datasets"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "d.csv").write_text(LEDGER_DATA, encoding="utf-8")
+        (raw.parent / "corrections.csv").write_bytes((header + rows).encode(encoding))
+
+    return make
+
+
+def docx_case(kind: str):
+    def make(raw, text, sha):
+        d = raw / REPORT_DIR
+        d.mkdir(parents=True, exist_ok=True)
+        hostile_docx(d / "r.docx", text, kind)
+
+    return make
+
+
+_EXTRA_NS = (
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def hostile_docx(path: Path, text: str, kind: str) -> Path:
+    """A .docx of the seed report's first lines plus the figure 办理行政复议案件4321件 where a plain paragraph reader
+    misses it: kind = table | insertion (a tracked w:ins; a tracked deletion holds 9999件) | textbox (with the
+    mc:Fallback copy Word writes) | sdt (a content control)."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    for line in [ln for ln in text.splitlines() if ln.strip()][:6]:
+        d.add_paragraph(line)
+    figure = "<w:r><w:t>办理行政复议案件4321件</w:t></w:r>"
+    if kind == "table":
+        t = d.add_table(rows=2, cols=2)
+        t.cell(0, 0).text, t.cell(0, 1).text = "项目", "数量"
+        t.cell(1, 0).text, t.cell(1, 1).text = "办理行政复议案件", "4321件"
+    elif kind == "insertion":
+        p = d.add_paragraph("全年")
+        p._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z">{figure}</w:ins>'))
+        p._p.append(parse_xml(
+            f'<w:del {nsdecls("w")} w:id="2" w:author="a" w:date="2024-01-01T00:00:00Z">'
+            "<w:r><w:delText>，另有9999件</w:delText></w:r></w:del>"
+        ))
+        p.add_run("。")
+    elif kind == "textbox":
+        p = d.add_paragraph("见右侧：")
+        p._p.append(parse_xml(
+            f'<w:r {nsdecls("w", "wp", "a")} {_EXTRA_NS}><mc:AlternateContent><mc:Choice Requires="wps">'
+            '<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
+            'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+            '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+            '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+            '<wp:extent cx="1000000" cy="500000"/><wp:wrapNone/><wp:docPr id="1" name="box"/>'
+            '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+            f"<wps:wsp><wps:txbx><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></wps:txbx><wps:bodyPr/>"
+            "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+            f"<v:shape><v:textbox><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></v:textbox></v:shape></w:pict>"
+            "</mc:Fallback></mc:AlternateContent></w:r>"
+        ))
+    elif kind == "sdt":
+        sdt = parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:p>{figure}</w:p></w:sdtContent></w:sdt>')
+        d.element.body.insert(len(d.element.body) - 1, sdt)
+    d.save(str(path))
+    return path
+
+
+def html_table_beside(raw, text, sha):
+    paras = "".join(f"<p>{ln}</p>" for ln in text.splitlines()[:30] if ln.strip())
+    table = "<table><tr><td>办理行政复议案件</td><td>4321件</td></tr><tr><td>备案规范性文件</td><td>77件</td></tr></table>"
+    _report(raw, f"<html><body><div id='content'>{paras}</div><div>{table}</div></body></html>", suffix=".html")
+
+
+R, D, X, L = "report", "dataset", "discover", "ledger"
 CASES: list[tuple[str, object, dict]] = [
     # sidecar year_covered
     ("year_cn_digits", sidecar_case(year_covered="二〇二三"), {"kind": R, "rule": None, "filed": True}),
@@ -309,4 +396,50 @@ CASES: list[tuple[str, object, dict]] = [
     ("xlsx_too_wide", xlsx_case(_wide), {"kind": D, "rule": "unreadable_dataset"}),
     ("xlsx_not_a_zip", bytes_case("datasets/d.xlsx", b"PK\x03\x04broken"), {"kind": D, "rule": "unreadable_dataset"}),
     ("xlsx_zip_no_workbook", bytes_case("datasets/d.xlsx", _zip({"a.txt": "b"})), {"kind": D, "rule": "unreadable_dataset"}),
+    # real and fictional in datasets: refused before any value changes
+    ("dataset_all_sample_units", dataset_case(HEADER + "示例一区,,区县,2023,99\n示例二区,,区县,2023,98\n"),
+     {"kind": D, "rule": "sample_unit_in_dataset"}),
+    ("dataset_sample_units_marked", dataset_case(NATURE_HEADER + "示例一区,,区县,2023,99,示例数据（模拟）\n"),
+     {"kind": D, "rule": "sample_unit_in_dataset"}),
+    ("dataset_real_unit_marked_fictional", dataset_case(NATURE_HEADER + "马村区,,区县,2023,99,示例数据（模拟）\n"),
+     {"kind": D, "rule": "synthetic_claim_for_real_unit"}),
+    ("dataset_marked_and_plain_rows", dataset_case(NATURE_HEADER + "马村区,,区县,2023,7,\n中站区,,区县,2023,99,示例数据（模拟）\n"),
+     {"kind": D, "rule": "synthetic_claim_for_real_unit", "value": 7}),
+    # the corrections ledger: a bad line is refused with a finding, never applied
+    ("ledger_gbk", ledger_case(",马村区,2023,nd_filed,,override,8,报告笔误,区司法局函,2024-03-02\n", "gbk"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_year_float", ledger_case(",马村区,2023.0,nd_filed,,override,8,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_year_true", ledger_case(",马村区,true,nd_filed,,override,8,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_impossible_date", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-02-30\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_month_13", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-13-01\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_rate_over_100", ledger_case(f",马村区,2023,{RATE},,override,5000,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "correction_out_of_range", "rate": 95}),
+    ("ledger_rate_negative", ledger_case(f",马村区,2023,{RATE},,override,-5,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "correction_out_of_range", "rate": 95}),
+    ("ledger_count_negative", ledger_case(",马村区,2023,nd_filed,,override,-3,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "correction_out_of_range", "value": 7}),
+    ("ledger_count_absurd", ledger_case(",马村区,2023,nd_filed,,override,1e15,笔误,函,2024-03-02\n"),
+     {"kind": L, "rule": "correction_out_of_range", "value": 7}),
+    ("ledger_bad_header", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n",
+                                      header=LEDGER_HEADER.replace("reason", "note")),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_binary", ledger_case("\x00\x01\x02" * 50), {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_eleven_fields", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,有逗号,的依据,2024-03-02\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    ("ledger_one_bad_line_of_two",
+     ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n"
+                 f",马村区,2023,{RATE},,override,96,笔误,函,2024-02-30\n"),
+     {"kind": L, "rule": "ledger_schema", "value": 8, "rate": 95}),
+    # numbers where a plain reader misses them: read, or a finding says they were not
+    ("docx_table_numbers", docx_case("table"), {"kind": R, "rule": None, "fact": 4321}),
+    ("docx_tracked_insertion", docx_case("insertion"),
+     {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321, "no_fact": 9999}),
+    ("docx_text_box", docx_case("textbox"), {"kind": R, "rule": None, "filed": True, "fact": 4321, "once": True}),
+    ("docx_content_control", docx_case("sdt"), {"kind": R, "rule": None, "filed": True, "fact": 4321}),
+    ("html_table_beside_article", html_table_beside,
+     {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321}),
 ]

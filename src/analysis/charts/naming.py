@@ -21,5 +21,5 @@ def inside(base: str | os.PathLike, path: str | os.PathLike) -> Path:
     b = Path(base).resolve()
     p = Path(path).resolve()
     if p != b and b not in p.parents:
-        raise UnsafePathError(f"{p} is outside {b}")
+        raise UnsafePathError(f"{p} 不在 {b} 之内")
     return p

@@ -73,12 +73,12 @@ def font_path() -> Path:
     """Path of Noto Sans CJK SC inside the installed mplfonts package (found without importing mplfonts)."""
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise FontNotFoundError("package mplfonts is not installed; it provides the charts' Chinese font")
+        raise FontNotFoundError("未安装 mplfonts 包（图表的中文字体由它提供）；请运行 make setup")
     for base in spec.submodule_search_locations:
         candidate = Path(base) / "fonts" / FONT_FILE_NAME
         if candidate.is_file():
             return candidate
-    raise FontNotFoundError(f"{FONT_FILE_NAME} not found in mplfonts ({list(spec.submodule_search_locations)})")
+    raise FontNotFoundError(f"mplfonts 中找不到字体 {FONT_FILE_NAME}（{list(spec.submodule_search_locations)}）")
 
 
 _FONT_FAMILY: dict[str, str] = {}
@@ -212,7 +212,7 @@ def synthetic_flag(unit_ids: Iterable[str], units) -> bool:
     flags = {bool(lookup.get(u, False)) for u in ids}
     if len(flags) > 1:
         real = sorted(u for u in ids if not lookup.get(u, False))
-        raise MixedSourcesError(f"real units {real} cannot share a chart with fictional sample units")
+        raise MixedSourcesError(f"真实单位 {real} 不能与虚构的示例单位画在同一张图上")
     return flags.pop()
 
 

@@ -196,7 +196,7 @@ def resolve_unit(units: pd.DataFrame, key: str) -> pd.Series:
             [key in (a if isinstance(a, list | tuple) else list(a) if a is not None else []) for a in units["aliases"]]
         ]
     if hit.empty:
-        raise UnknownUnitError(f"unknown unit {key!r}: not an id, name or alias in the unit table")
+        raise UnknownUnitError(f"未知单位 {key!r}：不是单位表中的编号、名称或别名")
     return hit.iloc[0]
 
 

@@ -43,20 +43,20 @@ def load_rules(path: str | None = None) -> dict:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ProblemRulesError(f"{p}: cannot read rules: {exc}") from exc
+        raise ProblemRulesError(f"{p}：无法读取规则：{exc}") from exc
     if not isinstance(doc, dict):
-        raise ProblemRulesError(f"{p}: expected a mapping")
+        raise ProblemRulesError(f"{p}：应为映射")
     for key in ("heading_weight", "priority", "section", "areas"):
         if key not in doc:
-            raise ProblemRulesError(f"{p}: missing key {key!r}")
+            raise ProblemRulesError(f"{p}：缺少键 {key!r}")
     if set(doc["areas"]) != set(PROBLEM_AREAS) or set(doc["priority"]) != set(PROBLEM_AREAS):
-        raise ProblemRulesError(f"{p}: areas and priority must list exactly {PROBLEM_AREAS}")
+        raise ProblemRulesError(f"{p}：areas 和 priority 必须恰好列出 {PROBLEM_AREAS}")
     for area, spec in doc["areas"].items():
         if not isinstance(spec, dict) or not isinstance(spec.get("keywords"), list):
-            raise ProblemRulesError(f"{p}: areas.{area}: needs a keywords list")
+            raise ProblemRulesError(f"{p}：areas.{area}：需要 keywords 列表")
     for key in ("start", "end"):
         if not isinstance(doc["section"].get(key), list) or not doc["section"][key]:
-            raise ProblemRulesError(f"{p}: section.{key}: needs a non-empty list")
+            raise ProblemRulesError(f"{p}：section.{key}：需要非空列表")
     return doc
 
 

@@ -23,26 +23,26 @@ class ConfigError(ValueError):
 
 
 def _err(path: Path | str, key: str, msg: str) -> ConfigError:
-    return ConfigError(f"{path}: {key}: {msg}")
+    return ConfigError(f"{path}：{key}：{msg}")
 
 
 def _number(path: Path | str, key: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _err(path, key, f"expected a number, got {value!r}")
+        raise _err(path, key, f"应为数字，实际是 {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise _err(path, key, f"{value!r} outside [{lo}, {hi}]")
+        raise _err(path, key, f"{value!r} 超出范围 [{lo}, {hi}]")
     return float(value)
 
 
 def _mapping(path: Path | str, key: str, value: Any) -> dict:
     if not isinstance(value, dict):
-        raise _err(path, key, f"expected a mapping, got {type(value).__name__}")
+        raise _err(path, key, f"应为映射（key: value），实际是 {type(value).__name__}")
     return value
 
 
 def _section(cfg: dict, path: Path | str, key: str) -> dict:
     if key not in cfg:
-        raise _err(path, key, "missing")
+        raise _err(path, key, "缺少此项")
     return _mapping(path, key, cfg[key])
 
 
@@ -50,10 +50,10 @@ def _anchor(path: Path | str, key: str, value: Any) -> dict[str, float]:
     m = _mapping(path, key, value)
     for k in ("floor", "goal"):
         if k not in m:
-            raise _err(path, f"{key}.{k}", "missing")
+            raise _err(path, f"{key}.{k}", "缺少此项")
     floor, goal = _number(path, f"{key}.floor", m["floor"]), _number(path, f"{key}.goal", m["goal"])
     if floor == goal:
-        raise _err(path, key, "floor and goal must differ")
+        raise _err(path, key, "floor 与 goal 不能相同")
     return {"floor": floor, "goal": goal}
 
 
@@ -63,13 +63,13 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     aw = _section(cfg, path, "area_weights")
     for area in SCORED_AREAS:
         if area not in aw:
-            raise _err(path, f"area_weights.{area}", "missing")
+            raise _err(path, f"area_weights.{area}", "缺少此项")
     for area, w in aw.items():
         if area not in SCORED_AREAS:
-            raise _err(path, f"area_weights.{area}", f"unknown area (expected one of {SCORED_AREAS})")
+            raise _err(path, f"area_weights.{area}", f"未知的领域（应为 {SCORED_AREAS} 之一）")
         aw[area] = _number(path, f"area_weights.{area}", w, lo=0)
     if sum(aw.values()) <= 0:
-        raise _err(path, "area_weights", "weights must not all be 0")
+        raise _err(path, "area_weights", "权重不能全为 0")
     iw = cfg.get("indicator_weights") or {}
     cfg["indicator_weights"] = {
         k: _number(path, f"indicator_weights.{k}", v, lo=0) for k, v in _mapping(path, "indicator_weights", iw).items()
@@ -78,7 +78,7 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     rate = _mapping(path, "normalization.rate", norm.get("rate"))
     for d in ("higher_better", "lower_better"):
         if d not in rate:
-            raise _err(path, f"normalization.rate.{d}", "missing")
+            raise _err(path, f"normalization.rate.{d}", "缺少此项")
         rate[d] = _anchor(path, f"normalization.rate.{d}", rate[d])
     goals = _mapping(path, "normalization.count_goal_by_unit", norm.get("count_goal_by_unit") or {})
     norm["count_goal_by_unit"] = {
@@ -86,7 +86,7 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     }
     for u, g in norm["count_goal_by_unit"].items():
         if g == 0:
-            raise _err(path, f"normalization.count_goal_by_unit.{u}", "goal must be > 0")
+            raise _err(path, f"normalization.count_goal_by_unit.{u}", "goal 必须大于 0")
     per = _mapping(path, "normalization.per_indicator", norm.get("per_indicator") or {})
     norm["per_indicator"] = {k: _anchor(path, f"normalization.per_indicator.{k}", v) for k, v in per.items()}
     nb = _section(cfg, path, "neutral_band")
@@ -94,11 +94,11 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     nb["count_rel_pct"] = _number(path, "neutral_band.count_rel_pct", nb.get("count_rel_pct"), lo=0)
     scopes = cfg.get("comparable_scopes", ["year"])
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) for s in scopes):
-        raise _err(path, "comparable_scopes", "expected a non-empty list of scope names")
+        raise _err(path, "comparable_scopes", "应为非空的范围（scope）名称列表")
     cfg["comparable_scopes"] = scopes
     prec = cfg.get("precedence")
     if prec is not None and (not isinstance(prec, list) or not prec or not all(isinstance(x, str) for x in prec)):
-        raise _err(path, "precedence", "expected a non-empty list of source kinds (e.g. [correction, dataset, report])")
+        raise _err(path, "precedence", "应为非空的来源类型列表（例如 [correction, dataset, report]）")
     rk = _section(cfg, path, "ranking")
     rk["min_peers"] = int(_number(path, "ranking.min_peers", rk.get("min_peers"), lo=1))
     rk["min_denominator"] = _number(path, "ranking.min_denominator", rk.get("min_denominator"), lo=0)
@@ -114,21 +114,21 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     core = _mapping(path, "roles.core_outcomes", roles.get("core_outcomes") or {})
     for a, ids in core.items():
         if a not in SCORED_AREAS:
-            raise _err(path, f"roles.core_outcomes.{a}", f"unknown area (expected one of {SCORED_AREAS})")
+            raise _err(path, f"roles.core_outcomes.{a}", f"未知的领域（应为 {SCORED_AREAS} 之一）")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise _err(path, f"roles.core_outcomes.{a}", "expected a list of indicator ids")
+            raise _err(path, f"roles.core_outcomes.{a}", "应为指标编号的列表")
     roles["core_outcomes"] = {a: list(core.get(a) or []) for a in SCORED_AREAS}
     bal = _section(cfg, path, "balance")
     levels = bal.get("levels")
     if not isinstance(levels, list) or not levels:
-        raise _err(path, "balance.levels", "expected a non-empty list of unit levels")
+        raise _err(path, "balance.levels", "应为非空的单位层级列表")
     bal["min_units"] = int(_number(path, "balance.min_units", bal.get("min_units"), lo=1))
     q = bal.get("quantiles")
     if not isinstance(q, list) or len(q) != 2:
-        raise _err(path, "balance.quantiles", "expected [low, high], e.g. [0.1, 0.9]")
+        raise _err(path, "balance.quantiles", "应为 [低, 高]，例如 [0.1, 0.9]")
     bal["quantiles"] = [_number(path, f"balance.quantiles[{i}]", v, lo=0, hi=1) for i, v in enumerate(q)]
     if bal["quantiles"][0] >= bal["quantiles"][1]:
-        raise _err(path, "balance.quantiles", "low must be below high")
+        raise _err(path, "balance.quantiles", "低分位必须小于高分位")
     rob = _section(cfg, path, "robustness")
     rob["perturbation"] = _number(path, "robustness.perturbation", rob.get("perturbation"), lo=0, hi=0.99)
     rob["stable_max_rank_range"] = int(
@@ -136,12 +136,12 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     )
     refs = cfg.get("reference_values") or []
     if not isinstance(refs, list):
-        raise _err(path, "reference_values", "expected a list")
+        raise _err(path, "reference_values", "应为列表")
     for i, r in enumerate(refs):
         _mapping(path, f"reference_values[{i}]", r)
         for k in ("label_zh", "value", "unit", "year"):
             if k not in r:
-                raise _err(path, f"reference_values[{i}].{k}", "missing")
+                raise _err(path, f"reference_values[{i}].{k}", "缺少此项")
     cfg["reference_values"] = refs
     ext = _mapping(path, "extraction", cfg.get("extraction") or {})
     ext["min_confidence"] = _number(
@@ -157,9 +157,9 @@ def read_config_yaml(p: Path) -> object:
     try:
         return yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except FileNotFoundError as exc:
-        raise ConfigError(f"{p}: file not found") from exc
+        raise ConfigError(f"{p}：文件不存在") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{p}：不是有效的 YAML：{exc}") from exc
 
 
 def load_config(path: str | Path | None = None) -> dict:

@@ -56,27 +56,27 @@ _APPROX_AFTER_RATE = ("以上", "左右")  # written after the % sign: 95%以上
 
 def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
     if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: top level: expected a mapping")
+        raise ConfigError(f"{path}：顶层：应为映射")
     tpl = doc.get("templates")
     if not isinstance(tpl, dict):
-        raise ConfigError(f"{path}: templates: missing or not a mapping")
+        raise ConfigError(f"{path}：templates：缺少此项或不是映射")
     for key in REQUIRED_TEMPLATES:
         if key not in tpl:
-            raise ConfigError(f"{path}: templates.{key}: missing")
+            raise ConfigError(f"{path}：templates.{key}：缺少此项")
     for key, text in tpl.items():
         if not isinstance(text, str) or not text.strip():
-            raise ConfigError(f"{path}: templates.{key}: expected a non-empty sentence")
+            raise ConfigError(f"{path}：templates.{key}：应为一句非空的话")
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
         except ValueError as exc:
-            raise ConfigError(f"{path}: templates.{key}: {exc}") from exc
+            raise ConfigError(f"{path}：templates.{key}：模板格式有误（{exc}）") from exc
         unknown = names - FIELDS
         if unknown:
-            raise ConfigError(f"{path}: templates.{key}: unknown field(s) {sorted(unknown)}; allowed {sorted(FIELDS)}")
+            raise ConfigError(f"{path}：templates.{key}：未知的字段 {sorted(unknown)}；可用的字段 {sorted(FIELDS)}")
     names = doc.get("area_names") or {}
     for a in SCORED_AREAS:
         if not isinstance(names.get(a), str):
-            raise ConfigError(f"{path}: area_names.{a}: missing")
+            raise ConfigError(f"{path}：area_names.{a}：缺少此项")
     out = dict(doc)
     out.setdefault("max_sentences", 6)
     out.setdefault("max_levels_per_area", 2)

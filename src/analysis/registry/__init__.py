@@ -43,7 +43,7 @@ class RegistryError(ValueError):
 
 
 def _fail(path: Path, where: str, msg: str) -> RegistryError:
-    return RegistryError(f"{path}: {where}: {msg}")
+    return RegistryError(f"{path}：{where}：{msg}")
 
 
 KINDS = ("count", "rate", "money", "amount")
@@ -66,59 +66,59 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
     """Field-level checks of one indicator entry (references are checked once all ids are known)."""
     missing = [f for f in INDICATOR_FIELDS if f not in e]
     if missing:
-        raise _fail(path, where, f"missing field(s) {', '.join(missing)}")
+        raise _fail(path, where, f"缺少字段 {'、'.join(missing)}")
     if not isinstance(e["id"], str) or not _ID_RE.match(e["id"]):
-        raise _fail(path, where, f"id {e['id']!r} must be lower-case ascii (a-z, 0-9, _)")
+        raise _fail(path, where, f"id {e['id']!r} 只能用小写 ascii 字符（a-z、0-9、_）")
     for f in ("name_zh", "name_en", "unit"):
         if not isinstance(e[f], str) or not e[f].strip():
-            raise _fail(path, where, f"{f} must be a non-empty string")
+            raise _fail(path, where, f"{f} 必须是非空文本")
     if e["area"] not in AREAS:
-        raise _fail(path, where, f"area {e['area']!r} not one of {AREAS}")
+        raise _fail(path, where, f"area {e['area']!r} 不是 {AREAS} 之一")
     if e["direction"] not in DIRECTIONS:
-        raise _fail(path, where, f"direction {e['direction']!r} not one of {DIRECTIONS}")
+        raise _fail(path, where, f"direction {e['direction']!r} 不是 {DIRECTIONS} 之一")
     if e["framework_item"] not in FRAMEWORK_ITEMS:
         raise _fail(
-            path, where, f"framework_item {e['framework_item']!r} is not a first-level item of the 示范指标体系"
+            path, where, f"framework_item {e['framework_item']!r} 不是示范指标体系的一级指标"
         )
     if "caliber_zh" in e and (not isinstance(e["caliber_zh"], str) or not e["caliber_zh"].strip()):
-        raise _fail(path, where, "caliber_zh (口径) must be a non-empty one-line string")
+        raise _fail(path, where, "caliber_zh（口径）必须是非空的一行文字")
     if "caliber_zh" in e and "\n" in e["caliber_zh"].strip():
-        raise _fail(path, where, "caliber_zh (口径) must fit on one line")
+        raise _fail(path, where, "caliber_zh（口径）必须写在一行内")
     for f in LIST_FIELDS:
         if f in e and (not isinstance(e[f], list) or not all(isinstance(x, str) and x.strip() for x in e[f])):
-            raise _fail(path, where, f"{f} must be a list of non-empty strings")
+            raise _fail(path, where, f"{f} 必须是非空文本组成的列表")
     role = e.get("role")
     if role is None and require_role and e["area"] != "context":
-        raise _fail(path, where, f"missing field role (one of {ROLES}; line after direction:) for area {e['area']}")
+        raise _fail(path, where, f"缺少字段 role（{ROLES} 之一，写在 direction: 的下一行）；area {e['area']} 的指标必须有")
     if role is not None and role not in ROLES:
-        raise _fail(path, where, f"role {role!r} not one of {ROLES}")
+        raise _fail(path, where, f"role {role!r} 不是 {ROLES} 之一")
     if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["unit"] != "%":
-        raise _fail(path, where, "an outcome count needs a direction (higher_better or lower_better)")
+        raise _fail(path, where, "结果类（outcome）计数必须有方向 direction（higher_better 或 lower_better）")
     for f, allowed in RULE_FIELDS.items():
         if f not in e:
             continue
         if not isinstance(e[f], dict) or not e[f]:
-            raise _fail(path, where, f"{f} must be a mapping with sub-keys {', '.join(allowed)}")
+            raise _fail(path, where, f"{f} 必须是映射，子键为 {'、'.join(allowed)}")
         for sub, vals in e[f].items():
             if sub not in allowed:
-                raise _fail(path, where, f"{f}.{sub} unknown (expected one of {', '.join(allowed)})")
+                raise _fail(path, where, f"{f}.{sub} 未知（应为 {'、'.join(allowed)} 之一）")
             if not isinstance(vals, list) or not vals or not all(isinstance(x, str) and x.strip() for x in vals):
-                raise _fail(path, where, f"{f}.{sub} must be a non-empty list of non-empty strings")
+                raise _fail(path, where, f"{f}.{sub} 必须是非空文本组成的非空列表")
     kind = e.get("kind")
     if kind is not None and kind not in KINDS:
-        raise _fail(path, where, f"kind {kind!r} not one of {KINDS}")
+        raise _fail(path, where, f"kind {kind!r} 不是 {KINDS} 之一")
     if kind == "rate" and e["unit"] != "%":
-        raise _fail(path, where, f"a rate must have unit %, not {e['unit']!r}")
+        raise _fail(path, where, f"比率（rate）的单位必须是 %，不能是 {e['unit']!r}")
     if ("numerator" in e) != ("denominator" in e):
-        raise _fail(path, where, "numerator and denominator go together")
+        raise _fail(path, where, "numerator 和 denominator 必须同时给出")
     for f in ("target", "min_denominator"):
         if f in e and (isinstance(e[f], bool) or not isinstance(e[f], int | float)):
-            raise _fail(path, where, f"{f} must be a number")
+            raise _fail(path, where, f"{f} 必须是数字")
     if "target" in e and e["unit"] == "%" and not 0 <= e["target"] <= 100:
-        raise _fail(path, where, f"target {e['target']} of a rate must be within 0–100")
+        raise _fail(path, where, f"比率的目标值 target {e['target']} 必须在 0–100 之间")
     for f in REF_FIELDS:
         if f in e and (not isinstance(e[f], str) or e[f] == e["id"]):
-            raise _fail(path, where, f"{f} must name another indicator id")
+            raise _fail(path, where, f"{f} 必须是另一个指标的编号")
 
 
 def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE, require_role: bool = False) -> pd.DataFrame:
@@ -126,31 +126,31 @@ def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE, requi
     indicator outside area context a role (``require_role``); an inline test registry may leave roles out (the
     metrics then score without roles)."""
     if not isinstance(entries, list) or not entries:
-        raise _fail(path, "top level", "expected a non-empty list under 'indicators'")
+        raise _fail(path, "顶层", "indicators 下应为非空列表")
     seen: set[str] = set()
     rows = []
     for i, e in enumerate(entries):
-        where = f"entry {i + 1} ({e.get('id', '?') if isinstance(e, dict) else '?'})"
+        where = f"第 {i + 1} 条（{e.get('id', '?') if isinstance(e, dict) else '?'}）"
         if not isinstance(e, dict):
-            raise _fail(path, where, "each indicator must be a mapping")
+            raise _fail(path, where, "每个指标必须是映射（id: …, name_zh: …）")
         _check_entry(e, path, where, require_role)
         if e["id"] in seen:
-            raise _fail(path, where, "duplicate id")
+            raise _fail(path, where, "编号重复")
         seen.add(e["id"])
         rows.append(e)
     by_id = {e["id"]: e for e in rows}
-    for e in rows:
-        where = f"entry {e['id']}"
+    for n, e in enumerate(rows, start=1):
+        where = f"第 {n} 条（{e['id']}）"
         for f in REF_FIELDS:
             if f in e and e[f] not in seen:
-                raise _fail(path, where, f"{f} refers to unknown indicator {e[f]!r}")
+                raise _fail(path, where, f"{f} 引用了不存在的指标 {e[f]!r}")
         for p in e.get("parts", []):
             if p not in seen:
-                raise _fail(path, where, f"parts refers to unknown indicator {p!r}")
+                raise _fail(path, where, f"parts 引用了不存在的指标 {p!r}")
             if by_id[p]["unit"] != e["unit"]:
-                raise _fail(path, where, f"part {p!r} has unit {by_id[p]['unit']!r}, the total {e['unit']!r}")
+                raise _fail(path, where, f"分项 {p!r} 的单位是 {by_id[p]['unit']!r}，合计的单位是 {e['unit']!r}")
         if "at_most" in e and by_id[e["at_most"]]["unit"] != e["unit"]:
-            raise _fail(path, where, f"at_most {e['at_most']!r} has a different unit")
+            raise _fail(path, where, f"at_most {e['at_most']!r} 的单位与本指标不同")
     return pd.DataFrame(rows).set_index("id", drop=False)
 
 
@@ -161,9 +161,9 @@ def load_indicators(path: str | None = None) -> pd.DataFrame:
     try:
         doc = yaml.load(p.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{p}: not valid YAML: {exc}") from exc
+        raise RegistryError(f"{p}：不是有效的 YAML：{exc}") from exc
     if not isinstance(doc, dict) or "indicators" not in doc:
-        raise RegistryError(f"{p}: expected a mapping with an 'indicators' list")
+        raise RegistryError(f"{p}：应为含 indicators 列表的映射")
     df = validate_indicators(doc["indicators"], p, require_role=True)
     df.attrs["families"] = validate_families(doc.get("families", {}), df, p)
     return df
@@ -175,13 +175,13 @@ def validate_families(families: object, indicators: pd.DataFrame, path: Path = I
     if families is None:
         return {}
     if not isinstance(families, dict):
-        raise _fail(path, "families", "must be a mapping: family prefix → list of words")
+        raise _fail(path, "families", "必须是映射：族前缀 → 词语列表")
     known = {str(i).split("_", 1)[0] for i in indicators.index}
     out: dict[str, list] = {}
     for fam, words in families.items():
         if fam not in known:
-            raise _fail(path, f"families.{fam}", f"no indicator id starts with {fam}_")
+            raise _fail(path, f"families.{fam}", f"没有以 {fam}_ 开头的指标编号")
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
-            raise _fail(path, f"families.{fam}", "must be a non-empty list of non-empty strings")
+            raise _fail(path, f"families.{fam}", "必须是非空文本组成的非空列表")
         out[fam] = list(words)
     return out

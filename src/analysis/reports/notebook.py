@@ -77,10 +77,10 @@ def select_districts(units: pd.DataFrame, city: str, districts: list | tuple = (
         ids = [r["unit_id"] for r in rows]
         outside = [r["name"] for r in rows if r["unit_id"] not in set(all_d["unit_id"])]
         if outside:
-            raise views.UnknownUnitError(f"not districts of {city}: {outside}")
+            raise views.UnknownUnitError(f"不是 {city} 的区县：{outside}")
         all_d = all_d.set_index("unit_id").loc[ids].reset_index()
     if all_d["synthetic"].astype(bool).nunique() > 1:
-        raise MixedSourcesError(f"{city}: real and fictional districts cannot be compared together")
+        raise MixedSourcesError(f"{city}：真实区县与虚构区县不能放在一起比较")
     return all_d.reset_index(drop=True)
 
 
