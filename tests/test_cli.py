@@ -30,7 +30,7 @@ def test_extract_csv_has_the_promised_columns_and_the_seed_facts():
     by_id = {row["indicator_id"]: row for row in rows}
     assert float(by_id["enf_street_training_attendance"]["value"]) == 80
     assert by_id["enf_street_training_attendance"]["approx"] == "true"
-    assert "district=马村区 year=2023" in r.stderr
+    assert "区县 马村区，年度 2023" in r.stderr
 
 
 def test_typo_in_command_suggests_the_right_one():
