@@ -261,6 +261,7 @@ def test_dictionary_writes_xlsx_and_html(tree):
         "示范指标体系一级指标",
     ):
         assert col in d.columns
+        assert f"<th>{col}</th>" in html  # the HTML page carries the same columns as the workbook
     rate = ind[(ind.get("numerator").notna()) & (ind.get("denominator").notna())].index[0]
     row = d.set_index("指标 id").loc[rate]
     assert "分子" in row["口径"] and "分母" in row["口径"]

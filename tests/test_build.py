@@ -154,7 +154,7 @@ def test_dataset_and_report_disagree_both_kept_and_listed(tmp_path, repo):
     assert set(conflicts["indicator_id"]) == {"nd_issued"}  # nd_filed agrees: no conflict
     f = pd.read_parquet(out / "findings.parquet")
     c = f[f["rule"] == "source_conflict"]
-    assert len(c) == 1 and "also 7 (report" in c.iloc[0]["message"]
+    assert len(c) == 1 and "另有 7（报告" in c.iloc[0]["message"]
 
     out2 = tmp_path / "p2"
     build(raw_dir=raw, processed_dir=out2, include_sample=False, config={**cfg, "precedence": ["report", "dataset"]})

@@ -504,7 +504,7 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
     if source_kind != "sample" and len(out):
         out, refused = _refuse_fictional_claim(out, claimed, rel, units)
         findings += refused
-    if source_kind != "sample" and len(out):
+    if source_kind != "sample":
         is_fake = out["unit_id"].map(synth).fillna(False).astype(bool)
         if is_fake.any() and not is_fake.all():
             # fictional (training/sample) units are never mixed with real ones: a file that holds both keeps its real

@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from analysis.extract.numbers import parse_chinese_numeral
-from analysis.io import atomic_path
+from analysis.io import atomic_path, neutralise_workbook
 from analysis.schema import FINDING_COLUMNS
 
 COL_UNIT = "单位"
@@ -1062,6 +1062,7 @@ def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> 
         letter = get_column_letter(i)
         by_kind[kind].add(f"{letter}2:{letter}{last}")
     _notes_sheet(wb, indicators)
+    neutralise_workbook(wb)  # headers and notes come from the registry: never a formula in the analyst's Excel
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target

@@ -505,6 +505,20 @@ def neutralise_frame(df):
     return out
 
 
+def neutralise_workbook(wb):
+    """Neutralise every text cell of an openpyxl workbook in place (and return it): a cell that a spreadsheet would
+    run as a formula gets a leading ``'``; numbers stay numbers. openpyxl stores a text starting with ``=`` as a
+    formula, so such a cell becomes plain text. Every Excel writer that builds cells itself calls this before saving;
+    frames written with ``to_excel`` go through :func:`neutralise_frame`."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and (safe := neutralise_cell(v)) is not v:
+                    cell.value = safe  # openpyxl types it as text again (it no longer starts with =)
+    return wb
+
+
 def write_csv(df, target, **kw) -> None:
     """``df.to_csv`` with every text cell neutralised (``target`` may be a path or an open stream)."""
     neutralise_frame(df).to_csv(target, **kw)

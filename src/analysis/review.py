@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.io import neutralise_cell
 from analysis.schema import SCOPES, UNMAPPED
 
 DECISIONS = ("confirm", "map", "scope", "drop")
@@ -270,8 +271,8 @@ def record_decision(
         "fact_id": fact_id,
         "action": action,
         "value": value,
-        "reason": reason.strip(),
-        "source": (source or "分析员审核").strip(),
+        "reason": neutralise_cell(reason.strip()),  # the ledger is a CSV the analyst opens in Excel
+        "source": neutralise_cell((source or "分析员审核").strip()),
         "date": date,
     }
     buf = io.StringIO()

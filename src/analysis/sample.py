@@ -41,7 +41,7 @@ from analysis.datasets import (
     table_from_frame,
     validate_table,
 )
-from analysis.io import atomic_path, neutralise_frame
+from analysis.io import atomic_path, neutralise_frame, neutralise_workbook
 
 SAMPLE_SEED = 20240601
 SAMPLE_CITY = "示例市"
@@ -497,4 +497,5 @@ def _write_xlsx(tmp: Path, panel: pd.DataFrame, planted: list[dict]) -> None:
     notes.append(["故意设置的数据问题 / planted problems", "单位", "年份", "指标", "说明"])
     for p in planted:
         notes.append([p["rule"], p["unit_name"], p["year"], p["indicator_id"] or "", p["description"]])
+    neutralise_workbook(wb)
     wb.save(tmp)

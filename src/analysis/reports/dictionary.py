@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.io import atomic_path, write_text
+from analysis.io import atomic_path, neutralise_frame, write_text
 
 AREA_ZH = {
     "p1_effectiveness": "P1 成效与均衡",
@@ -138,7 +138,7 @@ def write_dictionary(out_dir: Path | None = None) -> tuple[Path, Path]:
     xlsx = out_dir / "指标字典.xlsx"
     with atomic_path(xlsx, suffix=".xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            df.to_excel(xw, sheet_name="指标字典", index=False)
+            neutralise_frame(df).to_excel(xw, sheet_name="指标字典", index=False)
             ws = xw.sheets["指标字典"]
             widths = {"A": 30, "B": 28, "C": 36, "D": 8, "E": 22, "F": 12, "G": 14, "H": 50, "I": 36, "J": 40, "K": 28}
             for col, w in widths.items():
