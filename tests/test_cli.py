@@ -61,5 +61,5 @@ def test_commands_never_write_raw(tmp_path, repo, monkeypatch, capsys):
     assert main(["methodology"]) == 0
     # writing a template into data/raw is refused
     assert main(["template", "--out", str(raw / "datasets" / "t.xlsx")]) == 2
-    assert "data/raw is kept as received" in capsys.readouterr().err
+    assert "data/raw 保持收到时的原样" in capsys.readouterr().err
     assert hash_tree(raw) == before
