@@ -22,7 +22,7 @@ NOTEBOOKS = {
     "review": {"district": "", "year": 0},
 }
 EXPECTED_CHARTS = {
-    "district_profile": ["马村区_2023_p1_effectiveness.png", "马村区_2023_rates.png"],
+    "district_profile": ["马村区_2023_rates.png"],
     "district_comparison": ["示例市_2023_overall.png", "示例市_2023_changes.png"],
     "trends": ["示例一区_trend.png"],
     "area_deep_dive": ["示例市_2023_p3_enforcement_scores.png", "示例一区_2023_enf_certificates_new_balance.png"],
