@@ -25,6 +25,9 @@ EXTRACT_COLUMNS = [
     "locator",
     "fact_id",
     "parent_fact_id",
+    "confidence",
+    "rule",
+    "candidates",
 ]
 
 

@@ -126,14 +126,15 @@ def review_list(
     """The facts waiting for review (``REVIEW_COLUMNS``), ordered by report and position."""
     from analysis.corrections import load_ledger
 
+    # a mistyped district is named (with a suggestion) before anything is read
+    uid = _resolve_district(district) if district else None
     f = load_facts() if facts is None else facts
     for c, default in (("unit_id", ""), ("year", pd.NA), ("scope", "year"), ("evidence", ""), ("fact_id", "")):
         if c not in f.columns:
             f = f.assign(**{c: default})
     ledger = load_ledger() if ledger is None else ledger
     thr = _threshold() if threshold is None else float(threshold)
-    if district:
-        uid = _resolve_district(district)
+    if uid is not None:
         f = f[f["unit_id"].astype("string") == uid]
     if year is not None:
         f = f[pd.to_numeric(f["year"], errors="coerce") == int(year)]
