@@ -446,3 +446,20 @@ def test_evidence_table_shows_each_fact_confidence():
     table = views.evidence_table(rows)
     assert table["把握度"].tolist() == ["0.90", "0.70", ""]  # not reported: no confidence, never 0
     assert "把握度" not in views.evidence_table(views.profile_rows(obs, INDICATORS, "macun", 2023, "p2_normative_docs"))
+
+
+def test_evidence_table_lists_reported_values_before_the_not_reported_rows():
+    rows = pd.DataFrame(
+        {
+            "name_zh": ["甲", "乙", "丙", "丁"],
+            "value_text": ["未报告", "7件", "未报告", "100%（7/7）"],
+            "value_state": ["not_reported", "exact", "not_reported", "computed"],
+            "scope": [pd.NA, "year", pd.NA, "year"],
+            "evidence": ["", "出台7件", "", "由报告计数计算"],
+            "source_file": ["", "a.txt", "", "a.txt"],
+            "locator": ["", "para 1", "", ""],
+        }
+    )
+    t = views.evidence_table(rows)
+    assert t["指标"].tolist() == ["乙", "丁", "甲", "丙"]
+    assert t.index.tolist() == [0, 1, 2, 3]

@@ -307,7 +307,12 @@ def confidence_text(c: object) -> str:
 
 
 def evidence_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Notebook table in Chinese: 指标, 数值, 状态, 把握度 (when ``rows`` has ``confidence``), 口径, 原文依据, 来源, 位置."""
+    """Notebook table in Chinese: 指标, 数值, 状态, 把握度 (when ``rows`` has ``confidence``), 口径, 原文依据, 来源, 位置.
+
+    Rows with a value come first (in the order given), the 未报告 rows after them, so a reader sees what the district
+    reported before the list of what it did not."""
+    missing = rows["value_state"].eq("not_reported") | rows["value_text"].eq(STATE_LABELS["not_reported"])
+    rows = pd.concat([rows[~missing], rows[missing]])
     out = pd.DataFrame(
         {
             "指标": rows["name_zh"],
@@ -320,7 +325,7 @@ def evidence_table(rows: pd.DataFrame) -> pd.DataFrame:
             "位置": [short(loc, 20) for loc in rows["locator"]],
         }
     )
-    return out
+    return out.reset_index(drop=True)
 
 
 def file_label(path: object) -> str:
