@@ -42,13 +42,13 @@ def test_valid_parameters_pass():
 @pytest.mark.parametrize(
     "bad, fragment",
     [
-        ({"distrct": "马村区"}, "did you mean 'district'"),
-        ({"year": "2023"}, "expects int"),
-        ({"year": True}, "expects int"),
-        ({"share": "half"}, "default 0.5"),
+        ({"distrct": "马村区"}, "您是否要找 'district'"),
+        ({"year": "2023"}, "应为 int 类型"),
+        ({"year": True}, "应为 int 类型"),
+        ({"share": "half"}, "默认值是 0.5"),
         ({"years": [2022, "2023"]}, "list[int] | None"),
-        ({"district": object()}, "plain literals"),
-        ({"district": float("nan")}, "plain literals"),
+        ({"district": object()}, "简单字面量"),
+        ({"district": float("nan")}, "简单字面量"),
     ],
 )
 def test_unknown_or_mistyped_parameters_stop_the_run(bad, fragment):
@@ -59,7 +59,7 @@ def test_unknown_or_mistyped_parameters_stop_the_run(bad, fragment):
 
 
 def test_parameters_given_to_a_notebook_without_parameters_cell_are_refused():
-    with pytest.raises(params.ParameterError, match="no cell tagged 'parameters'"):
+    with pytest.raises(params.ParameterError, match="没有标记为 parameters 的单元格"):
         params.validate(new_notebook(cells=[new_code_cell("1")]), {"x": 1})
 
 

@@ -109,8 +109,8 @@ def test_failures_are_isolated_reported_and_keep_previous_outputs(tree):
     assert by_id["flaky/case"].status == "failed" and "boom on purpose" in by_id["flaky/case"].error
     invalid = [r for r in summary.failed if r.status == "invalid"]
     assert len(invalid) == 2
-    assert any("did you mean 'label'" in r.error for r in invalid)
-    assert any("got int 3" in r.error for r in invalid)
+    assert any("您是否要找 'label'" in r.error for r in invalid)
+    assert any("实际是 int 3" in r.error or "实际传入 int 3" in r.error for r in invalid)
     text = summary.format()
     assert "失败 3 个" in text and "失败 [failed] flaky/case" in text  # Chinese since issue 13
     # The failed run left the previous good outputs untouched; its partial notebook is kept for debugging.

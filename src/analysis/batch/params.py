@@ -71,7 +71,7 @@ def declared_parameters(nb: dict) -> dict[str, Declared]:
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError as exc:
-        raise ParameterError(f"the parameters cell does not parse as Python: {exc}") from exc
+        raise ParameterError(f"parameters 单元格不是有效的 Python：{exc}") from exc
     found: dict[str, Declared] = {}
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -157,15 +157,15 @@ def check_type(decl: Declared, value: Any) -> str | None:
     if decl.annotation is not None:
         ok = _fits_annotation(value, ast.parse(decl.annotation, mode="eval").body)
         if ok is False:
-            return f"parameter {decl.name!r} expects {decl.annotation}, got {type(value).__name__} {value!r}"
+            return f"参数 {decl.name!r} 应为 {decl.annotation} 类型，实际是 {type(value).__name__} {value!r}"
         if ok is True:
             return None
     if not decl.has_literal_default or decl.default is None:
         return None  # nothing to compare with: any literal is accepted
     if not _fits_type(value, type(decl.default)):
         return (
-            f"parameter {decl.name!r} has default {decl.default!r} ({type(decl.default).__name__}), "
-            f"got {type(value).__name__} {value!r}"
+            f"参数 {decl.name!r} 的默认值是 {decl.default!r}（{type(decl.default).__name__}），"
+            f"实际传入 {type(value).__name__} {value!r}"
         )
     return None
 
@@ -174,24 +174,24 @@ def validate(nb: dict, params: dict[str, Any], notebook_name: str = "notebook") 
     """Raise :class:`ParameterError` when a name is unknown, a value is mistyped or not a plain literal."""
     declared = declared_parameters(nb)
     if params and find_parameters_cell(nb) is None:
-        raise ParameterError(f"{notebook_name}: has no cell tagged 'parameters' but was given {sorted(params)}")
+        raise ParameterError(f"{notebook_name}: 没有标记为 parameters 的单元格，却传入了参数 {sorted(params)}")
     problems = []
     for name, value in params.items():
         if name not in declared:
             hint = difflib.get_close_matches(name, list(declared), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            problems.append(f"unknown parameter {name!r}{extra}; declared: {sorted(declared)}")
+            extra = f"（您是否要找 {hint[0]!r}？）" if hint else ""
+            problems.append(f"未知参数 {name!r}{extra}；可用参数：{sorted(declared)}")
             continue
         try:
             render_literal(value)
         except ParameterError as exc:
-            problems.append(f"parameter {name!r}: {exc}")
+            problems.append(f"参数 {name!r}：{exc}")
             continue
         msg = check_type(declared[name], value)
         if msg:
             problems.append(msg)
     if problems:
-        raise ParameterError(f"{notebook_name}: " + "; ".join(problems))
+        raise ParameterError(f"{notebook_name}: " + "；".join(problems))
 
 
 # --- safe injection ------------------------------------------------------------------------------------------------
@@ -212,10 +212,10 @@ def _is_plain(value: Any) -> bool:
 def render_literal(value: Any) -> str:
     """Python source for ``value`` that evaluates back to exactly ``value`` and can run nothing else."""
     if not _is_plain(value):
-        raise ParameterError(f"only plain literals (str, int, float, bool, None, lists, dicts) are allowed: {value!r}")
+        raise ParameterError(f"参数值只能是简单字面量（字符串、整数、小数、布尔、None、列表、字典）：{value!r}")
     text = repr(value)
     if ast.literal_eval(text) != value:  # pragma: no cover - repr of plain literals always round-trips
-        raise ParameterError(f"value does not round-trip as a literal: {value!r}")
+        raise ParameterError(f"参数值无法原样写成字面量：{value!r}")
     return text
 
 
