@@ -17,6 +17,15 @@ from analysis.io import neutralise_cell, neutralise_frame
 # ---------------------------------------------------------------- designed tables
 
 
+
+def _city_units(district_chars: str) -> pd.DataFrame:
+    """甲市 with one district per character (一区, 二区 …), ids d0, d1 …: the tiny units table of these tests."""
+    return pd.DataFrame(
+        [dict(unit_id="c", name="甲市", level="city", parent=None, city="甲市", synthetic=False)]
+        + [dict(unit_id=f"d{k}", name=f"{n}区", level="district", parent="c", city="甲市", synthetic=False)
+           for k, n in enumerate(district_chars)]
+    )  # fmt: skip
+
 def test_styled_table_has_no_index_chinese_headers_and_no_nan():
     from analysis.reports.tables import styled
 
@@ -149,11 +158,7 @@ def test_peer_chart_leaves_out_unscored_districts_and_says_how_many_and_why():
     and an axis from 0 (a cut axis over a single score would only make its bar look long)."""
     from analysis.charts import figures
 
-    units = pd.DataFrame(
-        [dict(unit_id="c", name="甲市", level="city", parent=None, city="甲市", synthetic=False)]
-        + [dict(unit_id=f"d{k}", name=f"{n}区", level="district", parent="c", city="甲市", synthetic=False)
-           for k, n in enumerate("一二三四五")]
-    )  # fmt: skip
+    units = _city_units("一二三四五")
     sc = pd.DataFrame(
         [["d0", 2023, "overall", 96.5, 3, 3, 1.0, ""], ["d1", 2023, "overall", np.nan, 1, 3, 1 / 3, "coverage_low"]],
         columns=["unit_id", "year", "area", "score", "n_used", "n_total", "coverage", "reason"],
@@ -349,11 +354,7 @@ def test_area_blocks_show_the_balance_and_change_sentences():
 def test_city_summary_page_says_how_many_districts_have_data_and_cuts_no_header():
     from analysis.reports.briefs import city_summary_figure
 
-    units = pd.DataFrame(
-        [dict(unit_id="c", name="甲市", level="city", parent=None, city="甲市", synthetic=False)]
-        + [dict(unit_id=f"d{k}", name=f"{n}区", level="district", parent="c", city="甲市", synthetic=False)
-           for k, n in enumerate("一二三")]
-    )  # fmt: skip
+    units = _city_units("一二三")
     sc = pd.DataFrame(
         [["d0", 2023, a, 95.0, "", "flat"] for a in ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "overall")],
         columns=["unit_id", "year", "area", "score", "reason", "headline_mark"],
