@@ -213,8 +213,8 @@ def user_commands(naive_n: int, jobs: int | None) -> int:
     """(a)–(d) of the module docstring."""
     from datetime import UTC, datetime
 
-    from analysis import paths
     from analysis.batch.plan import plan_runs
+    from analysis.core import paths
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.api:
         return user_commands(args.naive, args.jobs)
 
-    from analysis import paths
     from analysis.batch.plan import plan_runs
+    from analysis.core import paths
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:

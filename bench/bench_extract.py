@@ -6,7 +6,7 @@ Each of the R rounds extracts the report N times and is timed on the wall clock 
 process CPU clock (time.process_time); the summary gives the best and the median round. CPU time is the figure to
 compare across runs on a shared machine (other processes inflate wall time); run it with the machine as idle as
 possible all the same, since a loaded machine also slows the CPU time of a process (shared caches and cores).
-The word boundaries (rjieba, analysis.extract.segment) are cached per sentence, so repeated extractions of one
+The word boundaries (rjieba, analysis.ingest.reports.segment) are cached per sentence, so repeated extractions of one
 report reuse them; a last "cold" round clears that cache before every extraction and shows the cost of segmenting
 a report never seen before.
 """
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="timed rounds")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(REPO / "src"))
-    from analysis.extract.facts import extract_facts, get_matcher
-    from analysis.schema import UNMAPPED
+    from analysis.ingest.reports.facts import extract_facts, get_matcher
+    from analysis.registry.schema import UNMAPPED
 
     text = seed_text()
     t0 = time.perf_counter()

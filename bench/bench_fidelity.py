@@ -1,6 +1,6 @@
 """Extraction fidelity on the labelled corpus (tests/corpus/fidelity.yaml): recall, precision, wrong-mapping rate,
 trap false-positive rate and unmapped-although-an-id-fits rate, overall and per class, for the whole corpus, the part
-the rules were tuned on and the held-out part (see analysis.extract.fidelity for the definitions).
+the rules were tuned on and the held-out part (see analysis.ingest.reports.fidelity for the definitions).
 
     .venv/bin/python bench/bench_fidelity.py [--errors] [--unseen-errors]
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from analysis.extract.fidelity import GOALS, PARTS, evaluate, meets_goals
+from analysis.ingest.reports.fidelity import GOALS, PARTS, evaluate, meets_goals
 
 COLS = ("n", "recall", "precision", "wrong_mapping", "trap_fp", "unmapped_with_fit")
 

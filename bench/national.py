@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.registry import FRAMEWORK_ITEMS, load_indicators, validate_indicators
-from analysis.schema import OBSERVATION_COLUMNS
+from analysis.registry.schema import OBSERVATION_COLUMNS
 
 N_UNITS = 2844
 N_CITIES = 60

@@ -23,16 +23,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pyarrow.parquet  # noqa: E402, F401 - imported once, before the children are forked (no threads started yet)
 
-import analysis.corrections  # noqa: E402, F401
-import analysis.datasets  # noqa: E402, F401
-import analysis.extract.report  # noqa: E402, F401
+import analysis.ingest.datasets  # noqa: E402, F401
+import analysis.ingest.reports.report  # noqa: E402, F401
+import analysis.ingest.sample  # noqa: E402, F401
 import analysis.metrics  # noqa: E402, F401
 import analysis.metrics.narrative  # noqa: E402, F401
-import analysis.quality  # noqa: E402, F401
-import analysis.sample  # noqa: E402, F401
-from analysis import cli, paths  # noqa: E402
-from analysis.build import hash_tree  # noqa: E402
-from analysis.io import sha256_file  # noqa: E402
+import analysis.tidy.corrections  # noqa: E402, F401
+import analysis.tidy.quality  # noqa: E402, F401
+from analysis import cli  # noqa: E402
+from analysis.core import paths  # noqa: E402
+from analysis.core.io import sha256_file  # noqa: E402
+from analysis.tidy.build import hash_tree  # noqa: E402
 
 VOLATILE = ("built_at", "finished_at")
 
@@ -43,12 +44,15 @@ def _manifest_hash(path: Path) -> str:
 
 
 def fingerprint(root: Path) -> dict[str, str]:
-    """Every file of the set a reader gets from analysis.paths.resolve_processed(root); the build manifest without
+    """Every file of the set a reader gets from analysis.core.paths.resolve_processed(root); the build manifest without
     its timestamps."""
     folder = paths.resolve_processed(root)
     # a folder of the older flat layout is read as it is; what a build puts beside its tables is not part of the set
-    out = {k: v for k, v in hash_tree(folder).items()
-           if not k.startswith(f"{paths.VERSIONS_DIR}/") and not any(part.startswith(".") for part in k.split("/"))}
+    out = {
+        k: v
+        for k, v in hash_tree(folder).items()
+        if not k.startswith(f"{paths.VERSIONS_DIR}/") and not any(part.startswith(".") for part in k.split("/"))
+    }
     if "build_manifest.json" in out:
         out["build_manifest.json"] = _manifest_hash(folder / "build_manifest.json")
     return out

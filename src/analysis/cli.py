@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from analysis import paths
+from analysis.core import paths
 
 EXTRACT_COLUMNS = [
     "indicator_id",
@@ -44,8 +44,8 @@ def _did_you_mean(value: str, choices) -> str:
 
 
 def cmd_extract(args) -> int:
-    from analysis.extract.documents import DocumentError
-    from analysis.extract.report import extract_report
+    from analysis.ingest.reports.documents import DocumentError
+    from analysis.ingest.reports.report import extract_report
 
     path = Path(args.path)
     if not path.exists():
@@ -64,7 +64,7 @@ def cmd_extract(args) -> int:
     out["approx"] = out["approx"].map(lambda b: "true" if b else "false")
     meta = {k: ex.meta.get(k) for k in ("district", "year_covered", "published", "title")}
     if args.format == "csv":
-        from analysis.io import write_csv
+        from analysis.core.io import write_csv
 
         write_csv(out, sys.stdout, index=False)
     elif args.format == "json":
@@ -87,8 +87,8 @@ def cmd_extract(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from analysis.build import build
-    from analysis.io import command_lock
+    from analysis.core.io import command_lock
+    from analysis.tidy.build import build
 
     with command_lock("pipeline"):
         res = build(include_sample=not args.no_sample, progress=lambda m: print(f"· {m}", file=sys.stderr))
@@ -132,12 +132,12 @@ def check_only(values: list[str]) -> str | None:
 
 
 def cmd_run(args) -> int:
+    from analysis.batch.publish import publish
     from analysis.batch.runner import run_all
-    from analysis.publish import publish
 
     if args.only and (msg := check_only(args.only)):
         return _err(msg)
-    from analysis.io import command_lock
+    from analysis.core.io import command_lock
 
     with command_lock("pipeline"):
         summary = run_all(
@@ -164,7 +164,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from analysis.datasets import write_template
+    from analysis.ingest.datasets import write_template
 
     target = Path(args.out)
     if target.is_dir():
@@ -181,9 +181,9 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示", "ok": "
 
 def cmd_validate(args) -> int:
     """Check one dataset file through the build's own code path (build.check_dataset_file)."""
-    from analysis.build import check_dataset_file
     from analysis.registry import load_indicators
     from analysis.registry.units import load_units
+    from analysis.tidy.build import check_dataset_file
 
     path = Path(args.path)
     if not path.exists():
@@ -206,7 +206,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_add_report(args) -> int:
-    from analysis.intake import IntakeError, add_report
+    from analysis.ingest.intake import IntakeError, add_report
 
     try:
         target, sidecar = add_report(args.path, args.district, args.year, url=args.url, published=args.published)
@@ -218,7 +218,7 @@ def cmd_add_report(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from analysis.review import ReviewError, format_list, record_decision, review_list
+    from analysis.present.review import ReviewError, format_list, record_decision, review_list
 
     try:
         if getattr(args, "decision", None):
@@ -241,7 +241,7 @@ def cmd_review(args) -> int:
 
 
 def cmd_dictionary(args) -> int:
-    from analysis.reports.dictionary import write_dictionary
+    from analysis.present.dictionary import write_dictionary
 
     xlsx, html = write_dictionary(Path(args.out) if args.out else None)
     print(f"已写出 {xlsx}")
@@ -250,7 +250,7 @@ def cmd_dictionary(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from analysis.sample import write_sample
+    from analysis.ingest.sample import write_sample
 
     target = Path(args.out)
     if target.is_dir():
@@ -265,8 +265,8 @@ def cmd_sample(args) -> int:
 def cmd_methodology(args) -> int:
     from analysis.metrics import load_config
     from analysis.metrics.methodology import render_methodology
+    from analysis.present.pages.html import render_methodology_html
     from analysis.registry import load_indicators
-    from analysis.reports.pages import render_methodology_html
 
     md = render_methodology(load_indicators(), load_config())
     out = Path(args.out) if args.out else paths.reports_dir() / "methodology.html"
@@ -335,7 +335,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"analysis {__version__}")
     p.add_argument(
-        "--debug", action="store_true", help="出错时显示 Python 回溯（traceback），供开发者排查；也可设 ANALYSIS_DEBUG=1"
+        "--debug",
+        action="store_true",
+        help="出错时显示 Python 回溯（traceback），供开发者排查；也可设 ANALYSIS_DEBUG=1",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
 
@@ -444,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     failure is printed as one Chinese message and a non-zero exit code."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = make_parser().parse_args(argv)
-    from analysis.io import LockBusyError, RawWriteError
+    from analysis.core.io import LockBusyError, RawWriteError
 
     try:
         return args.func(args)
@@ -467,8 +469,10 @@ def main(argv: list[str] | None = None) -> int:
             msg = _os_message(exc)
         elif isinstance(exc, MemoryError):
             msg = "内存不足：输入过大或结构异常"
-        elif isinstance(exc, TimeoutError | ConnectionError) or "scheduler" in str(exc).lower() or (
-            args.command == "run" and getattr(args, "scheduler", None) and "connect" in str(exc).lower()
+        elif (
+            isinstance(exc, TimeoutError | ConnectionError)
+            or "scheduler" in str(exc).lower()
+            or (args.command == "run" and getattr(args, "scheduler", None) and "connect" in str(exc).lower())
         ):
             msg = f"无法连接到 --scheduler {getattr(args, 'scheduler', '')}：{exc}"
         else:

@@ -268,29 +268,35 @@ def hostile_docx(path: Path, text: str, kind: str) -> Path:
         t.cell(1, 0).text, t.cell(1, 1).text = "办理行政复议案件", "4321件"
     elif kind == "insertion":
         p = d.add_paragraph("全年")
-        p._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z">{figure}</w:ins>'))
-        p._p.append(parse_xml(
-            f'<w:del {nsdecls("w")} w:id="2" w:author="a" w:date="2024-01-01T00:00:00Z">'
-            "<w:r><w:delText>，另有9999件</w:delText></w:r></w:del>"
-        ))
+        p._p.append(
+            parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a" w:date="2024-01-01T00:00:00Z">{figure}</w:ins>')
+        )
+        p._p.append(
+            parse_xml(
+                f'<w:del {nsdecls("w")} w:id="2" w:author="a" w:date="2024-01-01T00:00:00Z">'
+                "<w:r><w:delText>，另有9999件</w:delText></w:r></w:del>"
+            )
+        )
         p.add_run("。")
     elif kind == "textbox":
         p = d.add_paragraph("见右侧：")
-        p._p.append(parse_xml(
-            f'<w:r {nsdecls("w", "wp", "a")} {_EXTRA_NS}><mc:AlternateContent><mc:Choice Requires="wps">'
-            '<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
-            'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
-            '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
-            '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
-            '<wp:extent cx="1000000" cy="500000"/><wp:wrapNone/><wp:docPr id="1" name="box"/>'
-            '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
-            f"<wps:wsp><wps:txbx><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></wps:txbx><wps:bodyPr/>"
-            "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
-            f"<v:shape><v:textbox><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></v:textbox></v:shape></w:pict>"
-            "</mc:Fallback></mc:AlternateContent></w:r>"
-        ))
+        p._p.append(
+            parse_xml(
+                f'<w:r {nsdecls("w", "wp", "a")} {_EXTRA_NS}><mc:AlternateContent><mc:Choice Requires="wps">'
+                '<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
+                'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+                '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+                '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+                '<wp:extent cx="1000000" cy="500000"/><wp:wrapNone/><wp:docPr id="1" name="box"/>'
+                '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+                f"<wps:wsp><wps:txbx><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></wps:txbx><wps:bodyPr/>"
+                "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+                f"<v:shape><v:textbox><w:txbxContent><w:p>{figure}</w:p></w:txbxContent></v:textbox></v:shape></w:pict>"
+                "</mc:Fallback></mc:AlternateContent></w:r>"
+            )
+        )
     elif kind == "sdt":
-        sdt = parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:p>{figure}</w:p></w:sdtContent></w:sdt>')
+        sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p>{figure}</w:p></w:sdtContent></w:sdt>")
         d.element.body.insert(len(d.element.body) - 1, sdt)
     d.save(str(path))
     return path
@@ -298,7 +304,9 @@ def hostile_docx(path: Path, text: str, kind: str) -> Path:
 
 def html_table_beside(raw, text, sha):
     paras = "".join(f"<p>{ln}</p>" for ln in text.splitlines()[:30] if ln.strip())
-    table = "<table><tr><td>办理行政复议案件</td><td>4321件</td></tr><tr><td>备案规范性文件</td><td>77件</td></tr></table>"
+    table = (
+        "<table><tr><td>办理行政复议案件</td><td>4321件</td></tr><tr><td>备案规范性文件</td><td>77件</td></tr></table>"
+    )
     _report(raw, f"<html><body><div id='content'>{paras}</div><div>{table}</div></body></html>", suffix=".html")
 
 
@@ -336,110 +344,234 @@ CASES: list[tuple[str, object, dict]] = [
     ("published_bad", sidecar_case(published="2024-02-30"), {"kind": R, "rule": "sidecar_schema", "filed": True}),
     # sidecar as a file
     ("sidecar_alias_bomb", sidecar_text_case(_alias_bomb()), {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
-    ("sidecar_anchor_only", sidecar_text_case("x: &a 1\ndistrict: 马村区\nyear_covered: 2023\nsha256: @SHA@\n"),
-     {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
-    ("sidecar_invalid_yaml", sidecar_text_case("district: [马村区\nyear_covered: 2023\n"),
-     {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
-    ("sidecar_a_list", sidecar_text_case("- 马村区\n- 2023\n"), {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
+    (
+        "sidecar_anchor_only",
+        sidecar_text_case("x: &a 1\ndistrict: 马村区\nyear_covered: 2023\nsha256: @SHA@\n"),
+        {"kind": R, "rule": "sidecar_unreadable", "filed": False},
+    ),
+    (
+        "sidecar_invalid_yaml",
+        sidecar_text_case("district: [马村区\nyear_covered: 2023\n"),
+        {"kind": R, "rule": "sidecar_unreadable", "filed": False},
+    ),
+    (
+        "sidecar_a_list",
+        sidecar_text_case("- 马村区\n- 2023\n"),
+        {"kind": R, "rule": "sidecar_unreadable", "filed": False},
+    ),
     ("sidecar_a_string", sidecar_text_case("马村区 2023\n"), {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
-    ("sidecar_python_tag", sidecar_text_case("district: !!python/object/apply:os.system [echo hi]\n"),
-     {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
+    (
+        "sidecar_python_tag",
+        sidecar_text_case("district: !!python/object/apply:os.system [echo hi]\n"),
+        {"kind": R, "rule": "sidecar_unreadable", "filed": False},
+    ),
     ("sidecar_gbk", sidecar_gbk, {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
-    ("sidecar_huge", sidecar_text_case("district: 马村区\nnote: " + "x" * (1 << 20) + "\n"),
-     {"kind": R, "rule": "sidecar_unreadable", "filed": False}),
+    (
+        "sidecar_huge",
+        sidecar_text_case("district: 马村区\nnote: " + "x" * (1 << 20) + "\n"),
+        {"kind": R, "rule": "sidecar_unreadable", "filed": False},
+    ),
     # real and fictional
     ("real_report_fictional_unit", fictional_report, {"kind": R, "rule": "synthetic_unit_in_reports", "filed": False}),
-    ("synthetic_claim_real_unit", synthetic_claim, {"kind": R, "rule": "synthetic_claim_for_real_unit", "filed": False}),
-    ("dataset_fictional_rows", dataset_case(HEADER + "马村区,,区县,2023,7\n示例一区,,区县,2023,5\n"),
-     {"kind": D, "rule": "synthetic_unit_in_dataset"}),
+    (
+        "synthetic_claim_real_unit",
+        synthetic_claim,
+        {"kind": R, "rule": "synthetic_claim_for_real_unit", "filed": False},
+    ),
+    (
+        "dataset_fictional_rows",
+        dataset_case(HEADER + "马村区,,区县,2023,7\n示例一区,,区县,2023,5\n"),
+        {"kind": D, "rule": "synthetic_unit_in_dataset"},
+    ),
     # documents
-    ("pdf_user_password", lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf("secret"))(raw, t, h),
-     {"kind": R, "rule": "unreadable_document", "match": "加密的 PDF：需要打开密码"}),
-    ("pdf_owner_password_only", lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf(""))(raw, t, h),
-     {"kind": R, "rule": "unreadable_document", "match": "扫描版 PDF"}),
+    (
+        "pdf_user_password",
+        lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf("secret"))(raw, t, h),
+        {"kind": R, "rule": "unreadable_document", "match": "加密的 PDF：需要打开密码"},
+    ),
+    (
+        "pdf_owner_password_only",
+        lambda raw, t, h: bytes_case(str(REPORT_DIR / "r.pdf"), _encrypted_pdf(""))(raw, t, h),
+        {"kind": R, "rule": "unreadable_document", "match": "扫描版 PDF"},
+    ),
     ("html_deep_nesting", deep_html, {"kind": R, "rule": "unreadable_document", "filed": False}),
     ("html_body_in_script", script_body, {"kind": R, "rule": "document_warning", "severity": "warning"}),
-    ("docx_garbage", bytes_case(str(REPORT_DIR / "r.docx"), _zip({"x": "y"})), {"kind": R, "rule": "unreadable_document"}),
+    (
+        "docx_garbage",
+        bytes_case(str(REPORT_DIR / "r.docx"), _zip({"x": "y"})),
+        {"kind": R, "rule": "unreadable_document"},
+    ),
     # unreadable formats and symlinks
     *[
-        (f"format_{suf.strip('.')}", bytes_case(f"{where}/x{suf}", b"\xd0\xcf\x11\xe0junk"),
-         {"kind": X, "rule": "unreadable_format"})
+        (
+            f"format_{suf.strip('.')}",
+            bytes_case(f"{where}/x{suf}", b"\xd0\xcf\x11\xe0junk"),
+            {"kind": X, "rule": "unreadable_format"},
+        )
         for suf, where in (
-            (".xls", "datasets"), (".xlsm", "datasets"), (".xlsb", "datasets"), (".et", "datasets"),
-            (".ods", "datasets"), (".doc", "reports"), (".wps", "reports"), (".ofd", "reports"), (".rtf", "reports"),
-            (".odt", "reports"), (".DOC", "reports"), (".XLS", "datasets"),
+            (".xls", "datasets"),
+            (".xlsm", "datasets"),
+            (".xlsb", "datasets"),
+            (".et", "datasets"),
+            (".ods", "datasets"),
+            (".doc", "reports"),
+            (".wps", "reports"),
+            (".ofd", "reports"),
+            (".rtf", "reports"),
+            (".odt", "reports"),
+            (".DOC", "reports"),
+            (".XLS", "datasets"),
         )
     ],
     ("symlink_file_outside", symlink_out, {"kind": X, "rule": "symlink_outside_raw"}),
     ("symlink_folder_outside", symlink_dir_out, {"kind": X, "rule": "symlink_outside_raw"}),
     # datasets
-    ("csv_field_over_limit", dataset_case(HEADER + "马村区,,区县,2023," + "9" * 200_000 + "\n"),
-     {"kind": D, "rule": "unreadable_dataset"}),
-    ("csv_unbalanced_quote", dataset_case(HEADER + '马村区,,区县,2023,"7\n中站区,,区县,2023,3\n'),
-     {"kind": D, "rule": "csv_unbalanced_quote"}),
+    (
+        "csv_field_over_limit",
+        dataset_case(HEADER + "马村区,,区县,2023," + "9" * 200_000 + "\n"),
+        {"kind": D, "rule": "unreadable_dataset"},
+    ),
+    (
+        "csv_unbalanced_quote",
+        dataset_case(HEADER + '马村区,,区县,2023,"7\n中站区,,区县,2023,3\n'),
+        {"kind": D, "rule": "csv_unbalanced_quote"},
+    ),
     ("csv_inf", dataset_case(HEADER + "马村区,,区县,2023,inf\n"), {"kind": D, "rule": "text_in_number_cell"}),
-    ("csv_huge_number", dataset_case(HEADER + "马村区,,区县,2023," + "9" * 400 + "\n"),
-     {"kind": D, "rule": "non_finite_value"}),
+    (
+        "csv_huge_number",
+        dataset_case(HEADER + "马村区,,区县,2023," + "9" * 400 + "\n"),
+        {"kind": D, "rule": "non_finite_value"},
+    ),
     ("csv_absurd", dataset_case(HEADER + "马村区,,区县,2023,1000000000000000\n"), {"kind": D, "rule": "absurd_value"}),
-    ("csv_1e308_jian", dataset_case(HEADER + "马村区,,区县,2023,1e308件\n"), {"kind": D, "rule": "text_in_number_cell", "no_value": 308}),
+    (
+        "csv_1e308_jian",
+        dataset_case(HEADER + "马村区,,区县,2023,1e308件\n"),
+        {"kind": D, "rule": "text_in_number_cell", "no_value": 308},
+    ),
     ("csv_no_header", dataset_case("a,b\n1,2\n"), {"kind": D, "rule": "unreadable_dataset"}),
     ("csv_binary", dataset_case("\x00\x01\x02" * 100), {"kind": D, "rule": "unreadable_dataset"}),
     ("csv_gbk_ok", dataset_case(HEADER + "马村区,,区县,2023,7\n", encoding="gbk"), {"kind": D, "rule": None}),
     ("xlsx_styled_last_cell", xlsx_case(_styled_last), {"kind": D, "rule": None, "value": 7}),
-    ("xlsx_hidden_named_sheet", xlsx_case(_hidden_named), {"kind": D, "rule": "hidden_sheet_skipped", "severity": "info",
-                                                          "value": 7}),
-    ("xlsx_hidden_first_sheet", xlsx_case(_hidden_first), {"kind": D, "rule": "hidden_sheet_skipped",
-                                                          "severity": "info", "value": 7}),
+    (
+        "xlsx_hidden_named_sheet",
+        xlsx_case(_hidden_named),
+        {"kind": D, "rule": "hidden_sheet_skipped", "severity": "info", "value": 7},
+    ),
+    (
+        "xlsx_hidden_first_sheet",
+        xlsx_case(_hidden_first),
+        {"kind": D, "rule": "hidden_sheet_skipped", "severity": "info", "value": 7},
+    ),
     ("xlsx_formula_no_cache", xlsx_case(_formula), {"kind": D, "rule": "formula_without_value"}),
     ("xlsx_very_hidden_data", xlsx_case(_very_hidden_data), {"kind": D, "rule": "unreadable_dataset"}),
     ("xlsx_fraction_rates", xlsx_case(_fraction), {"kind": D, "rule": "rate_as_fraction"}),
     ("xlsx_too_wide", xlsx_case(_wide), {"kind": D, "rule": "unreadable_dataset"}),
     ("xlsx_not_a_zip", bytes_case("datasets/d.xlsx", b"PK\x03\x04broken"), {"kind": D, "rule": "unreadable_dataset"}),
-    ("xlsx_zip_no_workbook", bytes_case("datasets/d.xlsx", _zip({"a.txt": "b"})), {"kind": D, "rule": "unreadable_dataset"}),
+    (
+        "xlsx_zip_no_workbook",
+        bytes_case("datasets/d.xlsx", _zip({"a.txt": "b"})),
+        {"kind": D, "rule": "unreadable_dataset"},
+    ),
     # real and fictional in datasets: refused before any value changes
-    ("dataset_all_sample_units", dataset_case(HEADER + "示例一区,,区县,2023,99\n示例二区,,区县,2023,98\n"),
-     {"kind": D, "rule": "sample_unit_in_dataset"}),
-    ("dataset_sample_units_marked", dataset_case(NATURE_HEADER + "示例一区,,区县,2023,99,示例数据（模拟）\n"),
-     {"kind": D, "rule": "sample_unit_in_dataset"}),
-    ("dataset_real_unit_marked_fictional", dataset_case(NATURE_HEADER + "马村区,,区县,2023,99,示例数据（模拟）\n"),
-     {"kind": D, "rule": "synthetic_claim_for_real_unit"}),
-    ("dataset_marked_and_plain_rows", dataset_case(NATURE_HEADER + "马村区,,区县,2023,7,\n中站区,,区县,2023,99,示例数据（模拟）\n"),
-     {"kind": D, "rule": "synthetic_claim_for_real_unit", "value": 7}),
+    (
+        "dataset_all_sample_units",
+        dataset_case(HEADER + "示例一区,,区县,2023,99\n示例二区,,区县,2023,98\n"),
+        {"kind": D, "rule": "sample_unit_in_dataset"},
+    ),
+    (
+        "dataset_sample_units_marked",
+        dataset_case(NATURE_HEADER + "示例一区,,区县,2023,99,示例数据（模拟）\n"),
+        {"kind": D, "rule": "sample_unit_in_dataset"},
+    ),
+    (
+        "dataset_real_unit_marked_fictional",
+        dataset_case(NATURE_HEADER + "马村区,,区县,2023,99,示例数据（模拟）\n"),
+        {"kind": D, "rule": "synthetic_claim_for_real_unit"},
+    ),
+    (
+        "dataset_marked_and_plain_rows",
+        dataset_case(NATURE_HEADER + "马村区,,区县,2023,7,\n中站区,,区县,2023,99,示例数据（模拟）\n"),
+        {"kind": D, "rule": "synthetic_claim_for_real_unit", "value": 7},
+    ),
     # the corrections ledger: a bad line is refused with a finding, never applied
-    ("ledger_gbk", ledger_case(",马村区,2023,nd_filed,,override,8,报告笔误,区司法局函,2024-03-02\n", "gbk"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_year_float", ledger_case(",马村区,2023.0,nd_filed,,override,8,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_year_true", ledger_case(",马村区,true,nd_filed,,override,8,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_impossible_date", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-02-30\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_month_13", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-13-01\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_rate_over_100", ledger_case(f",马村区,2023,{RATE},,override,5000,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "correction_out_of_range", "rate": 95}),
-    ("ledger_rate_negative", ledger_case(f",马村区,2023,{RATE},,override,-5,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "correction_out_of_range", "rate": 95}),
-    ("ledger_count_negative", ledger_case(",马村区,2023,nd_filed,,override,-3,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "correction_out_of_range", "value": 7}),
-    ("ledger_count_absurd", ledger_case(",马村区,2023,nd_filed,,override,1e15,笔误,函,2024-03-02\n"),
-     {"kind": L, "rule": "correction_out_of_range", "value": 7}),
-    ("ledger_bad_header", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n",
-                                      header=LEDGER_HEADER.replace("reason", "note")),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
+    (
+        "ledger_gbk",
+        ledger_case(",马村区,2023,nd_filed,,override,8,报告笔误,区司法局函,2024-03-02\n", "gbk"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_year_float",
+        ledger_case(",马村区,2023.0,nd_filed,,override,8,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_year_true",
+        ledger_case(",马村区,true,nd_filed,,override,8,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_impossible_date",
+        ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-02-30\n"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_month_13",
+        ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-13-01\n"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_rate_over_100",
+        ledger_case(f",马村区,2023,{RATE},,override,5000,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "correction_out_of_range", "rate": 95},
+    ),
+    (
+        "ledger_rate_negative",
+        ledger_case(f",马村区,2023,{RATE},,override,-5,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "correction_out_of_range", "rate": 95},
+    ),
+    (
+        "ledger_count_negative",
+        ledger_case(",马村区,2023,nd_filed,,override,-3,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "correction_out_of_range", "value": 7},
+    ),
+    (
+        "ledger_count_absurd",
+        ledger_case(",马村区,2023,nd_filed,,override,1e15,笔误,函,2024-03-02\n"),
+        {"kind": L, "rule": "correction_out_of_range", "value": 7},
+    ),
+    (
+        "ledger_bad_header",
+        ledger_case(
+            ",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n", header=LEDGER_HEADER.replace("reason", "note")
+        ),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
     ("ledger_binary", ledger_case("\x00\x01\x02" * 50), {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_eleven_fields", ledger_case(",马村区,2023,nd_filed,,override,8,笔误,有逗号,的依据,2024-03-02\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 7}),
-    ("ledger_one_bad_line_of_two",
-     ledger_case(",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n"
-                 f",马村区,2023,{RATE},,override,96,笔误,函,2024-02-30\n"),
-     {"kind": L, "rule": "ledger_schema", "value": 8, "rate": 95}),
+    (
+        "ledger_eleven_fields",
+        ledger_case(",马村区,2023,nd_filed,,override,8,笔误,有逗号,的依据,2024-03-02\n"),
+        {"kind": L, "rule": "ledger_schema", "value": 7},
+    ),
+    (
+        "ledger_one_bad_line_of_two",
+        ledger_case(
+            ",马村区,2023,nd_filed,,override,8,笔误,函,2024-03-02\n"
+            f",马村区,2023,{RATE},,override,96,笔误,函,2024-02-30\n"
+        ),
+        {"kind": L, "rule": "ledger_schema", "value": 8, "rate": 95},
+    ),
     # numbers where a plain reader misses them: read, or a finding says they were not
     ("docx_table_numbers", docx_case("table"), {"kind": R, "rule": None, "fact": 4321}),
-    ("docx_tracked_insertion", docx_case("insertion"),
-     {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321, "no_fact": 9999}),
+    (
+        "docx_tracked_insertion",
+        docx_case("insertion"),
+        {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321, "no_fact": 9999},
+    ),
     ("docx_text_box", docx_case("textbox"), {"kind": R, "rule": None, "filed": True, "fact": 4321, "once": True}),
     ("docx_content_control", docx_case("sdt"), {"kind": R, "rule": None, "filed": True, "fact": 4321}),
-    ("html_table_beside_article", html_table_beside,
-     {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321}),
+    (
+        "html_table_beside_article",
+        html_table_beside,
+        {"kind": R, "rule": "document_warning", "severity": "warning", "fact": 4321},
+    ),
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from analysis.batch import manifest
 from analysis.batch.plan import RunSpec, kernel_preload
-from analysis.io import staged_dir
+from analysis.core.io import staged_dir
 
 
 def _store(spec: RunSpec, out_dir: Path, inputs: dict, result: dict) -> manifest.RunRecord:

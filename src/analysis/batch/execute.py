@@ -172,7 +172,7 @@ def write_failed_notebook(reports_dir: Path, spec: RunSpec, nb: Any) -> Path | N
     import nbformat
 
     from analysis.batch.plan import output_dir_for
-    from analysis.io import atomic_path
+    from analysis.core.io import atomic_path
 
     if nb is None:
         return None

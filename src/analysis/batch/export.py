@@ -119,7 +119,7 @@ def embed_images(page: str, base_dir: str | Path) -> str:
         if mime is None or not path.is_file() or not path.is_relative_to(base):
             return m.group(0)
         if mime in ("image/png", "image/svg+xml"):
-            from analysis.charts.embed import data_uri
+            from analysis.present.charts.embed import data_uri
 
             return f"{m.group(1)}{m.group(2)}{data_uri(path)}{m.group(2)}"
         data = base64.b64encode(path.read_bytes()).decode("ascii")

@@ -98,23 +98,23 @@ WARM_ENV = "ANALYSIS_WARM_PROCESSED"
 
 def warm_caches(processed_dir: str) -> list[str]:
     """In the template: read the batch's data/processed tables, the registry, the config and the chart font once, so every forked
-    kernel has them in memory (see analysis.load.warm). Nothing when ``processed_dir`` is empty."""
+    kernel has them in memory (see analysis.tidy.load.warm). Nothing when ``processed_dir`` is empty."""
     if not processed_dir:
         return []
     failed = []
     try:
-        from analysis import load
+        from analysis.tidy import load
 
         failed += [f"data:{name}" for name in load.warm(processed_dir)]
     except Exception:  # noqa: BLE001 - kernels then read the data themselves
-        failed.append("analysis.load.warm")
+        failed.append("analysis.tidy.load.warm")
     with contextlib.suppress(Exception):
         from analysis.metrics.config import load_config
 
         load_config()
     with contextlib.suppress(Exception):
         # the font only: rcParams stay as a fresh kernel has them until a notebook applies the house style itself
-        from analysis.charts.style import register_cjk_font
+        from analysis.present.charts.style import register_cjk_font
 
         register_cjk_font()
     return failed

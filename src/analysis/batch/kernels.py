@@ -97,9 +97,7 @@ async def wait_ready_or_died(km: Any, kc: Any, timeout: float) -> None:
             if ready.done():
                 break
             if not await km.is_alive():
-                raise RuntimeError(
-                    "Kernel died before replying to kernel_info (port clash? Address already in use)"
-                )
+                raise RuntimeError("Kernel died before replying to kernel_info (port clash? Address already in use)")
             if loop.time() > deadline:
                 raise TimeoutError(f"Kernel didn't respond in {timeout:.0f} seconds")
         ready.result()

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis import paths
 from analysis.batch.plan import canonical_json, sha256_file, sha256_text
-from analysis.io import write_text
+from analysis.core import paths
+from analysis.core.io import write_text
 
 MANIFEST_NAME = "run_manifest.json"
 MANIFEST_VERSION = 1

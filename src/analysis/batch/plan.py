@@ -54,8 +54,8 @@ from typing import Any
 
 import yaml
 
-from analysis import paths
-from analysis.io import safe_name, sha256_file
+from analysis.core import paths
+from analysis.core.io import safe_name, sha256_file
 
 RUNS_FILE = "runs.yaml"
 FOR_EACH = ("district_year", "district", "city_year", "city_year_area", "once")
@@ -371,7 +371,10 @@ def plan_key(notebooks_dir: Path, processed_dir: Path) -> str:
     notebooks_dir, processed_dir = Path(notebooks_dir), Path(processed_dir)
     runs = notebooks_dir / RUNS_FILE
     # the data/processed folder by name, not its current version folder (a rebuild with equal tables changes nothing)
-    parts: list[Any] = [sha256_file(runs) if runs.exists() else None, str(paths.processed_root_of(processed_dir).resolve())]
+    parts: list[Any] = [
+        sha256_file(runs) if runs.exists() else None,
+        str(paths.processed_root_of(processed_dir).resolve()),
+    ]
     parts.append(sorted(p.name for p in notebooks_dir.glob("*.ipynb")))
     if processed_dir.exists():
         for f in sorted(p for p in processed_dir.rglob("*.parquet") if p.is_file()):

@@ -21,12 +21,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import paths
 from analysis.batch import manifest
 from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
 from analysis.batch.params import ParameterError, validate
 from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
-from analysis.io import clean_leftovers, command_lock, staged_dir
+from analysis.core import paths
+from analysis.core.io import clean_leftovers, command_lock, staged_dir
 
 RUN_RECORD_NAME = "run.json"
 
@@ -91,7 +91,7 @@ def _record(spec: RunSpec, out_dir: Path, inputs: dict, status: str, **kw) -> ma
 
 
 def _write_run_json(stage: Path, rec: manifest.RunRecord) -> None:
-    """Write run.json into the staging folder (analysis.io.staged_dir gives the folder normal permissions)."""
+    """Write run.json into the staging folder (analysis.core.io.staged_dir gives the folder normal permissions)."""
     import json
 
     (stage / RUN_RECORD_NAME).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -217,14 +217,36 @@ def run_specs(
             pass  # a read-only reports/ stops here with the CLI's message, not as one failure per run
         processed_dir = paths.resolve_processed(root).resolve()  # one build for the whole batch
         return _run_specs(
-            specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial,
-            template, t0, prune,
+            specs,
+            jobs,
+            force,
+            scheduler,
+            reports_dir,
+            processed_dir,
+            notebooks_dir,
+            progress,
+            plan_cache,
+            partial,
+            template,
+            t0,
+            prune,
         )
 
 
 def _run_specs(
-    specs, jobs, force, scheduler, reports_dir, processed_dir, notebooks_dir, progress, plan_cache, partial, template,
-    t0, prune=False,
+    specs,
+    jobs,
+    force,
+    scheduler,
+    reports_dir,
+    processed_dir,
+    notebooks_dir,
+    progress,
+    plan_cache,
+    partial,
+    template,
+    t0,
+    prune=False,
 ) -> RunSummary:
     notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
     jobs = jobs or default_jobs()

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 SCORED_AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
 CONFIG_NAME = "scoring.yaml"
@@ -163,6 +163,6 @@ def read_config_yaml(p: Path) -> object:
 
 
 def load_config(path: str | Path | None = None) -> dict:
-    """Read and validate config/scoring.yaml (default: analysis.paths.config_dir() / 'scoring.yaml')."""
+    """Read and validate config/scoring.yaml (default: analysis.core.paths.config_dir() / 'scoring.yaml')."""
     p = Path(path) if path else paths.config_dir() / CONFIG_NAME
     return validate_config(read_config_yaml(p), p)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import paths
+from analysis.core import paths
 from analysis.metrics.config import SCORED_AREAS
 from analysis.metrics.panel import indicator_meta
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import paths
+from analysis.core import paths
 from analysis.metrics.config import SCORED_AREAS, ConfigError, read_config_yaml
 
 NARRATIVE_COLUMNS = ["level", "unit_id", "year", "area", "seq", "kind", "sentence", "indicator_ids", "evidence"]
@@ -81,7 +81,9 @@ def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
     out.setdefault("max_sentences", 6)
     out.setdefault("max_levels_per_area", 2)
     out.setdefault("max_problem_chars", 60)
-    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等", "points": "分"} | (doc.get("words") or {})
+    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等", "points": "分"} | (
+        doc.get("words") or {}
+    )
     return out
 
 
@@ -412,7 +414,9 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
         if hit.empty:
             continue
         s = hit.iloc[0]
-        items.append(c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else _points(c, s["score"])))
+        items.append(
+            c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else _points(c, s["score"]))
+        )
     if items:
         out.append(("level", render(c.t, "unit_scores", items=c.t["words"]["clause_sep"].join(items)), [], []))
     worse_items, ids, ev = [], [], []

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis import paths
-from analysis.schema import AREAS, DIRECTIONS
+from analysis.core import paths
+from analysis.registry.schema import AREAS, DIRECTIONS
 
 # libyaml's safe loader when PyYAML was built with it (5x faster on indicators.yaml), else the pure-Python one
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -53,7 +53,7 @@ KINDS = ("count", "rate", "money", "amount")
 ROLES = ("outcome", "activity", "volume")
 REF_FIELDS = ("numerator", "denominator", "base", "total_of_parent", "at_most")
 LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts", "measures")
-# Mapping rules (analysis.extract.facts): what an indicator accepts/refuses, as data. accept.context: the sentence (up
+# Mapping rules (analysis.ingest.reports.facts): what an indicator accepts/refuses, as data. accept.context: the sentence (up
 # to the end of the number's clause) must hold one of these words; refuse.words: none of these in the number's clause
 # (up to its counted noun); refuse.nouns: the counted noun after the measure word must not start with one;
 # refuse.predicates: none of these verbs in the clause before the number; refuse.context: none in the sentence;
@@ -77,9 +77,7 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
     if e["direction"] not in DIRECTIONS:
         raise _fail(path, where, f"direction {e['direction']!r} 不是 {DIRECTIONS} 之一")
     if e["framework_item"] not in FRAMEWORK_ITEMS:
-        raise _fail(
-            path, where, f"framework_item {e['framework_item']!r} 不是示范指标体系的一级指标"
-        )
+        raise _fail(path, where, f"framework_item {e['framework_item']!r} 不是示范指标体系的一级指标")
     if "caliber_zh" in e and (not isinstance(e["caliber_zh"], str) or not e["caliber_zh"].strip()):
         raise _fail(path, where, "caliber_zh（口径）必须是非空的一行文字")
     if "caliber_zh" in e and "\n" in e["caliber_zh"].strip():
@@ -89,7 +87,9 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
             raise _fail(path, where, f"{f} 必须是非空文本组成的列表")
     role = e.get("role")
     if role is None and require_role and e["area"] != "context":
-        raise _fail(path, where, f"缺少字段 role（{ROLES} 之一，写在 direction: 的下一行）；area {e['area']} 的指标必须有")
+        raise _fail(
+            path, where, f"缺少字段 role（{ROLES} 之一，写在 direction: 的下一行）；area {e['area']} 的指标必须有"
+        )
     if role is not None and role not in ROLES:
         raise _fail(path, where, f"role {role!r} 不是 {ROLES} 之一")
     if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["unit"] != "%":

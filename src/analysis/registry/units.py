@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 UNIT_COLUMNS = ["unit_id", "name", "level", "parent", "city", "province", "synthetic", "aliases"]
 LEVELS = ("city", "district", "street", "department")
@@ -161,7 +161,7 @@ def _load(include_sample: bool, path_str: str) -> pd.DataFrame:
     path = Path(path_str)
     frames = [validate_units(_entries(path), path)]
     if include_sample:
-        from analysis.sample import sample_units
+        from analysis.ingest.sample import sample_units
 
         s = sample_units().copy()
         if "aliases" not in s.columns:

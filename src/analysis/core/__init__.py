@@ -1,0 +1,1 @@
+"""Bottom utilities: repository paths, atomic writes and guards, resource limits."""

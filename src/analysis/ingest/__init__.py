@@ -1,0 +1,1 @@
+"""Ingest: report documents → evidence-linked facts; yearly datasets → validated rows."""

@@ -1,0 +1,1 @@
+"""Present: charts, HTML pages, briefs, the workbook and the review loop, all in Chinese."""

@@ -1,0 +1,1 @@
+"""HTML pages: the index, notebook-page rendering, shared page shell and tables."""

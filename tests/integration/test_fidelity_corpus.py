@@ -1,0 +1,82 @@
+"""The labelled fidelity corpus (tests/corpus/fidelity.yaml) through the extractor: its shape, and the goals."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.ingest.reports.facts import extract_facts
+from analysis.ingest.reports.fidelity import UNSEEN, evaluate, load_corpus, meets_goals, score_entry
+from analysis.registry import load_indicators
+from analysis.registry.schema import SCOPES
+
+CLASSES = {
+    "plain",
+    "generic",
+    "part",
+    "borrowed",
+    "items_volume",
+    "respective",
+    "inner_word",
+    "counted_noun",
+    "target",
+    "trap",
+    "measure",
+    "reduction",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict]:
+    return load_corpus()
+
+
+@pytest.fixture(scope="module")
+def result(corpus):
+    return evaluate(corpus)
+
+
+def _check_labels(corpus: list[dict]) -> None:
+    ids = set(load_indicators().index) | {"unmapped"}
+    for e in corpus:
+        for row in e["f"]:
+            assert str(row[0]) in e["s"], (row, e["s"])
+            if row[1] == "trap":
+                continue
+            nt, value, unit, approx, scope, iid = row
+            assert isinstance(value, int | float) and approx in (0, 1) and scope in SCOPES and unit, row
+            assert iid in ids, f"unknown id {iid} in «{e['s']}»"
+
+
+def test_corpus_shape(corpus) -> None:
+    assert len(corpus) >= 400
+    assert {e["c"] for e in corpus} == CLASSES
+    assert len({e["s"] for e in corpus}) == len(corpus), "duplicate sentences"
+    _check_labels(corpus)
+    held = sum(e["part"] == "heldout" for e in corpus)
+    assert 0.1 * len(corpus) < held < 0.3 * len(corpus)
+
+
+def test_unseen_corpus_shape(corpus) -> None:
+    """The unseen corpus (never tuned on, its figures are printed by bench_fidelity.py): well-formed, its own
+    sentences (none of the development corpus), every class."""
+    unseen = load_corpus(UNSEEN)
+    assert len(unseen) >= 100 and {e["part"] for e in unseen} == {"unseen"}
+    assert {e["c"] for e in unseen} == CLASSES
+    assert len({e["s"] for e in unseen}) == len(unseen)
+    assert not {e["s"] for e in unseen} & {e["s"] for e in corpus}
+    _check_labels(unseen)
+
+
+@pytest.mark.parametrize("part", ["all", "tuned", "heldout"])
+def test_fidelity_goals(result, part: str) -> None:
+    rates = result[part]["all"].rates()
+    assert meets_goals(rates) == [], (rates, result[part]["all"].errors[:40])
+
+
+def test_scoring_catches_a_wrong_mapping() -> None:
+    """The scorer itself: a sentence labelled with a deliberately wrong id counts as a wrong mapping."""
+    e = {"c": "plain", "s": "全年新受理行政复议案件86件。", "f": [["86件", 86, "件", 0, "year", "lit_cases"]]}
+    t = score_entry(e, extract_facts(e["s"]))
+    assert t.mapped_year == 1 and t.wrong_year == 1 and t.correct == 0
+    trap = {"c": "trap", "s": "开展案卷评查4次。", "f": [["4次", "trap"]]}
+    assert score_entry(trap, extract_facts(trap["s"])).trap_fp == 1

@@ -1,0 +1,611 @@
+"""extract_facts on small sentences written from the shapes of reference/phrasing.md (not copied from the seed)."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pytest
+
+from analysis.ingest.reports.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, unit_fit
+from analysis.ingest.reports.numbers import normalize
+from analysis.registry import load_indicators
+from analysis.registry.schema import FACT_COLUMNS, LEVELS, SCOPES, UNMAPPED
+
+
+def facts(text: str) -> pd.DataFrame:
+    return extract_facts(text, doc_id="t")
+
+
+def mapped(text: str) -> list[tuple[str, float]]:
+    df = facts(text)
+    df = df[df.indicator_id != UNMAPPED]
+    return list(zip(df.indicator_id, df.value, strict=True))
+
+
+def one(text: str, number_text: str) -> pd.Series:
+    df = facts(text)
+    rows = df[df.number_text == number_text]
+    assert len(rows) == 1, df
+    return rows.iloc[0]
+
+
+# --- contract -------------------------------------------------------------------------------------------------
+
+
+def test_columns_and_types() -> None:
+    df = facts("开展案卷评查4次，审查案件35起。")
+    assert list(df.columns) == FACT_COLUMNS
+    assert df.value.dtype == float and df.approx.dtype == bool
+    assert df.span_start.dtype == "int64"
+
+
+def test_empty_text_gives_empty_frame_with_columns() -> None:
+    df = facts("")
+    assert df.empty and list(df.columns) == FACT_COLUMNS
+
+
+def test_spans_evidence_and_ids_are_consistent() -> None:
+    text = "  一、工作情况\n  全县新申领行政执法证１２人、注销3人。“一件事”办理1500件，其中企业开办300件。\n"
+    df = extract_facts(text, doc_id="d", locate=lambda pos: f"char {pos}")
+    assert len(df) == 4
+    for r in df.itertuples():
+        assert text[r.span_start : r.span_end] == r.number_text
+        assert text[r.evidence_start : r.evidence_start + len(r.evidence)] == r.evidence
+        assert r.number_text in r.evidence
+        assert r.fact_id == f"d:{r.span_start}"
+        assert r.locator == f"char {r.span_start}"
+        assert r.scope in SCOPES and r.level in LEVELS
+    assert df.span_start.is_monotonic_increasing
+    assert df.iloc[0].number_text == "１２人" and df.iloc[0].value == 12
+
+
+def test_output_is_deterministic() -> None:
+    text = "办理人大代表建议45件、政协提案60件，办复率和满意率均为100%。"
+    pd.testing.assert_frame_equal(facts(text), facts(text))
+
+
+# --- indicator patterns -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "新申领行政执法证12人、注销3人、年审240人。",
+            [("enf_certificates_new", 12), ("enf_certificates_cancelled", 3), ("enf_certificates_reviewed", 240)],
+        ),
+        (
+            "组织2场执法培训，累计培训1600多人次。",
+            [("enf_street_training_sessions", 2), ("enf_street_training_attendance", 1600)],
+        ),
+        ("开展案卷评查4次，审查案件35起。", [("enf_case_file_reviews", 4), ("enf_case_files_reviewed", 35)]),
+        ("“双随机”抽查6批次、抽查主体120户次。", [("enf_random_inspections", 6), ("enf_random_entities", 120)]),
+        (
+            "政府常务会议会前学法12次，中心组集中学法6次。",
+            [("gov_exec_meeting_law_study", 12), ("gov_center_group_law_study", 6)],
+        ),
+        ("召开依法治县委员会会议2次，研究法治议题8个。", [("gov_rol_committee_meetings", 2), ("gov_rol_topics", 8)]),
+        ("5名党政主要负责人书面述法。", [("gov_leaders_reporting_law", 5)]),
+        ("对25件规范性文件进行合法性审查，提出意见40条。", [("nd_reviewed_docs", 25), ("nd_review_opinions", 40)]),
+        (
+            "梳理规范性文件120件，废止8件，拟修改5件。",
+            [("nd_cleaned_docs", 120), ("nd_repealed", 8), ("nd_revised", 5)],
+        ),
+        (
+            "法律顾问参与涉法事务300多次，提出建议150余条。",
+            [("dec_legal_advisor_participations", 300), ("dec_legal_opinions", 150)],
+        ),
+        (
+            "年度重大行政决策目录事项6个，重大行政决策合法性审查率100%。",
+            [("dec_major_decisions", 6), ("dec_major_decision_review_rate", 100)],
+        ),
+        ("网上可办率达98.5%。", [("svc_online_rate", 98.5)]),
+        (
+            "新受理行政复议案件25件，纠错4件，纠错率16%。",
+            [("rec_accepted", 25), ("rec_corrected", 4), ("rec_correction_rate", 16)],
+        ),
+        ("行政机关负责人出庭应诉率达100%。", [("lit_leader_appearance_rate", 100)]),
+        ("受理法律援助案件560件，法律帮助95件。", [("pls_legal_aid_cases", 560), ("pls_legal_help_cases", 95)]),
+        (
+            "全县共有乡镇调委会15个，现有调解员1200名，品牌调解室9个。",
+            [("med_organizations", 15), ("med_mediators", 1200), ("med_rooms", 9)],
+        ),
+        ("办理公证2300件，培育法律明白人4500名。", [("pls_notary_cases", 2300), ("pls_legal_literates", 4500)]),
+        (
+            "主动公开政府信息3200条，发布政策解读85条，新受理依申请公开40件。",
+            [("open_info_disclosed", 3200), ("open_policy_interpretations", 85), ("open_requests", 40)],
+        ),
+        (
+            "受理纠纷300件，调解成功290件，成功率96.7%。",
+            [("med_cases", 300), ("med_successes", 290), ("med_success_rate", 96.7)],
+        ),
+        ("出台规范性文件9件，报送备案9件。", [("nd_issued", 9), ("nd_filed", 9)]),
+    ],
+)
+def test_indicator_patterns(text: str, expected: list[tuple[str, float]]) -> None:
+    assert mapped(text) == expected
+
+
+def test_count_before_its_noun_in_a_list_sharing_one_verb() -> None:
+    assert mapped("对8家单位、5家街道开展执法监督检查。") == [
+        ("enf_supervision_units", 8),
+        ("enf_supervision_streets", 5),
+    ]
+
+
+def test_counted_noun_names_the_indicator() -> None:
+    assert mapped("全县18家执法单位300名执法人员参加执法资格考试。") == [
+        ("enf_agencies", 18),
+        ("enf_exam_participants", 300),
+    ]
+
+
+def test_name_before_a_list_of_objects_and_a_total() -> None:
+    text = "法律顾问参与重大决策、合同审查、行政复议、行政诉讼共计60余次。"
+    assert mapped(text) == [("dec_legal_advisor_participations", 60)]
+
+
+def test_measure_word_may_change_inside_a_list() -> None:
+    text = "共办理业务50件，其中不予处罚20件，从轻处罚15项，减轻处罚10项，不予实施行政强制5项。"
+    df = facts(text)
+    assert list(df.indicator_id) == [
+        "enf_four_lists_cases",  # the total takes the indicator its parts belong to
+        "enf_no_penalty_cases",
+        "enf_lighter_penalty_cases",
+        "enf_mitigated_penalty_cases",
+        "enf_no_compulsion_cases",
+    ]
+    assert list(df.unit) == ["件"] * 5
+    assert list(df.unit_raw) == ["件", "件", "项", "项", "项"]
+    total_id = df.iloc[0].fact_id
+    assert list(df.parent_fact_id) == ["", total_id, total_id, total_id, total_id]
+
+
+def test_parts_without_keywords_stay_unmapped_under_their_total() -> None:
+    df = facts("受理法律援助案件560件，其中民事320件、刑事200件。")
+    assert list(df.indicator_id) == ["pls_legal_aid_cases", UNMAPPED, UNMAPPED]
+    assert list(df.parent_fact_id) == ["", df.iloc[0].fact_id, df.iloc[0].fact_id]
+
+
+def test_one_value_shared_by_several_rates() -> None:
+    df = facts("办理人大代表建议45件、政协提案60件，办复率和满意率均为100%。")
+    shared = df[df.number_text == "100%"]
+    assert sorted(shared.indicator_id) == [
+        "sup_cppcc_reply_rate",
+        "sup_cppcc_satisfaction_rate",
+        "sup_npc_reply_rate",
+        "sup_npc_satisfaction_rate",
+    ]
+    assert set(shared.value) == {100.0}
+    start = shared.iloc[0].span_start
+    assert sorted(shared.fact_id) == [f"t:{start}:{k}" for k in range(4)]
+
+
+def test_several_rates_joined_by_dun_share_a_value() -> None:
+    got = sorted(i for i, _ in mapped("报备规范性文件18件，报备率、备案审查率均达100%。") if i.endswith("rate"))
+    assert got == ["nd_filing_rate", "nd_filing_review_rate"]
+
+
+def test_same_keyword_resolved_by_the_sentence_topic() -> None:
+    assert ("lit_concluded", 7) in mapped("行政诉讼案件9件，审结7件。")
+    assert ("rec_closure_rate", 100) in mapped("收到复议申请12件，结案率100%。")
+    assert ("lit_closure_rate", 100) in mapped("行政应诉案件9件，结案率100%。")
+
+
+# --- values, states, scope, level ------------------------------------------------------------------------------
+
+
+def test_zero_in_words() -> None:
+    row = one("区政府为被告的行政诉讼实现“零败诉”。", "零败诉")
+    assert (row.indicator_id, row.value, row.value_state, row.approx) == ("lit_lost", 0.0, "zero_in_words", False)
+    assert one("法律服务无投诉。", "无投诉").indicator_id == "pls_complaints"
+
+
+def test_approx_state_and_scaling() -> None:
+    row = one("全省新增法律援助案件2.5万多件。", "2.5万多件")
+    assert (row.value, row.unit, row.unit_raw, row.approx, row.value_state, row.level) == (
+        25000.0,
+        "件",
+        "万件",
+        True,
+        "approx",
+        "province",
+    )
+
+
+def test_money_stays_in_wan_yuan() -> None:
+    row = one("为受援人挽回经济损失1200万元。", "1200万元")
+    assert (row.indicator_id, row.value, row.unit) == ("pls_recovered_losses", 1200.0, "万元")
+    row = one("为受援人挽回经济损失1.5亿元。", "1.5亿元")
+    assert (row.value, row.unit, row.unit_raw) == (15000.0, "万元", "亿元")
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "scope"),
+    [
+        ("全年共受理复议申请30件。", "30件", "year"),
+        ("今年以来，受理复议申请30件。", "30件", "year"),
+        ("截至11月底，受理复议申请30件。", "30件", "to_date"),
+        ("累计清理规范性文件200余件。", "200余件", "cumulative"),
+        ("2019年以来，清理规范性文件200件。", "200件", "cumulative"),
+        ("近五年清理规范性文件200件。", "200件", "cumulative"),
+        ("上半年受理复议申请30件。", "30件", "half_year"),
+        ("1-10月，排查矛盾纠纷900余次。", "900余次", "partial_period"),
+        ("平均每个街道办理15件。", "15件", "per_unit"),
+        ("上年受理复议申请20件。", "20件", "prior_year"),
+        ("受理复议申请30件。", "30件", "year"),
+    ],
+)
+def test_scope(text: str, number_text: str, scope: str) -> None:
+    assert one(text, number_text).scope == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("全市办理政务服务事项9万件。", "city"),
+        ("全省办理政务服务事项9万件。", "province"),
+        ("全国办理政务服务事项9万件。", "national"),
+        ("全区办理政务服务事项9万件。", "own"),
+    ],
+)
+def test_level(text: str, level: str) -> None:
+    assert one(text, "9万件").level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("新受理行政复议案件40件，同比增长15%。", 15.0),
+        ("案件同比下降12.5%。", -12.5),
+        ("败诉率较上年下降3个百分点。", -3.0),
+        ("告知承诺办理事项较去年提升20%。", 20.0),
+    ],
+)
+def test_changes_are_unmapped_and_signed(text: str, value: float) -> None:
+    df = facts(text)
+    change = df[df.unit.isin(["%", "个百分点"])]
+    assert len(change) == 1
+    assert change.iloc[0].indicator_id == UNMAPPED and change.iloc[0].value == value
+
+
+def test_raised_to_is_a_level_not_a_change() -> None:
+    assert mapped("规范性文件报备率提升至98%。") == [("nd_filing_rate", 98.0)]
+
+
+def test_unmapped_quantities_are_kept() -> None:
+    df = facts("12345热线受理诉求860件。")
+    assert list(zip(df.indicator_id, df.value, df.unit, df.keyword, strict=True)) == [(UNMAPPED, 860.0, "件", "")]
+
+
+def test_full_width_digits_and_punctuation() -> None:
+    assert mapped("受理纠纷３００件，调解成功２９０件（成功率９６．７％）。") == [
+        ("med_cases", 300),
+        ("med_successes", 290),
+        ("med_success_rate", 96.7),
+    ]
+
+
+# --- traps: no fact ---------------------------------------------------------------------------------------------
+
+
+TRAP_TEXTS = [
+    "推行“一二三”工作法，落实“四张清单”制度。",
+    "严格落实三个不得要求，坚持三重一大集体决策。",
+    "实现一套材料、一次办结，最多跑一次。",
+    "召开第五次会议，参加第三届比武，获全省第2名，全国第四，第10位。",
+    "根据豫政文〔2024〕46号、国发〔〕33号文件。",
+    "落实《实施纲要(2021—2025年)》和20212025年规划。",
+    "“十四五”以来，八五普法深入开展，十四五期间持续推进。",
+    "构建1+4+8工作体系，推动3+N模式，1+9+N机制。",
+    "打造营商环境4.0版，指标体系5.0版。",
+    "出台惠企35条、稳经济33条，制定23条措施。",
+    "每季度至少召开1次会议，每年至少开展2次培训。",
+    "连续三年获评优秀，在106个地级市中排名第一。",
+    "2023年12月20日，6.26国际禁毒日，“8·25”案。",
+    "对照100项创建指标，细化为8个方面31项任务。",
+    "在5个工作日内转送，应当在五日内审查。",
+    "一次性告知，进一步推动，第一批示范。",
+    "审议《2022年度法治政府建设情况报告》。",
+    "开通12345热线。",
+    "印发《关于落实惠企政策20条的通知》。",
+    "增强四个意识、坚定四个自信、做到两个维护。",
+]
+
+
+@pytest.mark.parametrize("text", TRAP_TEXTS)
+def test_traps_give_no_fact(text: str) -> None:
+    assert facts(text).empty, facts(text)[["number_text", "indicator_id"]]
+
+
+def test_trap_triggers_cover_every_trap() -> None:
+    """The quick pre-check of _is_trap: every trap shape in the examples holds one of TRAP_TRIGGERS."""
+    found = [t.group() for text in TRAP_TEXTS for t in TRAP_RE.finditer(normalize(text))]
+    assert len(found) >= 30
+    assert [t for t in found if TRAP_TRIGGERS.isdisjoint(t)] == []
+
+
+# --- registry preprocessing -------------------------------------------------------------------------------------
+
+
+def test_unit_fit() -> None:
+    assert unit_fit("件", "件") == 2 and unit_fit("件", "项") == 1 and unit_fit("人", "人次") == 0
+    assert unit_fit("人次", "人") == 0 and unit_fit("万元", "亿元") == 1
+
+
+def test_matcher_is_cached_per_registry() -> None:
+    df = load_indicators()
+    assert get_matcher(df) is get_matcher(df)
+    assert get_matcher(df.copy()) is not get_matcher(df)
+
+
+def test_custom_registry_is_used() -> None:
+    reg = load_indicators().loc[["nd_issued"]]
+    df = extract_facts("出台规范性文件9件，报送备案9件。", indicators=reg)
+    assert list(df.indicator_id) == ["nd_issued", UNMAPPED]
+
+
+def test_ambiguous_keyword_without_context_stays_unmapped() -> None:
+    df = facts("司法建议3件、检察建议5件，按期办复率100%。")
+    assert df[df.number_text == "100%"].indicator_id.tolist() == [UNMAPPED]
+    assert mapped("培训1600多人次。") == []
+
+
+def test_generic_keyword_follows_the_topic_of_the_sentence() -> None:
+    assert mapped("新受理依申请公开30件，办结28件。") == [("open_requests", 30), ("open_requests_concluded", 28)]
+    assert mapped("收到行政复议申请30件，办结28件。") == [("rec_applications", 30), ("rec_concluded", 28)]
+    assert mapped("举办法治专题培训班3期，培训500人次。") == [
+        ("gov_law_training_sessions", 3),
+        ("gov_law_training_attendance", 500),
+    ]
+
+
+def test_a_keyword_already_used_in_the_sentence_does_not_name_a_later_number() -> None:
+    reg = load_indicators().loc[["nd_issued"]]
+    df = extract_facts("出台规范性文件9件，另有9件。", indicators=reg)
+    assert list(df.indicator_id) == ["nd_issued", UNMAPPED]
+
+
+def test_keyword_from_an_earlier_clause_names_a_bare_total() -> None:
+    assert mapped("全面落实“四张清单”制度，截至目前共计办理业务40件。") == [("enf_four_lists_cases", 40)]
+
+
+def test_invariants_hold_on_scrambled_text() -> None:
+    rng = random.Random(7)
+    alphabet = list(
+        "办理案件培训人次家街道单位其中包括均为无败诉零投诉万亿余多近约%，。；：、（）“”《》0123456789一二三十 \n"
+    )
+    for _ in range(60):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+        df = facts(text)
+        assert df.fact_id.is_unique
+        for r in df.itertuples():
+            assert text[r.span_start : r.span_end] == r.number_text
+            assert text[r.evidence_start : r.evidence_start + len(r.evidence)] == r.evidence
+            assert r.span_start >= r.evidence_start and r.span_end <= r.evidence_start + len(r.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上线“一件事”集成服务25个。", [("svc_one_thing_items", 25)]),
+        ("累计办理“一件事”集成服务900件。", [("svc_one_thing_handled", 900)]),
+        ("32家重点企业实现集成服务全覆盖。", [("svc_enterprises_covered", 32)]),
+        ("出庭应诉35件次。", [("lit_leader_appearances", 35)]),
+        ("上年需办理复议案件15件。", [("rec_accepted", 15)]),
+        ("偶数年清理一次。", []),
+        ("审结行政复议案件40件。", [("rec_concluded", 40)]),
+    ],
+)
+def test_more_service_and_review_shapes(text: str, expected: list[tuple[str, float]]) -> None:
+    assert mapped(text) == expected
+
+
+def test_prior_year_scope_inside_a_current_report() -> None:
+    assert one("上年需办理复议案件15件。", "15件").scope == "prior_year"
+
+
+# --- robustness: malformed, implausible, vague and signed numbers; scope precedence; changes -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "办理建议1.2.3件。",
+        "办理建议1,2,3件。",
+        "办理建议99999999999999999999件。",
+        "办理建议几十件。",
+        "开展数十次培训。",
+    ],
+)
+def test_no_fact_from_malformed_implausible_or_vague_numbers(text: str) -> None:
+    assert facts(text).empty, facts(text)[["number_text", "value"]]
+
+
+def test_number_after_a_full_width_comma_is_read() -> None:
+    assert one("同比增长41.8，开展培训121场次。", "121场次").value == 121.0
+
+
+def test_shi_ji_gives_an_approximate_fact() -> None:
+    row = one("开展十几次培训。", "十几次")
+    assert (row.value, row.approx, row.value_state, row.unit_raw) == (10.0, True, "approx", "次")
+
+
+def test_negative_count_keeps_its_sign() -> None:
+    for text, surface in (("办理建议-5件。", "-5件"), ("办理建议－5件。", "－5件")):
+        row = one(text, surface)
+        assert row.value == -5.0 and text[row.span_start : row.span_end] == surface
+    # a mapped count keeps its sign, so the quality rules can flag a negative count
+    assert mapped("办理人大代表建议-5件。") == [("sup_npc_suggestions", -5.0)]
+
+
+def test_range_dash_is_not_a_sign() -> None:
+    assert one("2021-2025年受理复议申请30件。", "30件").value == 30.0
+    assert one("1-10月，排查矛盾纠纷900余次。", "900余次").value == 900.0
+
+
+def test_written_minus_in_a_decrease_is_kept_as_written_and_unmapped() -> None:
+    row = one("案件同比下降-10%。", "-10%")
+    assert (row.value, row.indicator_id, row.scope) == (-10.0, UNMAPPED, "change")
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "scope"),
+    [
+        ("截至目前累计办理2078件。", "2078件", "to_date"),
+        ("截至目前，2019年以来累计受理复议申请2078件。", "2078件", "to_date"),
+        ("累计办理，截至目前2078件。", "2078件", "to_date"),
+        ("截至11月底，上半年受理复议申请30件。", "30件", "half_year"),
+        ("累计清理规范性文件200余件。", "200余件", "cumulative"),
+    ],
+)
+def test_to_date_takes_precedence_over_cumulative(text: str, number_text: str, scope: str) -> None:
+    assert one(text, number_text).scope == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "value"),
+    [
+        ("新受理行政复议案件40件，同比增长15%。", "15%", 15.0),
+        ("败诉率较上年下降3个百分点。", "3个百分点", -3.0),
+        ("告知承诺办理事项较上年提升20%。", "20%", 20.0),
+    ],
+)
+def test_changes_have_scope_change(text: str, number_text: str, value: float) -> None:
+    row = one(text, number_text)
+    assert (row.scope, row.value, row.indicator_id) == ("change", value, UNMAPPED)
+    assert "change" in SCOPES
+
+
+def test_a_level_percentage_is_not_a_change() -> None:
+    row = one("网上可办率达98.5%。", "98.5%")
+    assert row.scope == "year" and row.indicator_id == "svc_online_rate"
+
+
+# --- confidence, decision rule, candidates ----------------------------------------------------------------------
+
+
+def test_mapped_facts_carry_confidence_and_rule() -> None:
+    df = facts("全年办理人大代表建议35件，政协提案41件。开展案卷评查4次。")
+    assert df.confidence.dtype == float
+    got = df.set_index("number_text")
+    assert got.loc["35件", "rule"] == "keyword" and got.loc["35件", "confidence"] == pytest.approx(0.9)
+    assert got.loc["4次", "indicator_id"] == "enf_case_file_reviews"
+    assert (df.candidates == "").all()
+
+
+def test_competing_indicators_stay_unmapped_with_candidates() -> None:
+    r = one("满意率达98%。", "98%")  # NPC or CPPCC? nothing says which
+    assert r.indicator_id == UNMAPPED and r.confidence == 0
+    assert r.rule == "ambiguous"
+    assert set(r.candidates.split(";")) == {"sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate"}
+
+
+def test_unmapped_without_any_keyword_has_no_candidates() -> None:
+    r = one("全年共走访群众300人。", "300人")
+    assert r.indicator_id == UNMAPPED and r.rule == "no_keyword" and r.candidates == ""
+
+
+def test_changes_are_marked_by_rule() -> None:
+    r = one("收到复议申请同比增长8%。", "8%")
+    assert r.scope == "change" and r.rule == "change" and r.indicator_id == UNMAPPED
+
+
+def _mapped(text: str) -> list[tuple[str, str]]:
+    f = extract_facts(text)
+    return list(zip(f.number_text, f.indicator_id, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全年督办件32件。", [("32件", UNMAPPED)]),  # 督|办件: no 办件 (service volume)
+        ("收到差评件12件。", [("12件", UNMAPPED)]),
+        ("政务服务中心办件3200件。", [("3200件", "svc_volume")]),  # 办件 as a word still names it
+        ("乡镇执法人员参加业务培训1200余人次。", [("1200余人次", "enf_street_training_attendance")]),  # 业务|培训
+        ("告知承诺制适用事项41项。", [("41项", "svc_commitment_items")]),  # 告知承诺 as prefix of 告知承诺制
+    ],
+)
+def test_keyword_counts_only_where_it_is_a_word(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _mapped(text) == expected
+
+
+def test_segmenter_user_dictionary_comes_from_the_registry() -> None:
+    seg = get_matcher().segmenter
+    assert seg is not None
+    assert {"主办件", "协办件", "出庭应诉率", "人次"} <= set(seg.user_words)
+    assert seg.words("共承办主办件54件、协办件21件")[:2] == ["共", "承办"]
+    assert "主办件" in seg.words("共承办主办件54件") and "协办件" in seg.words("协办件21件")
+    assert seg.bounds("协办件21件") == seg.bounds("协办件21件")  # cached, same cut every time
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "力争到2025年需达到50件以上。",  # was a "no fact" trap: a target kept as scope target is never a yearly value
+        "工作目标：年内完成规范性文件清理1次。",  # the target word in an earlier clause
+        "力争行政机关负责人出庭应诉率达到100%。",
+        "到2025年，法律顾问覆盖率达到100%。",
+    ],
+)
+def test_explicit_targets_get_scope_target_unmapped(text: str) -> None:
+    f = facts(text)
+    assert len(f) == 1 and f.iloc[0]["scope"] == "target" and f.iloc[0]["indicator_id"] == UNMAPPED, f
+
+
+def test_target_appraisal_is_no_target() -> None:
+    assert one("纳入目标考核的单位共有58个，开展法治督察2次。", "2次")["scope"] == "year"
+
+
+def test_new_measure_words() -> None:
+    assert mapped("开展矛盾纠纷排查4轮。") == [("med_screenings", 4.0)]
+    assert one("编印普法读本2000本。", "2000本")["value"] == 2000
+    assert facts("建立问题整改一本账，推行一本通。").empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the family named in the heading or the paragraph's opening clause decides a shared keyword
+        ("（二）行政复议\n全年审结案件44件，结案率97.8%。", [("44件", "rec_concluded"), ("97.8%", "rec_closure_rate")]),
+        ("三、行政应诉工作\n全年审结35件，结案率92.1%。", [("35件", "lit_concluded"), ("92.1%", "lit_closure_rate")]),
+        (
+            "一是做好行政复议工作。全年已办结52件，结案率100%。",
+            [("52件", "rec_concluded"), ("100%", "rec_closure_rate")],
+        ),
+        # two families named together: the figure may be either, it waits for review with both candidates
+        ("行政复议和行政诉讼案件审结28件。", [("28件", UNMAPPED)]),
+        ("一是做好行政复议和行政应诉，结案率100%。", [("100%", UNMAPPED)]),
+        # a verb shared by a respective list goes to each name's family
+        ("审结行政复议、行政诉讼案件分别为61件、40件。", [("61件", "rec_concluded"), ("40件", "lit_concluded")]),
+        # 备案审查 is the review of filed documents, not the legality review before issuing
+        ("备案审查规范性文件15件。", [("15件", "nd_received_filings")]),
+        # printing is not handing out (accept/refuse predicates as registry data)
+        ("印制宣传手册3000册。", [("3000册", UNMAPPED)]),
+        ("发放宣传手册3000册。", [("3000册", "pub_publicity_materials")]),
+        ("建立检察工作站4个。", [("4个", UNMAPPED)]),
+    ],
+)
+def test_structure_decides_the_indicator(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _mapped(text) == expected
+
+
+def test_two_families_named_together_keep_both_candidates() -> None:
+    row = one("行政复议和行政诉讼案件审结28件。", "28件")
+    assert row["rule"] == "ambiguous" and row["candidates"] == "rec_concluded;lit_concluded"
+
+
+def test_a_total_of_two_named_things_is_neither() -> None:
+    row = one("收到人大代表建议和政协提案共186件，其中人大代表建议102件。", "186件")
+    assert row["indicator_id"] == UNMAPPED and row["rule"] == "ambiguous"
+    assert set(row["candidates"].split(";")) == {"sup_npc_suggestions", "sup_cppcc_proposals"}
+    assert (
+        one("收到人大代表建议和政协提案共186件，其中人大代表建议102件。", "102件")["indicator_id"]
+        == "sup_npc_suggestions"
+    )
+
+
+def test_enforcement_inspections_need_supervision_context() -> None:
+    assert one("全年共开展执法检查3260次。", "3260次")["indicator_id"] == UNMAPPED  # inspecting firms, not supervising
+    assert one("开展行政执法监督检查6次。", "6次")["indicator_id"] == "enf_inspections"
