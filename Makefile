@@ -28,6 +28,9 @@ run: setup  ## the main job: build data/processed from data/raw, run every noteb
 build: setup  ## only build data/processed from data/raw (SAMPLE=0: real data only)
 	$(BIN)/python -m analysis build $(BUILD_FLAGS)
 
+reports: setup  ## only run every notebook on the current data/processed → reports/ (no rebuild; unchanged runs are skipped)
+	$(BIN)/python -m analysis run --jobs $(JOBS)
+
 # The browser test drives Debian's chromium; the pages' Chinese text needs a CJK font (Noto CJK) in the browser too.
 browser:  ## install Debian's chromium + Noto CJK fonts for the browser test (as root, when missing)
 	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh family 2>/dev/null | grep -q .; then :; \
@@ -37,8 +40,9 @@ browser:  ## install Debian's chromium + Noto CJK fonts for the browser test (as
 test: setup browser  ## run the whole test suite (the browser test uses /usr/bin/chromium)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
-lint: setup  ## ruff check
-	$(BIN)/ruff check src tests bench
+# The hooks in .pre-commit-config.yaml call the venv's pinned tools by name, hence the venv first on PATH.
+lint: setup  ## pre-commit on every file: ruff check, ruff format, nbstripout (pinned tools, offline)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 bench: setup  ## run the benchmarks under bench/ (prints figures and ratios)
 	$(BIN)/python bench/run_all.py
