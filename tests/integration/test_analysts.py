@@ -239,14 +239,12 @@ def test_load_api_plain_index_and_chinese_names(processed):
 # ---------------------------------------------------------------- data dictionary
 
 
-def test_dictionary_writes_xlsx_and_html(tree):
-    from analysis.registry import load_indicators
-
+def test_dictionary_writes_xlsx_and_html(tree, indicators):
     assert main(["dictionary"]) == 0
     xlsx = tree / "reports" / "指标字典.xlsx"
     html = (tree / "reports" / "指标字典.html").read_text(encoding="utf-8")
     d = pd.read_excel(xlsx)
-    ind = load_indicators()
+    ind = indicators
     assert len(d) == len(ind)
     for col in (
         "指标 id",

@@ -19,14 +19,6 @@ SPEC.loader.exec_module(hostile)
 
 
 @pytest.fixture(scope="module")
-def registry():
-    from analysis.registry import load_indicators
-    from analysis.registry.units import load_units
-
-    return load_indicators(), load_units(include_sample=True)
-
-
-@pytest.fixture(scope="module")
 def seed(repo):
     p = repo / "data/raw/reports/马村区/2023/000_280033b0075f93d2.txt"
     return p.read_text(encoding="utf-8"), sha256_file(p)
@@ -45,9 +37,8 @@ def test_the_hostile_corpus_and_the_document_corpus_hold_at_least_80_cases():
 
 
 @pytest.mark.parametrize("case", hostile.CASES, ids=[c[0] for c in hostile.CASES])
-def test_hostile_case(case, tmp_path, registry, seed):
+def test_hostile_case(case, tmp_path, indicators, units, seed):
     name, make, expect = case
-    indicators, units = registry
     raw = tmp_path / "raw"
     raw.mkdir()
     text, sha = seed

@@ -73,11 +73,9 @@ def test_time_limit_interrupts_a_slow_block():
     time.sleep(0.3)
 
 
-def test_a_file_over_its_time_limit_is_a_finding_and_the_build_goes_on(tmp_path, repo, monkeypatch):
+def test_a_file_over_its_time_limit_is_a_finding_and_the_build_goes_on(tmp_path, repo, monkeypatch, indicators, units):
     """The slow report costs only itself: one file_time_limit error naming it; the other report is filed."""
     from analysis.ingest.reports import report as report_mod
-    from analysis.registry import load_indicators
-    from analysis.registry.units import load_units
     from analysis.tidy.build import discover, load_reports
 
     raw = tmp_path / "raw"
@@ -98,7 +96,7 @@ def test_a_file_over_its_time_limit_is_a_finding_and_the_build_goes_on(tmp_path,
     findings: list[dict] = []
     reports, _ = discover(raw, findings)
     t0 = time.monotonic()
-    facts, cands, _p, docs, f = load_reports(reports, raw, load_indicators(), load_units(include_sample=True))
+    facts, cands, _p, docs, f = load_reports(reports, raw, indicators, units)
     assert time.monotonic() - t0 < 25
     fr = pd.DataFrame(f)
     hit = fr[fr["rule"] == "file_time_limit"]

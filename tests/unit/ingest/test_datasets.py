@@ -21,21 +21,12 @@ from analysis.ingest.datasets import (
 )
 from analysis.registry import validate_indicators
 from analysis.registry.schema import FINDING_COLUMNS
+from conftest import indicator
 
 
 def _entry(iid: str, name: str, unit: str, kind: str, **extra: object) -> dict:
-    return {
-        "id": iid,
-        "name_zh": name,
-        "name_en": iid,
-        "unit": unit,
-        "area": "p2_normative_docs",
-        "direction": "neutral",
-        "framework_item": "依法行政制度体系完善",
-        "kind": kind,
-        "keywords": [name],
-        **extra,
-    }
+    """A shared inline-registry entry named (and found by) ``name``."""
+    return indicator(iid, unit, name_zh=name, keywords=[name], kind=kind, **extra)
 
 
 @pytest.fixture(scope="module")

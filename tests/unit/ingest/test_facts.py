@@ -9,7 +9,6 @@ import pytest
 
 from analysis.ingest.reports.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, unit_fit
 from analysis.ingest.reports.numbers import normalize
-from analysis.registry import load_indicators
 from analysis.registry.schema import FACT_COLUMNS, LEVELS, SCOPES, UNMAPPED
 
 
@@ -334,14 +333,14 @@ def test_unit_fit() -> None:
     assert unit_fit("人次", "人") == 0 and unit_fit("万元", "亿元") == 1
 
 
-def test_matcher_is_cached_per_registry() -> None:
-    df = load_indicators()
+def test_matcher_is_cached_per_registry(indicators) -> None:
+    df = indicators
     assert get_matcher(df) is get_matcher(df)
     assert get_matcher(df.copy()) is not get_matcher(df)
 
 
-def test_custom_registry_is_used() -> None:
-    reg = load_indicators().loc[["nd_issued"]]
+def test_custom_registry_is_used(indicators) -> None:
+    reg = indicators.loc[["nd_issued"]]
     df = extract_facts("出台规范性文件9件，报送备案9件。", indicators=reg)
     assert list(df.indicator_id) == ["nd_issued", UNMAPPED]
 
@@ -361,8 +360,8 @@ def test_generic_keyword_follows_the_topic_of_the_sentence() -> None:
     ]
 
 
-def test_a_keyword_already_used_in_the_sentence_does_not_name_a_later_number() -> None:
-    reg = load_indicators().loc[["nd_issued"]]
+def test_a_keyword_already_used_in_the_sentence_does_not_name_a_later_number(indicators) -> None:
+    reg = indicators.loc[["nd_issued"]]
     df = extract_facts("出台规范性文件9件，另有9件。", indicators=reg)
     assert list(df.indicator_id) == ["nd_issued", UNMAPPED]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,24 +13,15 @@ import yaml
 
 from analysis.ingest import sample
 from analysis.ingest.datasets import SYNTHETIC_MARK, read_dataset
-from analysis.registry import UNITS_FILE, load_indicators, validate_indicators
+from analysis.registry import UNITS_FILE, validate_indicators
+from conftest import SHARED, indicator
 
-GOLD_FILE = Path("/work/shared/seed/seed_gold.csv")
+GOLD_FILE = SHARED / "seed" / "seed_gold.csv"
 
 
 def _entry(iid: str, unit: str, kind: str, **extra: object) -> dict:
-    return {
-        "id": iid,
-        "name_zh": f"指标{iid}",
-        "name_en": iid,
-        "unit": unit,
-        "area": "context",
-        "direction": "neutral",
-        "framework_item": "依法行政制度体系完善",
-        "kind": kind,
-        "keywords": [f"关键词{iid}"],
-        **extra,
-    }
+    """A shared inline-registry entry in area context, with a name and keyword of its own."""
+    return indicator(iid, unit, area="context", name_zh=f"指标{iid}", keywords=[f"关键词{iid}"], kind=kind, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -211,8 +201,8 @@ def test_written_files_import_like_sample_facts(tmp_path, reg, result):
         sample.write_sample(tmp_path / "s.json")
 
 
-def test_real_registry_panel_uses_only_registry_ids():
-    ind = load_indicators()
+def test_real_registry_panel_uses_only_registry_ids(indicators):
+    ind = indicators
     panel = sample.generate_sample_panel(ind)
     ids = {c.rsplit("[", 1)[1].rstrip("]") for c in panel.columns if c.endswith("]")}
     assert ids and ids <= set(ind.index)

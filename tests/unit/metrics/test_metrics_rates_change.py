@@ -10,33 +10,18 @@ from analysis.metrics import compute_all, load_config, wilson_interval  # noqa: 
 from analysis.metrics.change import classify_change
 from analysis.metrics.rates import safe_rate
 from analysis.registry import validate_indicators
-from conftest import config_with_count_goals
-
-ITEM = "依法行政制度体系完善"
-
-
-def _ind(iid: str, unit: str, direction: str, area: str = "p2_normative_docs", **kw) -> dict:
-    return dict(
-        id=iid,
-        name_zh=iid,
-        name_en=iid,
-        unit=unit,
-        area=area,
-        direction=direction,
-        framework_item=ITEM,
-        keywords=[iid],
-        **kw,
-    )
-
+from conftest import config_with_count_goals, indicator
 
 REGISTRY = validate_indicators(
     [
-        _ind("issued", "件", "neutral", kind="count"),
-        _ind("filed", "件", "higher_better", kind="count", at_most="issued"),
-        _ind("filing_rate", "%", "higher_better", kind="rate", numerator="filed", denominator="issued", target=100),
-        _ind("cases", "件", "neutral", area="p1_effectiveness", kind="count"),
-        _ind("lost", "件", "lower_better", area="p1_effectiveness", kind="count"),
-        _ind(
+        indicator("issued", "件", "neutral", kind="count"),
+        indicator("filed", "件", "higher_better", kind="count", at_most="issued"),
+        indicator(
+            "filing_rate", "%", "higher_better", kind="rate", numerator="filed", denominator="issued", target=100
+        ),
+        indicator("cases", "件", "neutral", area="p1_effectiveness", kind="count"),
+        indicator("lost", "件", "lower_better", area="p1_effectiveness", kind="count"),
+        indicator(
             "loss_rate",
             "%",
             "lower_better",
@@ -45,7 +30,7 @@ REGISTRY = validate_indicators(
             numerator="lost",
             denominator="cases",
         ),
-        _ind("satisfaction", "%", "higher_better", area="p1_effectiveness", kind="rate"),
+        indicator("satisfaction", "%", "higher_better", area="p1_effectiveness", kind="rate"),
     ]
 )
 

@@ -12,37 +12,20 @@ from analysis.metrics import compute_all, load_config  # noqa: F401
 from analysis.metrics.compare import group_rank
 from analysis.metrics.robustness import weight_grid
 from analysis.registry import validate_indicators
-from conftest import config_with_count_goals
-
-ITEM = "依法行政制度体系完善"
-
-
-def _ind(iid: str, unit: str, direction: str, area: str, **kw) -> dict:
-    return dict(
-        id=iid,
-        name_zh=iid,
-        name_en=iid,
-        unit=unit,
-        area=area,
-        direction=direction,
-        framework_item=ITEM,
-        keywords=[iid],
-        **kw,
-    )
-
+from conftest import config_with_count_goals, indicator
 
 REGISTRY = validate_indicators(
     [
-        _ind("p1_rate", "%", "higher_better", "p1_effectiveness", kind="rate", target=100),
-        _ind("p1_bad", "%", "lower_better", "p1_effectiveness", kind="rate"),
-        _ind("p2_docs", "件", "higher_better", "p2_normative_docs", kind="count"),
-        _ind("p2_rate", "%", "higher_better", "p2_normative_docs", kind="rate"),
-        _ind("p3_train", "场", "higher_better", "p3_enforcement", kind="count"),
-        _ind("p3_neutral", "件", "neutral", "p3_enforcement", kind="count"),
-        _ind("ctx_pop", "人", "neutral", "context", kind="count"),
-        _ind("issued", "件", "neutral", "p2_normative_docs", kind="count"),
-        _ind("filed", "件", "higher_better", "p2_normative_docs", kind="count"),
-        _ind(
+        indicator("p1_rate", "%", "higher_better", "p1_effectiveness", kind="rate", target=100),
+        indicator("p1_bad", "%", "lower_better", "p1_effectiveness", kind="rate"),
+        indicator("p2_docs", "件", "higher_better", "p2_normative_docs", kind="count"),
+        indicator("p2_rate", "%", "higher_better", "p2_normative_docs", kind="rate"),
+        indicator("p3_train", "场", "higher_better", "p3_enforcement", kind="count"),
+        indicator("p3_neutral", "件", "neutral", "p3_enforcement", kind="count"),
+        indicator("ctx_pop", "人", "neutral", "context", kind="count"),
+        indicator("issued", "件", "neutral", "p2_normative_docs", kind="count"),
+        indicator("filed", "件", "higher_better", "p2_normative_docs", kind="count"),
+        indicator(
             "filing_rate",
             "%",
             "higher_better",

@@ -19,15 +19,14 @@ from analysis.metrics import compute_all, load_config
 from analysis.metrics import narrative as nar
 from analysis.metrics.config import ConfigError
 from analysis.registry import RegistryError, validate_indicators
-from conftest import REPO, TESTS
+from conftest import REPO, TESTS, indicator
 
-ITEM = "依法行政制度体系完善"
 GOLDEN = TESTS / "fixtures" / "narrative_seed_2023.csv"
 
 
-def _ind(iid, unit, direction, area, role, **kw):
-    return dict(id=iid, name_zh=kw.pop("zh", iid), name_en=iid, unit=unit, area=area, direction=direction,
-                role=role, framework_item=ITEM, keywords=[iid], **kw)  # fmt: skip
+def _ind(iid, unit, direction, area, role, zh=None, **kw):
+    """A shared inline-registry entry with its role and, when given, its Chinese name."""
+    return indicator(iid, unit, direction, area, **({"name_zh": zh} if zh is not None else {}), role=role, **kw)
 
 
 REG = validate_indicators(
@@ -130,10 +129,8 @@ def p2_pair(issued24=9, filed24=8, trainings24=2):
 # ---------------------------------------------------------------- roles and scores
 
 
-def test_registry_file_gives_every_scored_indicator_a_role():
-    from analysis.registry import load_indicators
-
-    ind = load_indicators()
+def test_registry_file_gives_every_scored_indicator_a_role(indicators):
+    ind = indicators
     scored = ind[ind["area"] != "context"]
     assert scored["role"].isin(["outcome", "activity", "volume"]).all()
     assert ind.loc["nd_filing_rate", "role"] == "outcome" and ind.loc["nd_training_sessions", "role"] == "activity"

@@ -23,6 +23,7 @@ from analysis.present.charts.style import (
     save_figure,
     source_note,
 )
+from conftest import unit_table
 
 GLYPH_WORDS = ("missing from", "glyph", "font family", "findfont")
 
@@ -370,24 +371,19 @@ def test_below_target_follows_the_direction_and_skips_not_reported():
     assert figures.below_target(vals, 90.0, "neutral") == set()
 
 
-def test_balance_marks_the_units_metrics_lists_below_target():
+def test_balance_marks_the_units_metrics_lists_below_target(indicators):
     """metrics.balance lists units below target by name; exactly those bars are drawn in the 'worse' colour."""
     from matplotlib.colors import to_hex
 
     from analysis.present.charts.style import CHANGE_COLORS
-    from analysis.registry import load_indicators
 
-    units = pd.DataFrame(
-        {
-            "unit_id": ["d", "s1", "s2", "s3"],
-            "name": ["甲区", "甲区一街道", "甲区二街道", "甲区三街道"],
-            "level": ["district", "street", "street", "street"],
-            "parent": ["c", "d", "d", "d"],
-            "city": "某市",
-            "province": "某省",
-            "synthetic": False,
-            "aliases": "",
-        }
+    units = unit_table(
+        [
+            ("d", "甲区", "district", "c"),
+            ("s1", "甲区一街道", "street", "d"),
+            ("s2", "甲区二街道", "street", "d"),
+            ("s3", "甲区三街道", "street", "d"),
+        ]
     )
     obs = pd.DataFrame(
         {
@@ -420,7 +416,7 @@ def test_balance_marks_the_units_metrics_lists_below_target():
             }
         ]
     )
-    fig = figures.balance_figure(balance, obs, units, load_indicators(), "d", 2023, "med_success_rate")
+    fig = figures.balance_figure(balance, obs, units, indicators, "d", 2023, "med_success_rate")
     worse = to_hex(CHANGE_COLORS["worse"])
     bars = [p for ax in fig.axes for p in ax.patches if p.get_width() > 0 and p.get_height() < 1]
     red = [p for p in bars if to_hex(p.get_facecolor()) == worse]

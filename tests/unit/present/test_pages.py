@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.core.io import neutralise_cell, neutralise_frame
+from conftest import unit_table
 
 # ---------------------------------------------------------------- designed tables
 
@@ -54,18 +55,7 @@ def test_named_index_becomes_a_column_and_long_tables_are_whole_or_split():
 
 
 def _units():
-    return pd.DataFrame(
-        {
-            "unit_id": ["c", "a", "b"],
-            "name": ["某市", "甲区", "乙区"],
-            "level": ["city", "district", "district"],
-            "parent": ["", "c", "c"],
-            "city": ["某市", "某市", "某市"],
-            "province": "某省",
-            "synthetic": False,
-            "aliases": "",
-        }
-    )
+    return unit_table([("c", "某市", "city", ""), ("a", "甲区", "district", "c"), ("b", "乙区", "district", "c")])
 
 
 def test_comparison_table_puts_overall_robustness_on_the_district_row_once():

@@ -27,20 +27,19 @@ def test_neutralise_workbook_keeps_numbers_and_plain_text():
     assert row[len(EVIL) :] == [-3, "-3", "马村区", 2.5]
 
 
-def _registry_with(text: str):
-    from analysis.registry import load_indicators
-
-    ind = load_indicators().head(3).copy()
+def _registry_with(indicators, text: str):
+    """The first three shipped indicators (a copy) with ``text`` as a name and a keyword."""
+    ind = indicators.head(3).copy()
     ind.loc[ind.index[0], "name_zh"] = text
     ind.loc[ind.index[1], "keywords"] = [text]
     return ind
 
 
 @pytest.mark.parametrize("evil", EVIL[:4])
-def test_template_cells_are_neutralised(tmp_path, evil):
+def test_template_cells_are_neutralised(tmp_path, evil, indicators):
     from analysis.ingest.datasets import write_template
 
-    out = write_template(tmp_path / "t.xlsx", indicators=_registry_with(evil))
+    out = write_template(tmp_path / "t.xlsx", indicators=_registry_with(indicators, evil))
     wb = load_workbook(out)
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     mine = [c for c in cells if evil in c.value]
@@ -49,11 +48,11 @@ def test_template_cells_are_neutralised(tmp_path, evil):
     assert not [c for c in cells if c.data_type == "f"]
 
 
-def test_dictionary_cells_are_neutralised(tmp_path):
+def test_dictionary_cells_are_neutralised(tmp_path, indicators):
     from analysis.metrics import load_config
     from analysis.present import dictionary
 
-    df = dictionary.dictionary_table(_registry_with("=cmd|' /C calc'!A0"), load_config())
+    df = dictionary.dictionary_table(_registry_with(indicators, "=cmd|' /C calc'!A0"), load_config())
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dictionary, "dictionary_table", lambda: df)
         xlsx, _html = dictionary.write_dictionary(tmp_path)

@@ -77,8 +77,8 @@ SEED_UNITS = {
 
 
 @pytest.fixture(scope="module")
-def reg() -> pd.DataFrame:
-    return load_indicators()
+def reg(indicators) -> pd.DataFrame:
+    return indicators
 
 
 @pytest.fixture(scope="module")
