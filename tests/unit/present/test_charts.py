@@ -461,3 +461,18 @@ def test_evidence_table_lists_reported_values_before_the_not_reported_rows():
     t = views.evidence_table(rows)
     assert t["指标"].tolist() == ["乙", "丁", "甲", "丙"]
     assert t.index.tolist() == [0, 1, 2, 3]
+
+
+def test_compact_rows_put_reported_first_and_name_what_is_left_out():
+    from analysis.present.charts.views import compact_rows
+
+    rows = pd.DataFrame(
+        {
+            "indicator_id": list("abcde"),
+            "name_zh": ["甲", "乙", "丙", "丁", "戊"],
+            "value_state": ["not_reported", "exact", "not_reported", "approx", "not_reported"],
+        }
+    )
+    shown, footer = compact_rows(rows, 3)
+    assert shown["indicator_id"].tolist() == ["b", "d", "a"]
+    assert footer == "另有2项未报告（丙、戊）"

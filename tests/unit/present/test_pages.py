@@ -1,12 +1,14 @@
 """Pages a reader opens: designed tables, the comparison table's robustness on the right row, readable changes,
 self-contained pages, the entry page (order, sample section, 要点 from the narrative table), the Excel workbook and the
-formula-injection guard."""
+formula-injection guard, the methodology page and the file index."""
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ import pytest
 
 from analysis.core.io import neutralise_cell, neutralise_frame
 from conftest import unit_table
+from processed_dir import PAYLOAD
 
 # ---------------------------------------------------------------- designed tables
 
@@ -381,3 +384,72 @@ def test_city_summary_page_says_how_many_districts_have_data_and_cuts_no_header(
     texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_position"))]
     assert any("甲市共3个区县，1个有2023年数据（二区、三区2个尚无数据）" in t for t in texts), texts
     assert "P2 备案审查" in texts and not any("…" in t for t in texts)
+
+
+# ---------------------------------------------------------------- methodology page, file index, problems beside scores
+
+
+def test_methodology_page_escapes_raw_html_and_drops_script_links(tmp_path):
+    from analysis.present.pages.html import render_methodology_html
+
+    md = f"# 方法说明\n\n{PAYLOAD}\n\n[链接](javascript:alert(1))\n\n| 指标 | 权重 |\n|---|---|\n| 报备率 | 1.0 |\n"
+    path = render_methodology_html(md, tmp_path / "methodology.html", title=f"方法 {PAYLOAD}")
+    text = path.read_text(encoding="utf-8")
+    assert "<script>" not in text
+    assert 'href="javascript:' not in text
+    assert "<h1>方法说明</h1>" in text and "<td>报备率</td>" in text
+    assert text.count(html.escape(PAYLOAD)) == 2  # body and <title>
+
+
+# ---------------------------------------------------------------- index
+
+
+def test_index_links_every_page_and_chart_grouped_by_notebook_and_district(tmp_path):
+    from analysis.present.pages.index import build_index, collect
+
+    r = tmp_path / "reports"
+    files = [
+        "district_profile/马村区_2023/district_profile.html",
+        "district_profile/马村区_2023/马村区_2023_p1_effectiveness.png",
+        "district_comparison/示例市_2024/示例市_2024_overall.svg",
+        "briefs/示例市/示例一区_2024.pdf",
+        "methodology.html",
+    ]
+    for f in files:
+        (r / f).parent.mkdir(parents=True, exist_ok=True)
+        (r / f).write_bytes(b"x")
+    (r / "district_profile" / "马村区_2023" / ".x.png.tmp").write_bytes(b"x")  # atomic-write leftovers are not linked
+    (r / "district_profile" / "马村区_2023" / "notes.txt").write_bytes(b"x")
+    groups = collect(r)
+    assert set(groups) == {"district_profile", "district_comparison", "briefs", "其他"}
+    assert sorted(groups["district_profile"]) == ["马村区_2023"]
+    assert len(groups["district_profile"]["马村区_2023"]) == 2
+    # every file is listed on files.html (the entry page index.html links it at the top)
+    build_index(r)
+    text = (r / "files.html").read_text(encoding="utf-8")
+    for f in files:
+        assert f'href="{quote(f, safe="/")}"' in text
+    assert ".tmp" not in text and "notes.txt" not in text
+    # the list links back to the index once (navigation), never lists it (or itself) as a file
+    assert text.count('href="index.html"') == 1 and 'href="files.html"' not in text
+    assert "区县画像" in text and "领导简报" in text
+    # rebuilding does not list the index itself
+    build_index(r)
+    assert (r / "files.html").read_text(encoding="utf-8").count('href="index.html"') == 1
+    assert 'href="files.html"' in (r / "index.html").read_text(encoding="utf-8")
+
+
+def test_problems_beside_scores_tells_no_report_from_no_problem():
+    from analysis.present.pages.notebook import problems_beside_scores
+
+    units = unit_table([("a", "甲区", "district", "x"), ("b", "乙区", "district", "x"), ("c", "丙区", "district", "x")])
+    problems = pd.DataFrame({"unit_id": ["a", "a"], "year": [2023, 2023], "area": ["p2_normative_docs", "other"]})
+    documents = pd.DataFrame({"unit_id": ["a", "b"], "year": [2023, 2023], "status": ["ok", "ok"]})
+    scores = pd.DataFrame({"unit_id": ["a"], "year": [2023], "area": ["p2_normative_docs"], "score": [83.33]})
+    t = problems_beside_scores(problems, documents, scores, units, ["a", "b", "c"], 2023).set_index("区县")
+    p2 = [c for c in t.columns if c.startswith("P2") and c.endswith("自述问题")][0]
+    assert t.loc["甲区", p2] == "承认（1条）"
+    assert t.loc["乙区", p2] == "未提及"  # has a report that does not name the problem
+    assert t.loc["丙区", p2] == "无报告文本"  # no report: unknown, not "no problem"
+    assert t.loc["甲区", "其他问题"] == "1条"
+    assert t.loc["甲区", [c for c in t.columns if c.startswith("P2") and c.endswith("得分")][0]] == "83.3"
