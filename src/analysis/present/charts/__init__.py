@@ -1,7 +1,9 @@
 """Charts: the house style (CJK font from mplfonts, palette, source notes, synthetic watermark, atomic saving) and
 figure builders that take contract-shaped DataFrames and return matplotlib Figures.
 
-Submodules: ``style`` (font, palette, source_note, mark_synthetic, save_figure), ``figures`` (the builders),
+Submodules: ``style`` (font, palette, source_note, mark_synthetic, save_figure), ``figures`` (all builders under one
+name; each chart lives in its own module: ``panel``, ``rate_chart``, ``peers``, ``trend``, ``balance``, ``heatmap``,
+``quality``, shared pieces in ``common``),
 ``views`` (value/rate labels and table shaping), ``naming`` (safe file names). Names below are loaded lazily so that
 ``analysis.present.charts.naming`` can be used without importing matplotlib.
 """
