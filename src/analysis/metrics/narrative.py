@@ -14,151 +14,39 @@ never produces a sentence with a blank or a 0.
 Output contract (data/processed/metrics/narrative.parquet + .csv): level (district|city), unit_id, year, area ('' =
 whole unit, else the area id), seq (order), kind (level|change|balance|peer|problem|gap), sentence, indicator_ids
 (';'-joined), evidence (locators ';'-joined).
+
+The templates are read by ``narrative_templates``, numbers printed by ``wording``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import string
 from collections import defaultdict
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.core import paths
-from analysis.metrics.config import SCORED_AREAS, ConfigError, read_config_yaml
+from analysis.metrics.config import SCORED_AREAS
+from analysis.metrics.narrative_templates import REQUIRED_TEMPLATES, load_templates, render, validate_templates
+from analysis.metrics.wording import approx_marker, blank, count_text, fmt_num, rate_text
+
+__all__ = [
+    "NARRATIVE_COLUMNS",
+    "REQUIRED_TEMPLATES",
+    "approx_marker",
+    "build_narrative",
+    "count_text",
+    "fmt_num",
+    "load_templates",
+    "rate_text",
+    "render",
+    "validate_templates",
+]
 
 NARRATIVE_COLUMNS = ["level", "unit_id", "year", "area", "seq", "kind", "sentence", "indicator_ids", "evidence"]
-NARRATIVE_NAME = "narrative.yaml"
-FIELDS = {
-    "area", "name", "value", "prev", "target", "score", "prev_score", "delta", "n_core", "n_core_total", "rank",
-    "n_peers", "missing", "problem", "unit", "items", "sub", "n_units", "low", "high", "n_below", "min_units",
-}  # fmt: skip
-REQUIRED_TEMPLATES = (
-    "area_score", "area_gated", "area_no_outcome", "change_outcome_worse", "change_outcome_worse_lower",
-    "change_score_up", "change_score_down", "change_score_flat", "level_at_target", "level_below_target",
-    "level_above_target_lower", "level_plain", "peer_rank", "problem", "gap", "unit_scores", "unit_worse",
-    "unit_no_worse", "unit_rank", "unit_problems", "unit_gap", "city_area", "city_worse", "city_gap", "city_problems",
-    "balance_spread", "balance_below", "balance_at_target", "balance_few", "balance_none",
-)  # fmt: skip
 SUB_LEVEL_NAMES = {"street": "街道", "department": "部门"}
 BALANCE_AREA = "p1_effectiveness"  # the area whose problem is results uneven across streets and departments
-_APPROX_BEFORE = ("近", "约", "超过", "超")
-_APPROX_AFTER = ("余", "多", "以上", "左右")
-_APPROX_AFTER_RATE = ("以上", "左右")  # written after the % sign: 95%以上
-
-
-# ---------------------------------------------------------------- templates
-
-
-def validate_templates(doc: Any, path: Path | str = "<narrative>") -> dict:
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}：顶层：应为映射")
-    tpl = doc.get("templates")
-    if not isinstance(tpl, dict):
-        raise ConfigError(f"{path}：templates：缺少此项或不是映射")
-    for key in REQUIRED_TEMPLATES:
-        if key not in tpl:
-            raise ConfigError(f"{path}：templates.{key}：缺少此项")
-    for key, text in tpl.items():
-        if not isinstance(text, str) or not text.strip():
-            raise ConfigError(f"{path}：templates.{key}：应为一句非空的话")
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        except ValueError as exc:
-            raise ConfigError(f"{path}：templates.{key}：模板格式有误（{exc}）") from exc
-        unknown = names - FIELDS
-        if unknown:
-            raise ConfigError(f"{path}：templates.{key}：未知的字段 {sorted(unknown)}；可用的字段 {sorted(FIELDS)}")
-    names = doc.get("area_names") or {}
-    for a in SCORED_AREAS:
-        if not isinstance(names.get(a), str):
-            raise ConfigError(f"{path}：area_names.{a}：缺少此项")
-    out = dict(doc)
-    out.setdefault("max_sentences", 6)
-    out.setdefault("max_levels_per_area", 2)
-    out.setdefault("max_problem_chars", 60)
-    out["words"] = {"gated": "数据不足", "list_sep": "、", "clause_sep": "；", "more": "等", "points": "分"} | (
-        doc.get("words") or {}
-    )
-    return out
-
-
-def load_templates(path: str | Path | None = None) -> dict:
-    """Read and validate config/narrative.yaml."""
-    p = Path(path) if path else paths.config_dir() / NARRATIVE_NAME
-    return validate_templates(read_config_yaml(p), p)
-
-
-def _blank(v: object) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    return isinstance(v, str) and not v.strip()
-
-
-def render(templates: dict, key: str, **fields: object) -> str | None:
-    """The sentence of template ``key``, or None when a field it uses has no value (never a blank or a 0)."""
-    text = templates["templates"][key]
-    used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-    if any(_blank(fields.get(f)) for f in used):
-        return None
-    return text.format(**{f: fields[f] for f in used})
-
-
-# ---------------------------------------------------------------- number printing
-
-
-def fmt_num(x: float, digits: int = 1) -> str:
-    """88.888… → '88.9', 100.0 → '100', 7.0 → '7' (the same rounding the property test re-applies)."""
-    r = round(float(x), digits)
-    return f"{r:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{r:.0f}"
-
-
-def approx_marker(number_text: object) -> tuple[str, str]:
-    """The approximate marker written in the source, as (before, after): '80余人次' → ('', '余'), '近300' → ('近', '')."""
-    if _blank(number_text):
-        return "约", ""  # no surface kept: the neutral marker 约, written before the number
-    s = str(number_text)
-    for w in _APPROX_BEFORE:
-        if s.startswith(w):
-            return w, ""
-    for w in _APPROX_AFTER:
-        if w in s:
-            return "", w
-    return "约", ""
-
-
-def count_text(value: float, unit: str, approx: bool = False, number_text: object = None) -> str:
-    num = fmt_num(value)
-    if not approx:
-        return f"{num}{unit}"
-    before, after = approx_marker(number_text)
-    return f"{before}{num}{after}{unit}"
-
-
-def rate_text(
-    rate: float, num: float | None = None, den: float | None = None, approx: bool = False, number_text: object = None
-) -> str:
-    """'88.9%（8/9）' with counts, '100%' without. An approximate rate keeps the marker its source wrote
-    ('95%以上' stays 95%以上, '近90%' stays 近90%); one computed from approximate counts is written 约…."""
-    if approx:
-        before, after = approx_marker(number_text)
-        head = f"{before}{fmt_num(rate)}%{after}" if after in _APPROX_AFTER_RATE else f"{before}{fmt_num(rate)}{after}%"
-    else:
-        head = f"{fmt_num(rate)}%"
-    if num is None or den is None or _blank(num) or _blank(den):
-        return head
-    return f"{head}（{fmt_num(num, 0) if float(num).is_integer() else fmt_num(num)}/" + (
-        f"{fmt_num(den, 0) if float(den).is_integer() else fmt_num(den)}）"
-    )
-
-
-# ---------------------------------------------------------------- the builder
 
 
 class _Ctx:
@@ -221,7 +109,7 @@ class _Ctx:
     def printed(self, u: str, y: int, iid: str) -> tuple[str, list[str], list[str]] | None:
         r = self.rate.get((u, y, iid))
         if r is not None:
-            computed = r.source == "computed" and not _blank(r.numerator) and not _blank(r.denominator)
+            computed = r.source == "computed" and not blank(r.numerator) and not blank(r.denominator)
             ids = [iid] + ([self.numer.get(iid), self.denom.get(iid)] if computed else [])
             ids = [i for i in ids if isinstance(i, str)]
             ev = [self.evidence[(u, y, i)] for i in ids if (u, y, i) in self.evidence]
@@ -294,7 +182,7 @@ def _balance_sentence(c: _Ctx, u: str, y: int) -> tuple[str, str, list, list] | 
     cand = [
         r for r in rows
         if c.area_of.get(str(r["indicator_id"])) == BALANCE_AREA and c.role.get(str(r["indicator_id"])) == "outcome"
-        and c.units_ind.get(str(r["indicator_id"])) == "%" and not _blank(r["p10"]) and not _blank(r["p90"])
+        and c.units_ind.get(str(r["indicator_id"])) == "%" and not blank(r["p10"]) and not blank(r["p90"])
     ]  # fmt: skip
     if not cand:
         present = [lv for lv in c.sub_levels if any(str(r["unit_level"]) == lv for r in rows)]
@@ -310,7 +198,7 @@ def _balance_sentence(c: _Ctx, u: str, y: int) -> tuple[str, str, list, list] | 
         name=c.names[iid], low=fmt_num(r["p10"]) + "%", high=fmt_num(r["p90"]) + "%",
     )  # fmt: skip
     key = "balance_spread"
-    if not _blank(r.get("target")) and not _blank(r.get("n_below_target")):
+    if not blank(r.get("target")) and not blank(r.get("n_below_target")):
         n_below = int(r["n_below_target"])
         fields["target"] = fmt_num(r["target"]) + "%"
         if n_below:
@@ -325,37 +213,70 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
     """(kind, sentence, ids, evidence) for one area of one district-year."""
     u, y, area = str(sc["unit_id"]), int(sc["year"]), str(sc["area"])
     aname = c.t["area_names"][area]
-    out: list[tuple[str, str, list, list]] = []
     core = c.core.get(area, [])
     reported = [i for i in core if c.printed(u, y, i) is not None]
     missing = [i for i in core if i not in reported]
     ev_core = [e for i in reported for e in c.printed(u, y, i)[2]]
+    out = _score_sentence(c, sc, aname, core, reported, ev_core)
+    worse = [w for w in str(sc.get("worsened", "") or "").split(";") if w]
+    out += _change_sentences(c, sc, aname, worse, reported, ev_core)
+    out += _level_sentences(c, u, y, reported, worse)
+    if area == BALANCE_AREA:
+        got = _balance_sentence(c, u, y)
+        if got and got[1]:
+            out.append(got)
+    if rank is not None and bool(rank["rank_allowed"]) and not blank(rank["rank"]):
+        s = render(c.t, "peer_rank", area=aname, rank=fmt_num(rank["rank"], 0), n_peers=fmt_num(rank["n_peers"], 0))
+        out.append(("peer", s, [], []))
+    for p in c.problems.get((u, y, area), [])[:1]:
+        words = _problem_words(p.text, int(c.t["max_problem_chars"]))
+        loc = f"{p.source_file}#chars {int(p.span_start)}-{int(p.span_end)}" if hasattr(p, "span_start") else ""
+        out.append(("problem", render(c.t, "problem", problem=words), [], [loc]))
+    if missing:
+        s = render(c.t, "gap", missing=c.join([c.names[i] for i in missing]))
+        out.append(("gap", s, missing, []))
+    return _trim([o for o in out if o[1]], int(c.t["max_sentences"]))
+
+
+def _score_sentence(
+    c: _Ctx, sc: pd.Series, aname: str, core: list, reported: list, ev_core: list
+) -> list[tuple[str, str, list, list]]:
+    """The area's score with its core coverage, or why there is none (数据不足, no outcome)."""
     n_core, n_tot = int(sc.get("n_core", len(reported)) or 0), int(sc.get("n_core_total", len(core)) or 0)
-    if not _blank(sc["score"]):
+    if not blank(sc["score"]):
         s = render(c.t, "area_score", area=aname, score=fmt_num(sc["score"]), n_core=str(n_core),
                    n_core_total=str(n_tot))  # fmt: skip
-        out.append(("level", s, reported, ev_core))
-    elif n_tot and n_core < n_tot and "核心" in str(sc.get("reason", "")):
+        return [("level", s, reported, ev_core)]
+    if n_tot and n_core < n_tot and "核心" in str(sc.get("reason", "")):
         s = render(c.t, "area_gated", area=aname, n_core=str(n_core), n_core_total=str(n_tot))
-        out.append(("level", s, reported, ev_core))
-    elif "结果指标" in str(sc.get("reason", "")):
-        out.append(("level", render(c.t, "area_no_outcome", area=aname), [], []))
-    # change: a worsened outcome names itself with both years; otherwise the score's own change
-    worse = [w for w in str(sc.get("worsened", "") or "").split(";") if w]
-    said = False
+        return [("level", s, reported, ev_core)]
+    if "结果指标" in str(sc.get("reason", "")):
+        return [("level", render(c.t, "area_no_outcome", area=aname), [], [])]
+    return []
+
+
+def _change_sentences(
+    c: _Ctx, sc: pd.Series, aname: str, worse: list[str], reported: list, ev_core: list
+) -> list[tuple[str, str, list, list]]:
+    """A worsened outcome names itself with both years; otherwise the score's own change."""
+    u, y = str(sc["unit_id"]), int(sc["year"])
+    out = []
     for iid in worse[:2]:
         got = _worse_sentence(c, u, y, iid)
         if got:
             out.append(("change", *got))
-            said = True
-    if not said and not worse:
+    if not out and not worse:
         mark = str(sc.get("score_mark", "na"))
-        if mark in ("up", "down", "flat") and not _blank(sc.get("prev_score")):
+        if mark in ("up", "down", "flat") and not blank(sc.get("prev_score")):
             key = {"up": "change_score_up", "down": "change_score_down", "flat": "change_score_flat"}[mark]
             s = render(c.t, key, area=aname, prev_score=fmt_num(sc["prev_score"]),
                        delta=fmt_num(abs(float(sc["score_delta"]))))  # fmt: skip
             out.append(("change", s, reported, ev_core))
-    # levels of the core outcomes against the fixed target (below target first)
+    return out
+
+
+def _level_sentences(c: _Ctx, u: str, y: int, reported: list, worse: list[str]) -> list[tuple[str, str, list, list]]:
+    """Levels of the core outcomes against the fixed target, below target first, at most max_levels_per_area."""
     levels = []
     for iid in reported:
         if iid in worse:
@@ -379,24 +300,11 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
         if s:
             levels.append((gap, s, ids, ev))
     levels.sort(key=lambda t: -t[0])
-    out += [("level", s, ids, ev) for _, s, ids, ev in levels[: int(c.t["max_levels_per_area"])]]
-    if area == BALANCE_AREA:
-        got = _balance_sentence(c, u, y)
-        if got and got[1]:
-            out.append(got)
-    if rank is not None and bool(rank["rank_allowed"]) and not _blank(rank["rank"]):
-        s = render(c.t, "peer_rank", area=aname, rank=fmt_num(rank["rank"], 0), n_peers=fmt_num(rank["n_peers"], 0))
-        out.append(("peer", s, [], []))
-    for p in c.problems.get((u, y, area), [])[:1]:
-        words = _problem_words(p.text, int(c.t["max_problem_chars"]))
-        loc = f"{p.source_file}#chars {int(p.span_start)}-{int(p.span_end)}" if hasattr(p, "span_start") else ""
-        out.append(("problem", render(c.t, "problem", problem=words), [], [loc]))
-    if missing:
-        s = render(c.t, "gap", missing=c.join([c.names[i] for i in missing]))
-        out.append(("gap", s, missing, []))
-    out = [o for o in out if o[1]]
-    # over the block's length: the target levels give way first (never the score, change, balance, problem or gap)
-    maxn = int(c.t["max_sentences"])
+    return [("level", s, ids, ev) for _, s, ids, ev in levels[: int(c.t["max_levels_per_area"])]]
+
+
+def _trim(out: list[tuple[str, str, list, list]], maxn: int) -> list[tuple[str, str, list, list]]:
+    """Over the block's length the target levels give way first (never the score, change, balance, problem or gap)."""
     while len(out) > maxn:
         lv = [k for k, o in enumerate(out) if o[0] == "level"]
         extra = lv[1:] if lv and lv[0] == 0 else lv
@@ -414,9 +322,7 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
         if hit.empty:
             continue
         s = hit.iloc[0]
-        items.append(
-            c.t["area_names"][area] + (c.t["words"]["gated"] if _blank(s["score"]) else _points(c, s["score"]))
-        )
+        items.append(c.t["area_names"][area] + (c.t["words"]["gated"] if blank(s["score"]) else _points(c, s["score"])))
     if items:
         out.append(("level", render(c.t, "unit_scores", items=c.t["words"]["clause_sep"].join(items)), [], []))
     worse_items, ids, ev = [], [], []
@@ -437,7 +343,7 @@ def _unit_sentences(c, u, y, scores: pd.DataFrame, ranks: dict) -> list[tuple[st
     elif any_prev:
         out.append(("change", render(c.t, "unit_no_worse"), [], []))
     r = ranks.get((u, y, "overall"))
-    if r is not None and bool(r["rank_allowed"]) and not _blank(r["rank"]):
+    if r is not None and bool(r["rank_allowed"]) and not blank(r["rank"]):
         s = render(c.t, "unit_rank", rank=fmt_num(r["rank"], 0), n_peers=fmt_num(r["n_peers"], 0))
         out.append(("peer", s, [], []))
     probs = [p for a in SCORED_AREAS for p in c.problems.get((u, y, a), [])]
@@ -468,7 +374,7 @@ def _city_sentences(
             r = by.get((uid, area))
             if r is None:
                 continue
-            items.append(name + (c.t["words"]["gated"] if _blank(r.score) else _points(c, r.score)))
+            items.append(name + (c.t["words"]["gated"] if blank(r.score) else _points(c, r.score)))
         if items:
             out.append(
                 ("level", render(c.t, "city_area", area=c.t["area_names"][area], items=c.join(items, 6)), [], [])

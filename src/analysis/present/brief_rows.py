@@ -25,7 +25,7 @@ def _core_order() -> tuple[str, ...]:
 
 def _approx_text(text: str, value: object, evidence: object) -> str:
     """An approximate value with the marker the source wrote (80余人次 stays 80余人次, not 约80人次)."""
-    from analysis.metrics.narrative import fmt_num
+    from analysis.metrics.wording import fmt_num
 
     if views.is_missing(value) or views.is_missing(evidence):
         return text
@@ -37,7 +37,7 @@ def _approx_text(text: str, value: object, evidence: object) -> str:
 
 
 def _fmt(v: float) -> str:
-    from analysis.metrics.narrative import fmt_num
+    from analysis.metrics.wording import fmt_num
 
     return fmt_num(v)
 
