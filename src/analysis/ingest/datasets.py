@@ -13,7 +13,6 @@ file is only ever opened for reading.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -30,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from analysis.core.io import atomic_path, neutralise_workbook
+from analysis.ingest.decode import DecodeError, decode_bytes
 from analysis.ingest.reports.numbers import parse_chinese_numeral
 from analysis.registry.schema import FINDING_COLUMNS
 
@@ -277,28 +277,20 @@ def _finding(rule: str, severity: str, message: str, table: Table, locator: str,
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def decode_csv_bytes(data: bytes, source: str = "<csv>") -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 BOM, strict UTF-8, then GB18030 (a superset of GBK), then charset-normalizer."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
+def decode_csv_bytes(data: bytes, source: str = "<csv>") -> tuple[str, str, list[str]]:
+    """Decode CSV bytes with the one decoder (`analysis.ingest.decode`); returns (text, encoding, warnings)."""
+    try:
+        return decode_bytes(data, source)
+    except DecodeError as exc:
+        if exc.reason == "bom_utf8":
             raise DatasetError(
-                f"{source}：以 UTF-8 字节序标记（BOM）开头，但第 {exc.start} 字节处不是有效的 UTF-8"
+                f"{source}：以 UTF-8 字节序标记（BOM）开头，但第 {exc.position} 字节处不是有效的 UTF-8"
             ) from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise DatasetError(f"{source}：无法判断文本编码（已试 UTF-8、GB18030 和自动识别）；请另存为 UTF-8 的 CSV")
-    return str(best), str(best.encoding)
+        if exc.reason == "bom_utf16":
+            raise DatasetError(f"{source}：以 UTF-16 字节序标记开头，但不是有效的 UTF-16") from exc
+        raise DatasetError(
+            f"{source}：无法判断文本编码（已试 UTF-8、GB18030 和自动识别）；请另存为 UTF-8 的 CSV"
+        ) from exc
 
 
 def _find_header(rows: list[list[object]], where: str) -> int:
@@ -315,7 +307,7 @@ def _read_csv(path: Path) -> Table:
         raise DatasetError(
             f"{path}：文件 {size / 1e6:.0f} MB，超过 CSV 上限 {MAX_CSV_BYTES // 1024 // 1024} MB，未读取"
         )
-    text, _enc = decode_csv_bytes(path.read_bytes(), str(path))
+    text, _enc, decode_warnings = decode_csv_bytes(path.read_bytes(), str(path))
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -336,7 +328,7 @@ def _read_csv(path: Path) -> Table:
         csv.field_size_limit(old_limit)
     h = _find_header(rows, str(path))
     header = [cell_text(c) for c in rows[h]]
-    notes: list[tuple[str, str, str, str]] = []
+    notes: list[tuple[str, str, str, str]] = [("csv_encoding", "warning", w, "file") for w in decode_warnings]
     # an unbalanced quote makes the reader swallow the following lines into one field
     line_no = 1
     data = []

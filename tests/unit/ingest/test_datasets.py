@@ -375,6 +375,19 @@ def test_csv_encodings(tmp_path, reg, encoding):
     assert facts.loc["nd_issued", "locator"] == "row 2, column E (出台行政规范性文件（件）[nd_issued])"
 
 
+def test_csv_mixing_utf8_and_gbk_lines_is_read_with_a_warning(tmp_path, reg):
+    header = ",".join(["单位", "年份", indicator_header(reg.loc["nd_issued"]), "来源"])
+    lines = [header.encode(), "示例一区,2023,7,区统计年报".encode("gbk"), "示例二区,2023,5,区统计年报".encode()]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    res = read_dataset(path, reg)
+    assert _problems(res) == {("csv_encoding", "warning", "file")}
+    assert "gb18030：第 2 行" in res.findings["message"].iloc[0]
+    assert res.facts["unit_name"].tolist() == ["示例一区", "示例二区"] and set(res.facts["source_note"]) == {
+        "区统计年报"
+    }
+
+
 def test_bom_does_not_hide_first_header(tmp_path, reg):
     path = _csv(tmp_path / "bom.csv", ["单位", "年份", indicator_header(reg.loc["nd_issued"])], [["示例一区", 2023, 1]],
                 "utf-8-sig")  # fmt: skip

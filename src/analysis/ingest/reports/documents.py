@@ -9,12 +9,9 @@ Anything that cannot be read raises :class:`DocumentError` (a ``ValueError``) wh
 when known, the place: empty file, binary junk, corrupt .docx, unknown extension, a PDF without a text layer,
 undecodable bytes. Things that can be read but look suspicious are read and reported in ``Document.warnings``.
 
-Encodings (plain text and HTML bytes): a BOM wins (UTF-8/UTF-16); then strict UTF-8 (for HTML, valid UTF-8 also wins
-over a declared ``charset``, which mirrors often keep after re-encoding; otherwise the declared charset is tried);
-then GB18030 (a superset of GBK/GB2312) and Big5 are both tried strictly and the one whose Chinese characters are
-more often *common* characters wins (ties go to GB18030); then, for files mixing encodings, a line-by-line decode
-(UTF-8, else GB18030, else Big5 per line) with a warning naming the lines; then charset-normalizer's best guess if it
-yields Chinese; then, when at most 1 line in 50 is undecodable, those lines with U+FFFD and a warning naming them.
+Encodings (plain text and HTML bytes) are read by the one decoder, :mod:`analysis.ingest.decode` (BOM, UTF-8,
+GB18030 or Big5 by common characters, mixed encodings line by line, charset-normalizer, then U+FFFD for a few bad
+lines); for HTML, valid UTF-8 wins over a declared ``charset``, otherwise the declared charset is tried first.
 Anything else raises ``DocumentError`` ("undecodable bytes", with the first bad line).
 
 Formats. ``.txt``: ``text`` is the whole normalized file, paragraphs are its non-blank lines (``para N``).
@@ -56,6 +53,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.ingest.decode import DecodeError, bad_control_share, decode_html_bytes
+from analysis.ingest.decode import decode_bytes as _decode
+
 KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
 MAX_BYTES = 64 * 1024 * 1024  # never read more than this from disk
 MAX_CHARS = 2_000_000  # normalized characters kept; the rest is cut with a warning
@@ -67,20 +67,6 @@ KEEP_FULLWIDTH = frozenset("，；：（）！？")
 TRADITIONAL_SHARE = 0.01  # share of Han characters changed by t2s above which a text is treated as traditional
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-
-# The most frequent Chinese characters (simplified); their traditional forms are added at import time. Used only to
-# score candidate decodings: a wrong codec produces rare characters, the right one produces common ones.
-_COMMON_SIMPLIFIED = (
-    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
-    "行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其"
-    "些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建"
-    "月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接"
-    "知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器"
-    "压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议"
-    "声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复"
-    "容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往历市克何除消构府称太准精值号率族维划选标写"
-    "存候亲快效院查型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该价严龙审核执监督案街道区县"
-)
 
 
 class DocumentError(ValueError):
@@ -136,14 +122,6 @@ def _t2s():
     return OpenCC("t2s")
 
 
-@functools.cache
-def _common_chars() -> frozenset[str]:
-    from opencc import OpenCC
-
-    trad = OpenCC("s2t").convert(_COMMON_SIMPLIFIED)
-    return frozenset(_COMMON_SIMPLIFIED) | frozenset(trad)
-
-
 def _fullwidth_char(ch: str) -> str:
     cp = ord(ch)
     if 0xFF01 <= cp <= 0xFF5E and ch not in KEEP_FULLWIDTH:
@@ -181,93 +159,14 @@ def normalize_text(text: str) -> tuple[str, list[str]]:
 # bytes → str
 
 
-def _common_score(text: str) -> float:
-    han = _HAN.findall(text[:200_000])
-    if not han:
-        return 0.0
-    common = _common_chars()
-    return sum(c in common for c in han) / len(han)
-
-
-def _strict(data: bytes, codec: str) -> str | None:
-    try:
-        return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return None
-
-
-def _bad_control_share(text: str) -> float:
-    if not text:
-        return 0.0
-    sample = text[:100_000]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f") or 0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd")
-    return bad / len(sample)
-
-
 def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str, list[str]]:
-    """Decode report bytes; returns (text, encoding, warnings). Raises DocumentError when nothing decodes cleanly."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = _strict(data[3:], "utf-8")
-        if text is None:
-            raise DocumentError(f"{name}：无法解码：有 UTF-8 字节序标记（BOM），但其后不是有效的 UTF-8")
-        return text, "utf-8-sig", []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = _strict(data, "utf-16")
-        if text is None:
-            raise DocumentError(f"{name}：以 UTF-16 字节序标记开头，但不是有效的 UTF-16")
-        return text, "utf-16", []
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return text, "utf-8", []
-    candidates = [(c, t) for c in ("gb18030", "big5") if (t := _strict(data, c)) is not None]
-    if candidates:
-        best = max(candidates, key=lambda ct: (_common_score(ct[1]), ct[0] == "gb18030"))
-        return best[1], best[0], []
-    return _decode_fallback(data, name)
+    """Decode report bytes (see `analysis.ingest.decode`); returns (text, encoding, warnings).
 
-
-def _decode_fallback(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Line-by-line decoding for files that mix encodings; charset-normalizer as a last resort."""
-    lines = data.split(b"\n")
-    out: list[str] = []
-    used: dict[str, list[int]] = {}
-    failed: list[int] = []
-    for no, raw in enumerate(lines, start=1):
-        for codec in ("utf-8", "gb18030", "big5"):
-            t = _strict(raw, codec)
-            if t is not None:
-                out.append(t)
-                used.setdefault(codec, []).append(no)
-                break
-        else:
-            failed.append(no)
-            out.append(raw.decode("gb18030", errors="replace"))
-    nonblank = [no for no, raw in enumerate(lines, start=1) if raw.strip()]
-    if not failed and len(used) > 1:
-        minor = {c: ls for c, ls in used.items() if c != "utf-8"}
-        where = "；".join(f"{c}：第 {_ranges(ls)} 行" for c, ls in minor.items())
-        return "\n".join(out), "mixed", [f"混合编码：以 utf-8 为主，{where}"]
+    Raises DocumentError when nothing decodes cleanly."""
     try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-    except Exception:  # noqa: BLE001 - the library's own failure only means "no guess"
-        best = None
-    if best is not None and best.encoding:
-        text = str(best)
-        if _bad_control_share(text) < 0.01 and _common_score(text) > 0.3:
-            return text, best.encoding, [f"编码由 charset-normalizer 推测为 {best.encoding}"]
-    joined = "\n".join(out)
-    if failed and len(failed) <= len(nonblank) // 50 and joined.count("\ufffd") <= 0.01 * len(joined):
-        return joined, "mixed", [f"无法解码的字节已替换为 U+FFFD：第 {_ranges(failed)} 行"]
-    first = failed[0] if failed else 1
-    raise DocumentError(f"{name}：无法解码（不是 UTF-8、GB18030 或 Big5 编码），第一处在第 {first} 行")
-
-
-def _ranges(nums: Iterable[int], limit: int = 8) -> str:
-    nums = list(nums)
-    shown = ", ".join(map(str, nums[:limit]))
-    return shown + (f" …（共 {len(nums)} 行）" if len(nums) > limit else "")
+        return _decode(data, name)
+    except DecodeError as exc:
+        raise DocumentError(str(exc)) from exc
 
 
 def _sniff_binary(data: bytes, name: str) -> None:
@@ -393,8 +292,8 @@ def _read_txt(path: Path) -> Document:
     _sniff_binary(data, str(path))
     raw, enc, w = decode_bytes(data, str(path))
     warnings += w
-    if _bad_control_share(raw) > 0.02:
-        raise DocumentError(f"{path}：二进制乱码：{100 * _bad_control_share(raw):.0f}% 为控制字符或私用区字符")
+    if bad_control_share(raw) > 0.02:
+        raise DocumentError(f"{path}：二进制乱码：{100 * bad_control_share(raw):.0f}% 为控制字符或私用区字符")
     raw = _cap(raw, warnings, str(path))
     text, w = normalize_text(raw)
     warnings += w
@@ -521,19 +420,12 @@ def _read_html(path: Path) -> Document:
     if not data.strip():
         raise DocumentError(f"{path}：空文件")
     _sniff_binary(data, str(path))
-    m = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
-    declared = m.group(1).decode("ascii").lower() if m else None
-    # valid UTF-8 wins over a declared charset (mirrors often re-encode pages and keep the old declaration)
-    html = _strict(data, "utf-8")
-    enc = "utf-8" if html is not None else None
-    if html is None and declared and declared not in ("utf-8", "utf8"):
-        codec = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5"}.get(declared, declared)
-        html = _strict(data, codec)
-        enc = codec if html is not None else None
-    if html is None:
-        html, enc, w = decode_bytes(data, str(path))
-        warnings += w
-    if _bad_control_share(html) > 0.02:
+    try:
+        html, enc, w = decode_html_bytes(data, str(path))
+    except DecodeError as exc:
+        raise DocumentError(str(exc)) from exc
+    warnings += w
+    if bad_control_share(html) > 0.02:
         raise DocumentError(f"{path}：HTML 文件中有二进制乱码")
     try:
         soup = _html_soup_clean(html, warnings)
