@@ -1,8 +1,8 @@
 """Per-file time limit for reading inputs (README "Limits and bad files").
 
 Size limits (bytes, characters, pages, nesting depth, sheet dimensions, CSV field size, YAML aliases) live beside the
-reader they guard (extract/documents.py, datasets.py, io.safe_yaml_load). This module adds the one limit that is not
-a size: the wall-clock time one input file may take to read and extract, ``FILE_SECONDS`` (120 s; environment
+reader they guard (ingest/reports/documents/, ingest/datasets/, io.safe_yaml_load). This module adds the one limit
+that is not a size: the wall-clock time one input file may take to read and extract, ``FILE_SECONDS`` (120 s; environment
 variable ``ANALYSIS_FILE_SECONDS``, 0 = no limit). A file over it raises :class:`FileTimeLimit`, which the build turns
 into an error finding for that file and goes on with the next one.
 

@@ -197,7 +197,7 @@ def test_spam_injection_is_warned_with_its_paragraph(tmp_path):
 
 
 def test_small_cap_truncates_with_warning(tmp_path, monkeypatch):
-    import analysis.ingest.reports.documents as documents
+    import analysis.ingest.reports.documents.assemble as documents
 
     monkeypatch.setattr(documents, "MAX_CHARS", 1000)
     p = _write(tmp_path, "big.txt", ("办理人大代表建议73件。" * 10 + "\n") * 50)
