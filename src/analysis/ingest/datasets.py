@@ -376,21 +376,8 @@ def _read_xlsx(path: Path) -> Table:
         raise DatasetError(f"{path}：不是可读取的 .xlsx 工作簿（{type(exc).__name__}: {exc}）") from exc
     try:
         notes: list[tuple[str, str, str, str]] = []
-        visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
-        hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
-        if not visible:
-            raise DatasetError(f"{path}：工作簿没有可见的工作表，未读取")
-        ws = next((w for w in visible if w.title == DATA_SHEET), visible[0])
+        ws = _open_data_sheet(wb, path, notes)
         where = f"{path}：工作表 {ws.title}"
-        if hidden:
-            notes.append(
-                (
-                    "hidden_sheet_skipped",
-                    "info",
-                    f"读取了可见工作表 {ws.title}；隐藏的工作表未读取：{'、'.join(hidden)}",
-                    f"{ws.title}!A1",
-                )
-            )
         max_r, max_c = _sheet_bounds(ws)
         if max_r > MAX_SHEET_ROWS or max_c > MAX_SHEET_COLS:
             raise DatasetError(
@@ -400,52 +387,85 @@ def _read_xlsx(path: Path) -> Table:
             rows: list[list[object]] = []
         else:
             rows = [[_xlsx_value(c) for c in r] for r in ws.iter_rows(min_row=1, max_row=max_r, max_col=max_c)]
-        # formulas without a cached value (the file was written by a program, never opened in Excel): data_only
-        # reads them as empty; they are shown as the formula text so the value check refuses them, with a finding
         if any(cell.value is None for cell in ws._cells.values()):
-            try:
-                wf = load_workbook(path, data_only=False)
-                wsf = wf[ws.title]
-                for (r, c), cell in wsf._cells.items():
-                    v = cell.value
-                    if r <= max(max_r, 1) and isinstance(v, str) and v.startswith("=") and ws.cell(r, c).value is None:
-                        while len(rows) < r:
-                            rows.append([None] * max_c)
-                        row = rows[r - 1]
-                        while len(row) < c:
-                            row.append(None)
-                        row[c - 1] = v
-                        notes.append(
-                            (
-                                "formula_without_value",
-                                "error",
-                                f"单元格是公式 {v[:60]} 但没有保存计算结果（文件未在 Excel 中打开保存过）；"
-                                "该值未读取，请在 Excel 中打开并保存后重试",
-                                f"{ws.title}!{get_column_letter(c)}{r}",
-                            )
-                        )
-                wf.close()
-            except Exception:  # noqa: BLE001 - the first load succeeded; this check is best effort
-                pass
+            _fill_formulas_without_value(path, ws, rows, (max_r, max_c), notes)
         h = _find_header(rows, where)
-        header_row = h + 1
-        merged_data: list[str] = []
-        for rng in ws.merged_cells.ranges:
-            if rng.min_row <= header_row <= rng.max_row:
-                raise DatasetError(
-                    f"{where}：表头有合并单元格 {rng.coord}，列无法对应；请取消合并，让每一列只有一个表头格"
-                )
-            if rng.min_row > header_row and rng.min_row <= len(rows):
-                top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col <= len(rows[rng.min_row - 1]) else None
-                for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
-                    for c in range(rng.min_col, min(rng.max_col, max_c) + 1):
-                        rows[r - 1][c - 1] = top
-                merged_data.append(rng.coord)
+        merged_data = _spread_merged_cells(ws, rows, h + 1, max_c, where)
         header = [cell_text(c) for c in rows[h]]
         data = [(i + 1, r) for i, r in enumerate(rows) if i > h]
-        return Table(str(path), ws.title, header_row, header, data, merged_data, notes)
+        return Table(str(path), ws.title, h + 1, header, data, merged_data, notes)
     finally:
         wb.close()
+
+
+def _open_data_sheet(wb, path: Path, notes: list[tuple[str, str, str, str]]):
+    """The visible sheet 数据 (else the first visible sheet); hidden sheets are named in an info note."""
+    visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+    hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
+    if not visible:
+        raise DatasetError(f"{path}：工作簿没有可见的工作表，未读取")
+    ws = next((w for w in visible if w.title == DATA_SHEET), visible[0])
+    if hidden:
+        notes.append(
+            (
+                "hidden_sheet_skipped",
+                "info",
+                f"读取了可见工作表 {ws.title}；隐藏的工作表未读取：{'、'.join(hidden)}",
+                f"{ws.title}!A1",
+            )
+        )
+    return ws
+
+
+def _fill_formulas_without_value(
+    path: Path,
+    ws,
+    rows: list[list[object]],
+    bounds: tuple[int, int],
+    notes: list[tuple[str, str, str, str]],
+) -> None:
+    """Formulas without a cached value (the file was written by a program, never opened in Excel): data_only reads
+    them as empty; they are put in ``rows`` as the formula text so the value check refuses them, with a finding."""
+    max_r, max_c = bounds
+    try:
+        wf = load_workbook(path, data_only=False)
+        wsf = wf[ws.title]
+        for (r, c), cell in wsf._cells.items():
+            v = cell.value
+            if r <= max(max_r, 1) and isinstance(v, str) and v.startswith("=") and ws.cell(r, c).value is None:
+                while len(rows) < r:
+                    rows.append([None] * max_c)
+                row = rows[r - 1]
+                while len(row) < c:
+                    row.append(None)
+                row[c - 1] = v
+                notes.append(
+                    (
+                        "formula_without_value",
+                        "error",
+                        f"单元格是公式 {v[:60]} 但没有保存计算结果（文件未在 Excel 中打开保存过）；"
+                        "该值未读取，请在 Excel 中打开并保存后重试",
+                        f"{ws.title}!{get_column_letter(c)}{r}",
+                    )
+                )
+        wf.close()
+    except Exception:  # noqa: BLE001 - the first load succeeded; this check is best effort
+        pass
+
+
+def _spread_merged_cells(ws, rows: list[list[object]], header_row: int, max_c: int, where: str) -> list[str]:
+    """A merged header cell is refused; a merged range in the data gives every cell the top-left value (returned)."""
+    merged_data: list[str] = []
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= header_row <= rng.max_row:
+            raise DatasetError(f"{where}：表头有合并单元格 {rng.coord}，列无法对应；请取消合并，让每一列只有一个表头格")
+        if rng.min_row > header_row and rng.min_row <= len(rows):
+            top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_col <= len(rows[rng.min_row - 1]) else None
+            for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+                for c in range(rng.min_col, min(rng.max_col, max_c) + 1):
+                    rows[r - 1][c - 1] = top
+            merged_data.append(rng.coord)
+    return merged_data
 
 
 def read_table(path: str | Path) -> Table:
@@ -500,6 +520,7 @@ def _unit_lookup(units: pd.DataFrame | Iterable[str] | None) -> dict[str, dict] 
 
 
 def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dict]) -> tuple[dict, list[_Column]]:
+    """Header cells → fixed columns (name → index) and indicator columns; a column that cannot be used is a finding."""
     fixed: dict[str, int] = {}
     columns: list[_Column] = []
     seen_ids: dict[str, int] = {}
@@ -523,55 +544,70 @@ def _classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dic
                 raise DatasetError(f"{table.source_file}：{table.locator(hr, i)}：列 {name} 出现了两次")
             fixed[name] = i
             continue
-        m = _HEADER_ID_RE.search(name)
-        iid = m.group(1) if m else None
-        loc = table.locator(hr, i)
-        if iid is None or iid not in indicators.index:
-            why = "没有 [指标id]" if iid is None else f"写的指标 id {iid!r} 不在指标库中"
-            findings.append(
-                _finding(
-                    "unknown_indicator_column",
-                    "error",
-                    f"列 {raw!r} {why}；其数值被略过",
-                    table,
-                    loc,
-                    indicator_id=iid,
-                )
-            )
-            continue
-        if iid in seen_ids:
-            findings.append(
-                _finding(
-                    "duplicate_indicator_column",
-                    "error",
-                    f"指标 {iid} 在列 {raw!r} 中重复出现；只读取第一列",
-                    table,
-                    loc,
-                    indicator_id=iid,
-                    detail=f"first: {table.locator(hr, seen_ids[iid])}",
-                )
-            )
-            continue
-        seen_ids[iid] = i
-        entry = indicators.loc[iid]
-        unit = str(entry["unit"])
-        um = _HEADER_UNIT_RE.search(name)
-        if um and _norm(um.group(1)) != _norm(unit):
-            findings.append(
-                _finding(
-                    "header_unit_mismatch",
-                    "warning",
-                    f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {unit!r}；数值按 {unit} 读取",
-                    table,
-                    loc,
-                    indicator_id=iid,
-                )
-            )
-        columns.append(_Column(i, iid, unit, indicator_kind(entry)))
+        column = _indicator_column(table, indicators, i, raw, seen_ids, findings)
+        if column is not None:
+            columns.append(column)
     missing = [c for c in (COL_UNIT, COL_YEAR) if c not in fixed]
     if missing:
         raise DatasetError(f"{table.source_file}：表头第 {hr} 行：缺少列 {'、'.join(missing)}")
     return fixed, columns
+
+
+def _indicator_column(
+    table: Table,
+    indicators: pd.DataFrame,
+    i: int,
+    raw: str,
+    seen_ids: dict[str, int],
+    findings: list[dict],
+) -> _Column | None:
+    """Header ``raw`` of column ``i`` as an indicator column (by the id in brackets), or None with a finding."""
+    name = _norm(raw)
+    m = _HEADER_ID_RE.search(name)
+    iid = m.group(1) if m else None
+    loc = table.locator(table.header_row, i)
+    if iid is None or iid not in indicators.index:
+        why = "没有 [指标id]" if iid is None else f"写的指标 id {iid!r} 不在指标库中"
+        findings.append(
+            _finding(
+                "unknown_indicator_column",
+                "error",
+                f"列 {raw!r} {why}；其数值被略过",
+                table,
+                loc,
+                indicator_id=iid,
+            )
+        )
+        return None
+    if iid in seen_ids:
+        findings.append(
+            _finding(
+                "duplicate_indicator_column",
+                "error",
+                f"指标 {iid} 在列 {raw!r} 中重复出现；只读取第一列",
+                table,
+                loc,
+                indicator_id=iid,
+                detail=f"first: {table.locator(table.header_row, seen_ids[iid])}",
+            )
+        )
+        return None
+    seen_ids[iid] = i
+    entry = indicators.loc[iid]
+    unit = str(entry["unit"])
+    um = _HEADER_UNIT_RE.search(name)
+    if um and _norm(um.group(1)) != _norm(unit):
+        findings.append(
+            _finding(
+                "header_unit_mismatch",
+                "warning",
+                f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {unit!r}；数值按 {unit} 读取",
+                table,
+                loc,
+                indicator_id=iid,
+            )
+        )
+    return _Column(i, iid, unit, indicator_kind(entry))
 
 
 def _cell(cells: list[object], idx: int | None) -> object:
@@ -587,7 +623,10 @@ def _check_value(p: Parsed, col: _Column) -> tuple[str, str] | None:
     if not np.isfinite(p.value):
         return "non_finite_value", f"数值 {p.value} 不是有限数（溢出或无穷大），未读取"
     if abs(p.value) > MAX_ABS_VALUE:
-        return "absurd_value", f"数值 {p.value:g} {col.unit} 大得不合理（超过 {MAX_ABS_VALUE:g}），未读取"
+        return (
+            "absurd_value",
+            f"数值 {p.value:g} {col.unit} 大得不合理（超过 {MAX_ABS_VALUE:g}），未读取",
+        )
     if col.kind == "rate" and not 0 <= p.value <= 100:
         return "rate_out_of_range", f"比率 {p.value:g}% 超出 0–100%"
     if p.value < 0:
@@ -610,107 +649,156 @@ class _Row:
 
 
 def _read_rows(
-    table: Table, fixed: dict, columns: list[_Column], lookup: dict | None, findings: list[dict], synthetic: bool
+    table: Table,
+    fixed: dict,
+    columns: list[_Column],
+    lookup: dict | None,
+    findings: list[dict],
+    synthetic: bool,
 ) -> list[_Row]:
+    """Every non-blank data row with its checks; a row problem marks the row excluded, a cell problem drops the cell."""
     out: list[_Row] = []
     for rownum, cells in table.rows:
         if not any(cell_text(c) for c in cells):
             continue
-        name = cell_text(_cell(cells, fixed.get(COL_UNIT)))
-        parent = cell_text(_cell(cells, fixed.get(COL_PARENT)))
-        utype = cell_text(_cell(cells, fixed.get(COL_TYPE)))
-        raw_year = _cell(cells, fixed.get(COL_YEAR))
-        year = parse_year(raw_year)
-        nature = cell_text(_cell(cells, fixed.get(COL_NATURE)))
-        info = lookup.get(_norm(name)) if lookup is not None and name else None
-        unit_id = info["unit_id"] if info else None
-        row = _Row(
-            rownum,
-            name,
-            parent,
-            utype,
-            year,
-            unit_id,
-            cell_text(_cell(cells, fixed.get(COL_SOURCE))),
-            synthetic or nature == SYNTHETIC_MARK,
-            {},
+        row, info = _row_fields(rownum, cells, fixed, lookup, synthetic)
+        _row_checks(
+            row,
+            info,
+            lookup,
+            cell_text(_cell(cells, fixed.get(COL_YEAR))),
+            table,
+            fixed,
+            findings,
         )
-        kw = {"unit_id": unit_id, "year": year}
-        unit_loc = table.locator(rownum, fixed[COL_UNIT])
-        year_loc = table.locator(rownum, fixed[COL_YEAR])
-        if not name:
-            findings.append(
-                _finding("missing_unit_name", "error", "该行有数值但没有填 单位；整行被略过", table, unit_loc, **kw)
-            )
-            row.excluded = True
-        elif lookup is not None and info is None:
-            from analysis.registry.units import suggest
-
-            close = suggest(name, list(lookup))
-            hint = f"；您是否要找：{'、'.join(close)}" if close else ""
-            findings.append(
-                _finding(
-                    "unknown_unit",
-                    "error",
-                    f"单位 {name!r} 不在单位名录中{hint}（拼写有误请改正；新单位请加入 config/units.yaml）；整行被略过",
-                    table,
-                    unit_loc,
-                    **kw,
-                )
-            )
-            row.excluded = True
-        if year is None:
-            text = cell_text(raw_year)
-            rule, msg = ("missing_year", "年份 为空") if not text else ("bad_year", f"年份 {text!r} 不是年份")
-            findings.append(_finding(rule, "error", f"{msg}；整行被略过", table, year_loc, **kw))
-            row.excluded = True
-        elif not YEAR_MIN <= year <= YEAR_MAX:
-            findings.append(
-                _finding(
-                    "bad_year",
-                    "error",
-                    f"年份 {year} 超出 {YEAR_MIN}–{YEAR_MAX}；整行被略过",
-                    table,
-                    year_loc,
-                    **kw,
-                )
-            )
-            row.excluded = True
         _check_unit_type(row, info, table, fixed, findings)
-        for col in columns:
-            raw = _cell(cells, col.index)
-            loc = table.locator(rownum, col.index)
-            parsed = parse_value(raw, col.unit)
-            bad = _check_value(parsed, col)
-            if bad:
-                findings.append(
-                    _finding(
-                        bad[0],
-                        "error",
-                        f"{col.indicator_id}：{bad[1]}；该数值被略过",
-                        table,
-                        loc,
-                        indicator_id=col.indicator_id,
-                        detail=f"单元格内容：{cell_text(raw)}",
-                        **kw,
-                    )
-                )
-                continue
-            if col.kind == "count" and not np.isnan(parsed.value) and not float(parsed.value).is_integer():
-                findings.append(
-                    _finding(
-                        "fractional_count",
-                        "warning",
-                        f"{col.indicator_id}：计数 {parsed.value:g} 不是整数",
-                        table,
-                        loc,
-                        indicator_id=col.indicator_id,
-                        **kw,
-                    )
-                )
-            row.cells[col.indicator_id] = (parsed, loc, cell_text(raw))
+        _read_row_values(row, cells, columns, table, findings)
         out.append(row)
     return out
+
+
+def _row_fields(
+    rownum: int, cells: list[object], fixed: dict, lookup: dict | None, synthetic: bool
+) -> tuple[_Row, dict | None]:
+    """The fixed columns of one row, and the unit's entry in the units table (None when unknown or not given)."""
+    name = cell_text(_cell(cells, fixed.get(COL_UNIT)))
+    nature = cell_text(_cell(cells, fixed.get(COL_NATURE)))
+    info = lookup.get(_norm(name)) if lookup is not None and name else None
+    row = _Row(
+        rownum,
+        name,
+        cell_text(_cell(cells, fixed.get(COL_PARENT))),
+        cell_text(_cell(cells, fixed.get(COL_TYPE))),
+        parse_year(_cell(cells, fixed.get(COL_YEAR))),
+        info["unit_id"] if info else None,
+        cell_text(_cell(cells, fixed.get(COL_SOURCE))),
+        synthetic or nature == SYNTHETIC_MARK,
+        {},
+    )
+    return row, info
+
+
+def _row_checks(
+    row: _Row,
+    info: dict | None,
+    lookup: dict | None,
+    year_text: str,
+    table: Table,
+    fixed: dict,
+    findings: list[dict],
+) -> None:
+    """Unit name (present, in the units table) and year (present, readable, in range); a problem excludes the row."""
+    year = row.year
+    kw = {"unit_id": row.unit_id, "year": year}
+    unit_loc = table.locator(row.rownum, fixed[COL_UNIT])
+    year_loc = table.locator(row.rownum, fixed[COL_YEAR])
+    if not row.unit_name:
+        findings.append(
+            _finding(
+                "missing_unit_name",
+                "error",
+                "该行有数值但没有填 单位；整行被略过",
+                table,
+                unit_loc,
+                **kw,
+            )
+        )
+        row.excluded = True
+    elif lookup is not None and info is None:
+        from analysis.registry.units import suggest
+
+        close = suggest(row.unit_name, list(lookup))
+        hint = f"；您是否要找：{'、'.join(close)}" if close else ""
+        findings.append(
+            _finding(
+                "unknown_unit",
+                "error",
+                f"单位 {row.unit_name!r} 不在单位名录中{hint}（拼写有误请改正；新单位请加入 config/units.yaml）；整行被略过",
+                table,
+                unit_loc,
+                **kw,
+            )
+        )
+        row.excluded = True
+    if year is None:
+        rule, msg = ("missing_year", "年份 为空") if not year_text else ("bad_year", f"年份 {year_text!r} 不是年份")
+        findings.append(_finding(rule, "error", f"{msg}；整行被略过", table, year_loc, **kw))
+        row.excluded = True
+    elif not YEAR_MIN <= year <= YEAR_MAX:
+        findings.append(
+            _finding(
+                "bad_year",
+                "error",
+                f"年份 {year} 超出 {YEAR_MIN}–{YEAR_MAX}；整行被略过",
+                table,
+                year_loc,
+                **kw,
+            )
+        )
+        row.excluded = True
+
+
+def _read_row_values(
+    row: _Row,
+    cells: list[object],
+    columns: list[_Column],
+    table: Table,
+    findings: list[dict],
+) -> None:
+    """The indicator cells of one row into ``row.cells``; an impossible value is a finding and is left out."""
+    kw = {"unit_id": row.unit_id, "year": row.year}
+    for col in columns:
+        raw = _cell(cells, col.index)
+        loc = table.locator(row.rownum, col.index)
+        parsed = parse_value(raw, col.unit)
+        bad = _check_value(parsed, col)
+        if bad:
+            findings.append(
+                _finding(
+                    bad[0],
+                    "error",
+                    f"{col.indicator_id}：{bad[1]}；该数值被略过",
+                    table,
+                    loc,
+                    indicator_id=col.indicator_id,
+                    detail=f"单元格内容：{cell_text(raw)}",
+                    **kw,
+                )
+            )
+            continue
+        if col.kind == "count" and not np.isnan(parsed.value) and not float(parsed.value).is_integer():
+            findings.append(
+                _finding(
+                    "fractional_count",
+                    "warning",
+                    f"{col.indicator_id}：计数 {parsed.value:g} 不是整数",
+                    table,
+                    loc,
+                    indicator_id=col.indicator_id,
+                    **kw,
+                )
+            )
+        row.cells[col.indicator_id] = (parsed, loc, cell_text(raw))
 
 
 def _check_unit_type(row: _Row, info: dict | None, table: Table, fixed: dict, findings: list[dict]) -> None:
@@ -903,7 +991,9 @@ def validate_table(
 
 
 def read_dataset(
-    path: str | Path, indicators: pd.DataFrame | None = None, units: pd.DataFrame | Iterable[str] | None = None
+    path: str | Path,
+    indicators: pd.DataFrame | None = None,
+    units: pd.DataFrame | Iterable[str] | None = None,
 ) -> DatasetResult:
     """Import one .xlsx/.csv dataset: long facts plus a finding for every problem (file, sheet, row, column).
 
@@ -927,7 +1017,11 @@ _KIND_HELP = {
 
 VALUE_STATE_NOTES = [
     ("7", "exact", "准确数 / exact number"),
-    ("80余、约80、近80、80多", "approx", "约数，按 80 记录并标记为约数 / approximation, recorded as 80"),
+    (
+        "80余、约80、近80、80多",
+        "approx",
+        "约数，按 80 记录并标记为约数 / approximation, recorded as 80",
+    ),
     ("无、零", "zero_in_words", "文字表述的零，记为 0 / zero in words, recorded as 0"),
     ("0", "exact", "准确的零 / exact zero"),
     ("（空白）", "not_reported", "未报告，不是 0 / not reported (never read as 0)"),
@@ -977,8 +1071,14 @@ def _notes_sheet(wb: Workbook, indicators: pd.DataFrame) -> None:
     ws.append([])
     ws.append(["固定列 / fixed column", "含义 / meaning"])
     for row in (
-        (COL_UNIT, "单位名称（区县、街道或部门），须与单位名录一致 / unit name as in the units list"),
-        (COL_PARENT, "上级单位（街道、部门所属区县）；区县留空 / parent district; empty for districts"),
+        (
+            COL_UNIT,
+            "单位名称（区县、街道或部门），须与单位名录一致 / unit name as in the units list",
+        ),
+        (
+            COL_PARENT,
+            "上级单位（街道、部门所属区县）；区县留空 / parent district; empty for districts",
+        ),
         (COL_TYPE, "区县 / 街道 / 部门"),
         (COL_YEAR, f"年份，{YEAR_MIN}–{YEAR_MAX} 的整数 / year"),
         (COL_SOURCE, "来源说明（可选）/ optional source note"),
@@ -989,12 +1089,32 @@ def _notes_sheet(wb: Workbook, indicators: pd.DataFrame) -> None:
     for row in VALUE_STATE_NOTES:
         ws.append(list(row))
     ws.append([])
-    ws.append(["指标列 / indicator column", "指标代码 / id", "计量单位 / unit", "类型 / kind", "填写要求 / input"])
+    ws.append(
+        [
+            "指标列 / indicator column",
+            "指标代码 / id",
+            "计量单位 / unit",
+            "类型 / kind",
+            "填写要求 / input",
+        ]
+    )
     for _, entry in indicators.iterrows():
         kind = indicator_kind(entry)
-        ws.append([indicator_header(entry), entry["id"], entry["unit"], kind, _KIND_HELP.get(kind, "")])
+        ws.append(
+            [
+                indicator_header(entry),
+                entry["id"],
+                entry["unit"],
+                kind,
+                _KIND_HELP.get(kind, ""),
+            ]
+        )
     for row in ws.iter_rows():
-        if row[0].value in ("固定列 / fixed column", "填写方式 / cell value", "指标列 / indicator column"):
+        if row[0].value in (
+            "固定列 / fixed column",
+            "填写方式 / cell value",
+            "指标列 / indicator column",
+        ):
             for c in row:
                 c.font = bold
     for letter, width in zip("ABCDE", (44, 30, 40, 10, 40), strict=True):
@@ -1013,7 +1133,11 @@ def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> 
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    headers = [*FIXED_COLUMNS, *(indicator_header(e) for _, e in indicators.iterrows()), COL_SOURCE]
+    headers = [
+        *FIXED_COLUMNS,
+        *(indicator_header(e) for _, e in indicators.iterrows()),
+        COL_SOURCE,
+    ]
     ws.append(headers)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for c in ws[1]:
