@@ -42,6 +42,9 @@ Normalization (``normalize_text``), applied before anything is matched, so offse
 
 Large inputs: text beyond ``MAX_CHARS`` characters is cut off with a warning that says so (a report is tens of
 kilobytes; a 20 MB file is a mirror dump or an accident, not something to match in full).
+
+Modules: ``model`` (Document, DocumentError), ``normalize``, ``assemble`` (what every reader shares), ``read_txt``,
+``read_html``, ``read_docx``, ``read_pdf``, ``read`` (``read_document``); the public names are importable from here.
 """
 
 from analysis.ingest.reports.documents.assemble import MAX_BYTES, MAX_CHARS, decode_bytes
