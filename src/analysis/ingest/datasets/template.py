@@ -140,23 +140,8 @@ def _notes_sheet(wb: Workbook, indicators: pd.DataFrame) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> Path:
-    """Write an empty fill-in .xlsx (sheet 数据 with Chinese headers, validation and frozen header; sheet 说明)."""
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ValueError(f"{target}：模板只能写成 .xlsx 工作簿")
-    if indicators is None:
-        from analysis.registry import load_indicators
-
-        indicators = load_indicators()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = DATA_SHEET
-    headers = [
-        *FIXED_COLUMNS,
-        *(indicator_header(e) for _, e in indicators.iterrows()),
-        COL_SOURCE,
-    ]
+def _header_row(ws, headers: list[str]) -> None:
+    """Row 1 of the data sheet: bold wrapped headers on a light fill, sized columns, frozen below and right of 年份."""
     ws.append(headers)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for c in ws[1]:
@@ -167,7 +152,10 @@ def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> 
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 14 if i <= len(FIXED_COLUMNS) else max(12, len(h) * 0.9)
     ws.freeze_panes = "E2"
-    last = TEMPLATE_ROWS
+
+
+def _fixed_column_validations(ws, last: int) -> None:
+    """Input validation of the fixed columns: 年份 a whole year in range, 单位类型 one of the unit types."""
     year_dv = DataValidation(
         type="whole",
         operator="between",
@@ -190,6 +178,28 @@ def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> 
     type_dv.add(f"C2:C{last}")
     ws.add_data_validation(year_dv)
     ws.add_data_validation(type_dv)
+
+
+def write_template(path: str | Path, indicators: pd.DataFrame | None = None) -> Path:
+    """Write an empty fill-in .xlsx (sheet 数据 with Chinese headers, validation and frozen header; sheet 说明)."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ValueError(f"{target}：模板只能写成 .xlsx 工作簿")
+    if indicators is None:
+        from analysis.registry import load_indicators
+
+        indicators = load_indicators()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    headers = [
+        *FIXED_COLUMNS,
+        *(indicator_header(e) for _, e in indicators.iterrows()),
+        COL_SOURCE,
+    ]
+    _header_row(ws, headers)
+    last = TEMPLATE_ROWS
+    _fixed_column_validations(ws, last)
     by_kind: dict[str, DataValidation] = {}
     for i, (_, entry) in enumerate(indicators.iterrows(), start=len(FIXED_COLUMNS) + 1):
         kind = indicator_kind(entry)
