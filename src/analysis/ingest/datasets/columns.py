@@ -14,7 +14,7 @@ from analysis.ingest.datasets.model import (
     OPTIONAL_COLUMNS,
     DatasetError,
     Table,
-    finding,
+    table_finding,
 )
 from analysis.ingest.datasets.values import cell_text, indicator_kind, norm
 
@@ -41,7 +41,7 @@ def classify_columns(table: Table, indicators: pd.DataFrame, findings: list[dict
         if not name:
             if any(i < len(cells) and cell_text(cells[i]) for _, cells in table.rows):
                 findings.append(
-                    finding(
+                    table_finding(
                         "unnamed_column",
                         "error",
                         "该列有数值但没有表头；其数值被略过",
@@ -80,7 +80,7 @@ def _indicator_column(
     if iid is None or iid not in indicators.index:
         why = "没有 [指标id]" if iid is None else f"写的指标 id {iid!r} 不在指标库中"
         findings.append(
-            finding(
+            table_finding(
                 "unknown_indicator_column",
                 "error",
                 f"列 {raw!r} {why}；其数值被略过",
@@ -92,7 +92,7 @@ def _indicator_column(
         return None
     if iid in seen_ids:
         findings.append(
-            finding(
+            table_finding(
                 "duplicate_indicator_column",
                 "error",
                 f"指标 {iid} 在列 {raw!r} 中重复出现；只读取第一列",
@@ -109,7 +109,7 @@ def _indicator_column(
     um = _HEADER_UNIT_RE.search(name)
     if um and norm(um.group(1)) != norm(unit):
         findings.append(
-            finding(
+            table_finding(
                 "header_unit_mismatch",
                 "warning",
                 f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {unit!r}；数值按 {unit} 读取",

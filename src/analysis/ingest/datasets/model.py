@@ -97,7 +97,7 @@ class Parsed:
     problem: str | None = None
 
 
-def finding(rule: str, severity: str, message: str, table: Table, locator: str, **kw: object) -> dict:
+def table_finding(rule: str, severity: str, message: str, table: Table, locator: str, **kw: object) -> dict:
     return {
         "rule": rule,
         "severity": severity,

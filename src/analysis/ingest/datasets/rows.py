@@ -23,7 +23,7 @@ from analysis.ingest.datasets.model import (
     YEAR_MIN,
     Parsed,
     Table,
-    finding,
+    table_finding,
 )
 from analysis.ingest.datasets.values import cell_text, norm, parse_value, parse_year
 
@@ -154,7 +154,7 @@ def _row_checks(
     year_loc = table.locator(row.rownum, fixed[COL_YEAR])
     if not row.unit_name:
         findings.append(
-            finding(
+            table_finding(
                 "missing_unit_name",
                 "error",
                 "该行有数值但没有填 单位；整行被略过",
@@ -170,7 +170,7 @@ def _row_checks(
         close = suggest(row.unit_name, list(lookup))
         hint = f"；您是否要找：{'、'.join(close)}" if close else ""
         findings.append(
-            finding(
+            table_finding(
                 "unknown_unit",
                 "error",
                 f"单位 {row.unit_name!r} 不在单位名录中{hint}（拼写有误请改正；新单位请加入 config/units.yaml）；整行被略过",
@@ -182,11 +182,11 @@ def _row_checks(
         row.excluded = True
     if year is None:
         rule, msg = ("missing_year", "年份 为空") if not year_text else ("bad_year", f"年份 {year_text!r} 不是年份")
-        findings.append(finding(rule, "error", f"{msg}；整行被略过", table, year_loc, **kw))
+        findings.append(table_finding(rule, "error", f"{msg}；整行被略过", table, year_loc, **kw))
         row.excluded = True
     elif not YEAR_MIN <= year <= YEAR_MAX:
         findings.append(
-            finding(
+            table_finding(
                 "bad_year",
                 "error",
                 f"年份 {year} 超出 {YEAR_MIN}–{YEAR_MAX}；整行被略过",
@@ -214,7 +214,7 @@ def _read_row_values(
         bad = _check_value(parsed, col)
         if bad:
             findings.append(
-                finding(
+                table_finding(
                     bad[0],
                     "error",
                     f"{col.indicator_id}：{bad[1]}；该数值被略过",
@@ -228,7 +228,7 @@ def _read_row_values(
             continue
         if col.kind == "count" and not np.isnan(parsed.value) and not float(parsed.value).is_integer():
             findings.append(
-                finding(
+                table_finding(
                     "fractional_count",
                     "warning",
                     f"{col.indicator_id}：计数 {parsed.value:g} 不是整数",
@@ -248,7 +248,7 @@ def _check_unit_type(row: Row, info: dict | None, table: Table, fixed: dict, fin
         row.unit_type = "区县"
     elif row.unit_type not in UNIT_TYPES:
         findings.append(
-            finding(
+            table_finding(
                 "bad_unit_type",
                 "warning",
                 f"单位类型 {row.unit_type!r} 不是 {'/'.join(UNIT_TYPES)} 之一",
@@ -264,11 +264,11 @@ def _check_unit_type(row: Row, info: dict | None, table: Table, fixed: dict, fin
         elif row.unit_type != "区县" and not row.parent_name:
             msg = f"{row.unit_name} 是{row.unit_type}，但没有填上级单位（所属区县）"
         if msg:
-            findings.append(finding("unit_type_mismatch", "warning", msg, table, type_loc, **kw))
+            findings.append(table_finding("unit_type_mismatch", "warning", msg, table, type_loc, **kw))
     if info and info.get("parent_name") and row.parent_name and norm(row.parent_name) != norm(info["parent_name"]):
         loc = table.locator(row.rownum, fixed.get(COL_PARENT, fixed[COL_UNIT]))
         findings.append(
-            finding(
+            table_finding(
                 "parent_mismatch",
                 "warning",
                 f"{row.unit_name}：上级单位 {row.parent_name!r} 与单位名录（{info['parent_name']!r}）不一致",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.ingest.datasets.columns import classify_columns
-from analysis.ingest.datasets.model import COL_UNIT, DATASET_FACT_COLUMNS, DatasetResult, Table, finding
+from analysis.ingest.datasets.model import COL_UNIT, DATASET_FACT_COLUMNS, DatasetResult, Table, table_finding
 from analysis.ingest.datasets.read import read_table
 from analysis.ingest.datasets.rows import Row, read_rows, unit_lookup
 from analysis.ingest.datasets.values import norm
@@ -36,7 +36,7 @@ def _mark_duplicates(rows: list[Row], table: Table, fixed: dict, findings: list[
             else:
                 msg = f"{r.unit_name} {r.year} 出现在第 {nums} 行且数值不同；这些行全部被略过"
             findings.append(
-                finding(
+                table_finding(
                     "duplicate_row",
                     "warning" if same else "error",
                     msg,
@@ -110,7 +110,7 @@ def _refuse_fraction_rates(facts: pd.DataFrame, columns, table: Table, findings:
         if len(cand) >= 2 and (col["value"] <= 1).all():
             for r in cand.itertuples():
                 findings.append(
-                    finding(
+                    table_finding(
                         "rate_as_fraction",
                         "error",
                         f"百分比指标 {iid} 的值 {r.value:g} 像是小数写法（{r.value:g} 应写作 {r.value * 100:g}）；"
@@ -146,7 +146,7 @@ def validate_table(
     fixed, columns = classify_columns(table, indicators, findings)
     for coord in table.merged_in_data:
         findings.append(
-            finding(
+            table_finding(
                 "merged_cells",
                 "warning",
                 f"合并单元格 {coord}：范围内每个单元格都按左上角的值读取",
@@ -155,7 +155,7 @@ def validate_table(
             )
         )
     for rule, severity, message, locator in table.notes:
-        findings.append(finding(rule, severity, message, table, locator))
+        findings.append(table_finding(rule, severity, message, table, locator))
     lookup = unit_lookup(units)
     rows = read_rows(table, fixed, columns, lookup, findings, synthetic)
     _mark_duplicates(rows, table, fixed, findings)
