@@ -36,36 +36,51 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("Float64")
 
 
+class _Names:
+    """How the sheets name things: indicators by their Chinese name, units by name with their 数据性质."""
+
+    def __init__(self, units: pd.DataFrame, ind: pd.DataFrame) -> None:
+        self.names = (
+            dict(zip(ind["id"].astype(str), ind["name_zh"].astype(str), strict=True))
+            if "id" in ind.columns
+            else (ind["name_zh"].astype(str).to_dict())
+        )
+        self.unit_of = ind.set_index("id")["unit"].astype(str).to_dict() if "id" in ind.columns else {}
+        self.uname = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=False))
+        self.synthetic = set(units.loc[units["synthetic"].astype(bool), "unit_id"].astype(str))
+
+    def unit_cols(self, ids: pd.Series) -> dict[str, object]:
+        ids = ids.astype(str)
+        return {
+            "区县": ids.map(lambda u: self.uname.get(u, u)),
+            "数据性质": ids.map(lambda u: "示例（虚构）" if u in self.synthetic else "真实"),
+        }
+
+
 def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
     """The workbook's sheets as DataFrames with Chinese headers (before neutralising)."""
     from analysis.tidy import load
 
     obs = load.load_observations(processed_dir)
-    units = load.load_units(processed_dir)
-    ind = load.load_indicators()
-    names = (
-        dict(zip(ind["id"].astype(str), ind["name_zh"].astype(str), strict=True))
-        if "id" in ind.columns
-        else (ind["name_zh"].astype(str).to_dict())
-    )
-    unit_of = ind.set_index("id")["unit"].astype(str).to_dict() if "id" in ind.columns else {}
-    uname = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=False))
-    synthetic = set(units.loc[units["synthetic"].astype(bool), "unit_id"].astype(str))
+    n = _Names(load.load_units(processed_dir), load.load_indicators())
+    return {
+        "说明": _about_sheet(obs),
+        "观测值": _observations_sheet(obs, n),
+        "领域得分": _scores_sheet(load.load_metric("area_scores", processed_dir), n),
+        "比率": _rates_sheet(load.load_metric("rates", processed_dir), n),
+        "较上年变化": _changes_sheet(load.load_metric("changes", processed_dir), n),
+        "质量发现": _findings_sheet(load.load_findings(processed_dir), n),
+    }
 
-    def unit_cols(ids: pd.Series) -> dict[str, object]:
-        ids = ids.astype(str)
-        return {
-            "区县": ids.map(lambda u: uname.get(u, u)),
-            "数据性质": ids.map(lambda u: "示例（虚构）" if u in synthetic else "真实"),
-        }
 
-    o = pd.DataFrame(
+def _observations_sheet(obs: pd.DataFrame, n: _Names) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            **unit_cols(obs["unit_id"]),
+            **n.unit_cols(obs["unit_id"]),
             "单位代码": obs["unit_id"].astype(str),
             "所属城市": obs["city"].astype(str),
             "年度": obs["year"].astype(int),
-            "指标": obs["indicator_id"].map(lambda i: names.get(str(i), str(i))),
+            "指标": obs["indicator_id"].map(lambda i: n.names.get(str(i), str(i))),
             "指标代码": obs["indicator_id"].astype(str),
             "数值": _num(obs["value"]),
             "单位": obs["unit"].fillna("").astype(str),
@@ -77,10 +92,12 @@ def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             "原文依据": obs["evidence"].fillna("").astype(str),
         }
     )
-    sc = load.load_metric("area_scores", processed_dir)
-    s = pd.DataFrame(
+
+
+def _scores_sheet(sc: pd.DataFrame, n: _Names) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            **unit_cols(sc["unit_id"]),
+            **n.unit_cols(sc["unit_id"]),
             "年度": sc["year"].astype(int),
             "领域": sc["area"].map(lambda a: AREA_LABELS.get(str(a), str(a))),
             "得分": _num(sc["score"]).round(1),
@@ -91,17 +108,19 @@ def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             "说明": sc["reason"].fillna("").astype(str),
         }
     )
-    rt = load.load_metric("rates", processed_dir)
-    r = pd.DataFrame(
+
+
+def _rates_sheet(rt: pd.DataFrame, n: _Names) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            **unit_cols(rt["unit_id"]),
+            **n.unit_cols(rt["unit_id"]),
             "年度": rt["year"].astype(int),
-            "指标": rt["indicator_id"].map(lambda i: names.get(str(i), str(i))),
+            "指标": rt["indicator_id"].map(lambda i: n.names.get(str(i), str(i))),
             "比率（%）": _num(rt["rate"]).round(2),
             "分子": _num(rt["numerator"]),
             "分母": _num(rt["denominator"]),
-            "分子指标": rt["numerator_id"].map(lambda i: names.get(str(i), "" if pd.isna(i) else str(i))),
-            "分母指标": rt["denominator_id"].map(lambda i: names.get(str(i), "" if pd.isna(i) else str(i))),
+            "分子指标": rt["numerator_id"].map(lambda i: n.names.get(str(i), "" if pd.isna(i) else str(i))),
+            "分母指标": rt["denominator_id"].map(lambda i: n.names.get(str(i), "" if pd.isna(i) else str(i))),
             "95%区间下限（%）": _num(rt["ci_low"]).round(2),
             "95%区间上限（%）": _num(rt["ci_high"]).round(2),
             "含约数": rt["approx"].map(_b),
@@ -109,15 +128,17 @@ def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             "备注": rt["note"].fillna("").astype(str).map(lambda v: RATE_NOTES.get(v, v)),
         }
     )
-    ch = load.load_metric("changes", processed_dir)
-    is_rate = ch["indicator_id"].map(lambda i: unit_of.get(str(i)) == "%")
+
+
+def _changes_sheet(ch: pd.DataFrame, n: _Names) -> pd.DataFrame:
+    is_rate = ch["indicator_id"].map(lambda i: n.unit_of.get(str(i)) == "%")
     c = pd.DataFrame(
         {
-            **unit_cols(ch["unit_id"]),
+            **n.unit_cols(ch["unit_id"]),
             "年度": ch["year"].astype(int),
             "上年": _num(ch["prev_year"]),
-            "指标": ch["indicator_id"].map(lambda i: names.get(str(i), str(i))),
-            "单位": ch["indicator_id"].map(lambda i: unit_of.get(str(i), "")),
+            "指标": ch["indicator_id"].map(lambda i: n.names.get(str(i), str(i))),
+            "单位": ch["indicator_id"].map(lambda i: n.unit_of.get(str(i), "")),
             "上年数值": _num(ch["prev_value"]),
             "本年数值": _num(ch["value"]),
             "变化（比率为百分点）": _num(ch["delta"]),
@@ -129,23 +150,28 @@ def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             ],
         }
     )
-    c = c[c["上年数值"].notna() | c["本年数值"].notna()].reset_index(drop=True)
-    fd = load.load_findings(processed_dir)
-    f = pd.DataFrame(
+    return c[c["上年数值"].notna() | c["本年数值"].notna()].reset_index(drop=True)
+
+
+def _findings_sheet(fd: pd.DataFrame, n: _Names) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "规则": fd["rule"].astype(str),
             "级别": fd["severity"].map(lambda v: SEVERITY.get(str(v), str(v))),
-            "区县": fd["unit_id"].map(lambda u: "" if pd.isna(u) else uname.get(str(u), str(u))),
+            "区县": fd["unit_id"].map(lambda u: "" if pd.isna(u) else n.uname.get(str(u), str(u))),
             "年度": _num(fd["year"]),
-            "指标": fd["indicator_id"].map(lambda i: "" if pd.isna(i) else names.get(str(i), str(i))),
+            "指标": fd["indicator_id"].map(lambda i: "" if pd.isna(i) else n.names.get(str(i), str(i))),
             "说明": fd["message"].fillna("").astype(str),
             "文件": fd["source_file"].fillna("").astype(str),
             "位置": fd["locator"].fillna("").astype(str),
             "详情": fd["detail"].fillna("").astype(str),
         }
     )
+
+
+def _about_sheet(obs: pd.DataFrame) -> pd.DataFrame:
     has_sample = bool(obs["is_synthetic"].astype(bool).any()) if "is_synthetic" in obs.columns else False
-    about = pd.DataFrame(
+    return pd.DataFrame(
         {
             "工作表": ["观测值", "领域得分", "比率", "较上年变化", "质量发现", "示例数据"],
             "内容": [
@@ -160,7 +186,6 @@ def sheets(processed_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             ],
         }
     )
-    return {"说明": about, "观测值": o, "领域得分": s, "比率": r, "较上年变化": c, "质量发现": f}
 
 
 def write_workbook(processed_dir: str | os.PathLike | None, target: str | os.PathLike) -> Path:
