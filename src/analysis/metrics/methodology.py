@@ -94,11 +94,23 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         from analysis.metrics.config import validate_config
 
         config = validate_config(config)
+    out = [
+        *_areas_section(indicators, config),
+        *_rates_changes_ranks_sections(config["neutral_band"], config["ranking"]),
+        *_normalisation_section(config["normalization"]),
+        *_scores_section(indicators, config),
+        *_balance_section(config["balance"]),
+        *_robustness_section(config["robustness"]),
+        *_value_states_section(),
+        *_references_section(config),
+    ]
+    return "\n".join(out)
+
+
+def _areas_section(indicators: pd.DataFrame, config: dict) -> list[str]:
+    """1: the areas and their indicators."""
     meta = indicator_meta(indicators, config)
-    band, rk, cov = config["neutral_band"], config["ranking"], config["coverage"]
-    bal, rob, norm = config["balance"], config["robustness"], config["normalization"]
     aw = config["area_weights"]
-    roles = config["roles"]
     out: list[str] = [
         "# 评估方法说明 (Methodology)",
         "",
@@ -117,9 +129,12 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         if area in aw:
             out += [f"领域权重 (area weight): {_num(aw[area])}", ""]
         out += indicator_table(indicators, meta, area)
-    rate_hb, rate_lb = norm["rate"]["higher_better"], norm["rate"]["lower_better"]
-    goals = ", ".join(f"{u} {_num(g)}" for u, g in norm["count_goal_by_unit"].items())
-    out += [
+    return out
+
+
+def _rates_changes_ranks_sections(band: dict, rk: dict) -> list[str]:
+    """2–4: rates and Wilson intervals, changes and the neutral band, peer ranks and minimum samples."""
+    return [
         "## 2. 比率与置信区间 (rates and Wilson intervals)",
         "",
         "- 每个比率都是有名字的分子 ÷ 分母，并注明来源，写作 “97.5% (230/236)”。",
@@ -146,6 +161,14 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         "- 名次 1 为最好 (越低越好的指标取最低值)，并列取最小名次；百分位 = 100 × (n − 名次) / (n − 1)，"
         "100 为组内最好，0 为组内最后。",
         "",
+    ]
+
+
+def _normalisation_section(norm: dict) -> list[str]:
+    """5: normalisation to fixed anchors."""
+    rate_hb, rate_lb = norm["rate"]["higher_better"], norm["rate"]["lower_better"]
+    goals = ", ".join(f"{u} {_num(g)}" for u, g in norm["count_goal_by_unit"].items())
+    return [
         "## 5. 标准化：固定目标与锚点 (normalisation to fixed anchors)",
         "",
         "- norm = clip((value − floor) / (goal − floor), 0, 1)。锚点事先固定，从不使用本次数据的最小值和最大值，"
@@ -162,6 +185,13 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         ),
         "- 优先级：配置 per_indicator > 指标目录 target > 按种类/单位的默认锚点。中性方向和背景指标不标准化、不计分。",
         "",
+    ]
+
+
+def _scores_section(indicators: pd.DataFrame, config: dict) -> list[str]:
+    """6: area scores, roles, the coverage gate and the headline rule."""
+    cov, roles = config["coverage"], config["roles"]
+    return [
         "## 6. 领域得分与覆盖率 (area scores and coverage)",
         "",
         "- 每项指标在指标目录中有角色 (role)：**结果** (outcome：报备率、败诉率、满意率等，领域据此评判)、"
@@ -203,6 +233,12 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         + ", ".join(config["comparable_scopes"])
         + ")；截至某月、累计、上半年等口径的数字不参与比较和计分。",
         "",
+    ]
+
+
+def _balance_section(bal: dict) -> list[str]:
+    """7: balance across streets and departments."""
+    return [
         "## 7. 均衡度：街道与部门 (P1 balance across streets and departments)",
         "",
         f"- 对每个区县、年度、指标，分别在街道和部门中计算 P{bal['quantiles'][0] * 100:g} 与 "
@@ -210,19 +246,34 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         "- 列出未达目标的单位：只用明确的目标 (指标目录 target、配置 per_indicator 的 goal、比率默认 100%)；"
         "没有明确目标的计数不列。",
         "",
+    ]
+
+
+def _robustness_section(rob: dict) -> list[str]:
+    """8: rank robustness."""
+    return [
         "## 8. 排名稳健性 (rank robustness)",
         "",
         f"- 三个领域权重各乘以 (1 − {rob['perturbation']:g}, 1, 1 + {rob['perturbation']:g})，共 27 种组合，"
         "每种组合重算总分和组内名次。",
         f"- 报告每个区县的最好/最差名次；名次极差 ≤ {rob['stable_max_rank_range']} 记为稳定 (stable)。",
         "",
+    ]
+
+
+def _value_states_section() -> list[str]:
+    """9: the value states."""
+    return [
         "## 9. 数值状态 (value states)",
         "",
         "| 状态 | 中文 | 含义 |",
         "|---|---|---|",
-    ]
-    out += [f"| `{s}` | {zh} | {desc} |" for s, zh, desc in VALUE_STATES]
-    out += [
+    ] + [f"| `{s}` | {zh} | {desc} |" for s, zh, desc in VALUE_STATES]
+
+
+def _references_section(config: dict) -> list[str]:
+    """10: reference values from national statistics (context lines, not targets)."""
+    out = [
         "",
         "## 10. 参考值 (reference values: context lines, not targets)",
         "",
@@ -236,4 +287,4 @@ def render_methodology(indicators: pd.DataFrame, config: dict) -> str:
         "- 报备率、报备及时率、负责人出庭应诉率的期望值为 100%。",
         "",
     ]
-    return "\n".join(out)
+    return out
