@@ -60,6 +60,23 @@ def _anchor(path: Path | str, key: str, value: Any) -> dict[str, float]:
 def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     """Check every key used by the metrics and return a normalised copy (numbers as float)."""
     cfg = copy.deepcopy(_mapping(path, "top level", cfg))
+    _check_weights(cfg, path)
+    _check_normalization(cfg, path)
+    _check_neutral_band(cfg, path)
+    _check_sources(cfg, path)
+    _check_ranking(cfg, path)
+    _check_coverage(cfg, path)
+    _check_roles(cfg, path)
+    _check_balance(cfg, path)
+    _check_robustness(cfg, path)
+    _check_references(cfg, path)
+    _check_extraction(cfg, path)
+    cfg["_source"] = str(path)
+    return cfg
+
+
+def _check_weights(cfg: dict, path: Path | str) -> None:
+    """Check and normalise area_weights and indicator_weights, in place."""
     aw = _section(cfg, path, "area_weights")
     for area in SCORED_AREAS:
         if area not in aw:
@@ -74,6 +91,10 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     cfg["indicator_weights"] = {
         k: _number(path, f"indicator_weights.{k}", v, lo=0) for k, v in _mapping(path, "indicator_weights", iw).items()
     }
+
+
+def _check_normalization(cfg: dict, path: Path | str) -> None:
+    """Check and normalise normalization: rate anchors, count goals per measure word, per-indicator anchors, in place."""
     norm = _section(cfg, path, "normalization")
     rate = _mapping(path, "normalization.rate", norm.get("rate"))
     for d in ("higher_better", "lower_better"):
@@ -89,9 +110,17 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
             raise _err(path, f"normalization.count_goal_by_unit.{u}", "goal 必须大于 0")
     per = _mapping(path, "normalization.per_indicator", norm.get("per_indicator") or {})
     norm["per_indicator"] = {k: _anchor(path, f"normalization.per_indicator.{k}", v) for k, v in per.items()}
+
+
+def _check_neutral_band(cfg: dict, path: Path | str) -> None:
+    """Check and normalise neutral_band, in place."""
     nb = _section(cfg, path, "neutral_band")
     nb["rate_pp"] = _number(path, "neutral_band.rate_pp", nb.get("rate_pp"), lo=0)
     nb["count_rel_pct"] = _number(path, "neutral_band.count_rel_pct", nb.get("count_rel_pct"), lo=0)
+
+
+def _check_sources(cfg: dict, path: Path | str) -> None:
+    """Check and normalise comparable_scopes and precedence, in place."""
     scopes = cfg.get("comparable_scopes", ["year"])
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) for s in scopes):
         raise _err(path, "comparable_scopes", "应为非空的范围（scope）名称列表")
@@ -99,9 +128,17 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     prec = cfg.get("precedence")
     if prec is not None and (not isinstance(prec, list) or not prec or not all(isinstance(x, str) for x in prec)):
         raise _err(path, "precedence", "应为非空的来源类型列表（例如 [correction, dataset, report]）")
+
+
+def _check_ranking(cfg: dict, path: Path | str) -> None:
+    """Check and normalise ranking, in place."""
     rk = _section(cfg, path, "ranking")
     rk["min_peers"] = int(_number(path, "ranking.min_peers", rk.get("min_peers"), lo=1))
     rk["min_denominator"] = _number(path, "ranking.min_denominator", rk.get("min_denominator"), lo=0)
+
+
+def _check_coverage(cfg: dict, path: Path | str) -> None:
+    """Check and normalise coverage, in place."""
     cov = _section(cfg, path, "coverage")
     cov["min_area_coverage"] = _number(path, "coverage.min_area_coverage", cov.get("min_area_coverage"), lo=0, hi=1)
     cov["min_areas_overall"] = int(_number(path, "coverage.min_areas_overall", cov.get("min_areas_overall"), 1, 3))
@@ -109,6 +146,10 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     cov["min_core_outcomes"] = {
         a: int(_number(path, f"coverage.min_core_outcomes.{a}", mco.get(a, 1), lo=0)) for a in SCORED_AREAS
     }
+
+
+def _check_roles(cfg: dict, path: Path | str) -> None:
+    """Check and normalise roles: activity share and core outcomes, in place."""
     roles = _section(cfg, path, "roles")
     roles["activity_share"] = _number(path, "roles.activity_share", roles.get("activity_share"), lo=0, hi=0.5)
     core = _mapping(path, "roles.core_outcomes", roles.get("core_outcomes") or {})
@@ -118,6 +159,10 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise _err(path, f"roles.core_outcomes.{a}", "应为指标编号的列表")
     roles["core_outcomes"] = {a: list(core.get(a) or []) for a in SCORED_AREAS}
+
+
+def _check_balance(cfg: dict, path: Path | str) -> None:
+    """Check and normalise balance, in place."""
     bal = _section(cfg, path, "balance")
     levels = bal.get("levels")
     if not isinstance(levels, list) or not levels:
@@ -129,11 +174,19 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
     bal["quantiles"] = [_number(path, f"balance.quantiles[{i}]", v, lo=0, hi=1) for i, v in enumerate(q)]
     if bal["quantiles"][0] >= bal["quantiles"][1]:
         raise _err(path, "balance.quantiles", "低分位必须小于高分位")
+
+
+def _check_robustness(cfg: dict, path: Path | str) -> None:
+    """Check and normalise robustness, in place."""
     rob = _section(cfg, path, "robustness")
     rob["perturbation"] = _number(path, "robustness.perturbation", rob.get("perturbation"), lo=0, hi=0.99)
     rob["stable_max_rank_range"] = int(
         _number(path, "robustness.stable_max_rank_range", rob.get("stable_max_rank_range"), lo=0)
     )
+
+
+def _check_references(cfg: dict, path: Path | str) -> None:
+    """Check and normalise reference_values, in place."""
     refs = cfg.get("reference_values") or []
     if not isinstance(refs, list):
         raise _err(path, "reference_values", "应为列表")
@@ -143,13 +196,15 @@ def validate_config(cfg: Any, path: Path | str = "<config>") -> dict:
             if k not in r:
                 raise _err(path, f"reference_values[{i}].{k}", "缺少此项")
     cfg["reference_values"] = refs
+
+
+def _check_extraction(cfg: dict, path: Path | str) -> None:
+    """Check and normalise extraction, in place."""
     ext = _mapping(path, "extraction", cfg.get("extraction") or {})
     ext["min_confidence"] = _number(
         path, "extraction.min_confidence", ext.get("min_confidence", DEFAULT_MIN_CONFIDENCE), lo=0, hi=1
     )
     cfg["extraction"] = ext
-    cfg["_source"] = str(path)
-    return cfg
 
 
 def read_config_yaml(p: Path) -> object:
