@@ -177,45 +177,16 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     target = pd.to_numeric(_opt(ind, "target"), errors="coerce")
     norm_cfg = config["normalization"]
     per = norm_cfg["per_indicator"]
-    goals = norm_cfg["count_goal_by_unit"]
-    floors, gls, srcs = [], [], []
-    for iid, direction, u, rate, tgt in zip(ind.index, ind["direction"], unit, is_rate, target, strict=True):
-        floor = goal = np.nan
-        src = ""
-        if direction == "neutral":
-            src = "neutral: not normalised"
-        elif iid in per:
-            floor, goal, src = per[iid]["floor"], per[iid]["goal"], "config per_indicator"
-        elif rate:
-            a = norm_cfg["rate"][direction]
-            floor, goal, src = a["floor"], a["goal"], f"rate default ({direction})"
-        elif u in goals:
-            g = goals[u]
-            floor, goal = (0.0, g) if direction == "higher_better" else (g, 0.0)
-            src = f"count anchor by unit {u}"
-        else:
-            src = f"no anchor for unit {u}: not normalised"
-        if not np.isnan(tgt) and direction != "neutral" and iid not in per:
-            if np.isnan(floor):
-                floor = 0.0 if direction == "higher_better" else 2 * tgt
-            goal = float(tgt)
-            src = "registry target"
-            if floor == goal:
-                floor, goal, src = np.nan, np.nan, "registry target equals floor: not normalised"
-        floors.append(floor)
-        gls.append(goal)
-        srcs.append(src)
+    anchors = [
+        _anchor(iid, direction, u, rate, tgt, norm_cfg)
+        for iid, direction, u, rate, tgt in zip(ind.index, ind["direction"], unit, is_rate, target, strict=True)
+    ]
+    floors, gls, srcs = [a[0] for a in anchors], [a[1] for a in anchors], [a[2] for a in anchors]
     weights = pd.Series([config["indicator_weights"].get(i, 1.0) for i in ind.index], index=ind.index)
     floor_s = pd.Series(floors, index=ind.index, dtype=float)
     goal_s = pd.Series(gls, index=ind.index, dtype=float)
     min_den = pd.to_numeric(_opt(ind, "min_denominator"), errors="coerce").fillna(config["ranking"]["min_denominator"])
-    # roles (issue 9): a registry with a `role` column scores outcome-led (volume never scored, activities a minority
-    # share); an inline registry without roles keeps plain equal weights. A role left empty is derived: rate →
-    # outcome, neutral → volume, otherwise activity.
-    role_raw = _opt(ind, "role")
-    role_led = bool(role_raw.notna().any())
-    derived = np.where(is_rate, "outcome", np.where(ind["direction"] == "neutral", "volume", "activity"))
-    role = role_raw.where(role_raw.notna(), pd.Series(derived, index=ind.index, dtype=object))
+    role, role_led = _roles(ind, is_rate)
     core_cfg = config.get("roles", {}).get("core_outcomes", {})
     core = pd.Series(
         [iid in core_cfg.get(a, []) for iid, a in zip(ind.index, ind["area"], strict=True)], index=ind.index
@@ -223,11 +194,7 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     scored = ind["area"].isin(SCORED_AREAS) & goal_s.notna() & (weights > 0)
     if role_led:
         scored &= role != "volume"
-    # target for "below target" in balance: explicit targets only (registry, per-indicator config, rate default goal)
-    bal_target = target.where(target.notna() & (ind["direction"] != "neutral"))
-    per_goal = pd.Series({i: per[i]["goal"] for i in ind.index if i in per}, dtype=float)
-    bal_target = bal_target.fillna(per_goal.reindex(ind.index))
-    bal_target = bal_target.where(bal_target.notna() | ~is_rate, goal_s)
+    bal_target = _balance_target(ind, target, per, is_rate, goal_s)
     return pd.DataFrame(
         {
             "area": ind["area"],
@@ -251,3 +218,54 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
         },
         index=ind.index,
     )
+
+
+def _anchor(iid: str, direction: str, u: str, rate: bool, tgt: float, norm_cfg: dict) -> tuple[float, float, str]:
+    """(floor, goal, anchor_source) of one indicator: config per_indicator, else the rate default, else the count
+    anchor of its measure word; a registry target overrides the goal (and sets a floor when there is none)."""
+    per, goals = norm_cfg["per_indicator"], norm_cfg["count_goal_by_unit"]
+    floor = goal = np.nan
+    src = ""
+    if direction == "neutral":
+        src = "neutral: not normalised"
+    elif iid in per:
+        floor, goal, src = per[iid]["floor"], per[iid]["goal"], "config per_indicator"
+    elif rate:
+        a = norm_cfg["rate"][direction]
+        floor, goal, src = a["floor"], a["goal"], f"rate default ({direction})"
+    elif u in goals:
+        g = goals[u]
+        floor, goal = (0.0, g) if direction == "higher_better" else (g, 0.0)
+        src = f"count anchor by unit {u}"
+    else:
+        src = f"no anchor for unit {u}: not normalised"
+    if not np.isnan(tgt) and direction != "neutral" and iid not in per:
+        if np.isnan(floor):
+            floor = 0.0 if direction == "higher_better" else 2 * tgt
+        goal = float(tgt)
+        src = "registry target"
+        if floor == goal:
+            floor, goal, src = np.nan, np.nan, "registry target equals floor: not normalised"
+    return floor, goal, src
+
+
+def _roles(ind: pd.DataFrame, is_rate: pd.Series) -> tuple[pd.Series, bool]:
+    # roles (issue 9): a registry with a `role` column scores outcome-led (volume never scored, activities a minority
+    # share); an inline registry without roles keeps plain equal weights. A role left empty is derived: rate →
+    # outcome, neutral → volume, otherwise activity.
+    role_raw = _opt(ind, "role")
+    role_led = bool(role_raw.notna().any())
+    derived = np.where(is_rate, "outcome", np.where(ind["direction"] == "neutral", "volume", "activity"))
+    role = role_raw.where(role_raw.notna(), pd.Series(derived, index=ind.index, dtype=object))
+    return role, role_led
+
+
+def _balance_target(
+    ind: pd.DataFrame, target: pd.Series, per: dict, is_rate: pd.Series, goal_s: pd.Series
+) -> pd.Series:
+    # target for "below target" in balance: explicit targets only (registry, per-indicator config, rate default goal)
+    bal_target = target.where(target.notna() & (ind["direction"] != "neutral"))
+    per_goal = pd.Series({i: per[i]["goal"] for i in ind.index if i in per}, dtype=float)
+    bal_target = bal_target.fillna(per_goal.reindex(ind.index))
+    bal_target = bal_target.where(bal_target.notna() | ~is_rate, goal_s)
+    return bal_target
