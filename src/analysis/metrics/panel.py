@@ -78,26 +78,14 @@ def frame(columns: dict[str, object]) -> pd.DataFrame:
 def build_panel(observations: pd.DataFrame, indicator_ids: pd.Index, comparable_scopes: list[str]) -> Panel:
     """Lay the tidy observations out as a dense cube over the registry's indicators (unknown ids are ignored)."""
     obs = observations
-    i_codes, i_uniques = pd.factorize(obs["indicator_id"])
-    i_map = np.append(indicator_ids.get_indexer(pd.Index(i_uniques, dtype=object)), -1)
-    ind_code = i_map[i_codes]  # code -1 (NA id) maps to the appended -1
-    scope_ok = np.ones(len(obs), dtype=bool)
-    if "scope" in obs.columns:
-        scope = obs["scope"]
-        scope_ok = (scope.isna() | scope.isin([*comparable_scopes, ""])).to_numpy(dtype=bool)
-    year_s = obs["year"]
-    keep = (ind_code >= 0) & scope_ok & year_s.notna().to_numpy(dtype=bool)
-    if "precedence_rank" in obs.columns:
-        prec = pd.to_numeric(obs["precedence_rank"], errors="coerce").to_numpy(dtype=float, na_value=np.inf)
-    else:
-        prec = np.zeros(len(obs))
+    keep, ind_code, prec = _usable_rows(obs, indicator_ids, comparable_scopes)
     idx = np.flatnonzero(keep)
     ind_code = ind_code[idx]
     u_codes_all, u_uniques = pd.factorize(obs["unit_id"], sort=True)
     used = np.bincount(u_codes_all[idx], minlength=len(u_uniques)) > 0
     unit_codes = (np.cumsum(used) - 1)[u_codes_all[idx]]
     unit_uniques = np.asarray(u_uniques, dtype=object)[used]
-    year_all = year_s.to_numpy()[idx].astype(np.int64)
+    year_all = obs["year"].to_numpy()[idx].astype(np.int64)
     if len(idx):
         y0, y1 = int(year_all.min()), int(year_all.max())
     else:
@@ -105,15 +93,7 @@ def build_panel(observations: pd.DataFrame, indicator_ids: pd.Index, comparable_
     years = np.arange(y0, y1 + 1, dtype=np.int64)
     n_u, n_y, n_i = len(unit_uniques), len(years), len(indicator_ids)
     flat = (unit_codes.astype(np.int64) * n_y + (year_all - y0)) * n_i + ind_code
-    # one row per cell: the lowest precedence_rank wins (the tidy table should already be unique)
-    if len(flat) and np.bincount(flat, minlength=n_u * n_y * n_i).max() > 1:
-        order = np.lexsort((prec[idx], flat))
-        flat_sorted = flat[order]
-        first = np.r_[True, flat_sorted[1:] != flat_sorted[:-1]]
-        pick = idx[order[first]]
-        cells = flat_sorted[first]
-    else:
-        pick, cells = idx, flat
+    pick, cells = _one_row_per_cell(flat, idx, prec, n_u * n_y * n_i)
 
     values = pd.to_numeric(obs["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[pick]
     if "value_state" in obs.columns:
@@ -133,14 +113,7 @@ def build_panel(observations: pd.DataFrame, indicator_ids: pd.Index, comparable_
     row[cells] = True
     row = row.reshape(n_u, n_y, n_i)
 
-    first_seen = pd.Series(unit_codes).drop_duplicates()  # unit code -> position of its first row
-    first_row = np.zeros(n_u, dtype=np.int64)
-    first_row[first_seen.to_numpy()] = idx[first_seen.index.to_numpy()]
-    unit_ids = np.asarray(unit_uniques, dtype=object)
-    names = _col(obs, "unit_name", None).iloc[first_row].to_numpy(dtype=object)
-    names = np.where(pd.isna(names), unit_ids, names)
-    levels = _col(obs, "unit_level", "district").iloc[first_row].fillna("district").to_numpy(dtype=object)
-    parents = _col(obs, "parent_unit_id", "").iloc[first_row].fillna("").to_numpy(dtype=object)
+    unit_ids, names, levels, parents = _unit_columns(obs, unit_codes, idx, unit_uniques, n_u)
     return Panel(
         unit_ids=unit_ids,
         unit_names=names.astype(object),
@@ -153,6 +126,55 @@ def build_panel(observations: pd.DataFrame, indicator_ids: pd.Index, comparable_
         row=row,
         has_unit_year=row.any(axis=2),
     )
+
+
+def _usable_rows(
+    obs: pd.DataFrame, indicator_ids: pd.Index, comparable_scopes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of a registry indicator, a comparable scope and a year; each row's indicator position; precedence."""
+    i_codes, i_uniques = pd.factorize(obs["indicator_id"])
+    i_map = np.append(indicator_ids.get_indexer(pd.Index(i_uniques, dtype=object)), -1)
+    ind_code = i_map[i_codes]  # code -1 (NA id) maps to the appended -1
+    scope_ok = np.ones(len(obs), dtype=bool)
+    if "scope" in obs.columns:
+        scope = obs["scope"]
+        scope_ok = (scope.isna() | scope.isin([*comparable_scopes, ""])).to_numpy(dtype=bool)
+    year_s = obs["year"]
+    keep = (ind_code >= 0) & scope_ok & year_s.notna().to_numpy(dtype=bool)
+    if "precedence_rank" in obs.columns:
+        prec = pd.to_numeric(obs["precedence_rank"], errors="coerce").to_numpy(dtype=float, na_value=np.inf)
+    else:
+        prec = np.zeros(len(obs))
+    return keep, ind_code, prec
+
+
+def _one_row_per_cell(flat: np.ndarray, idx: np.ndarray, prec: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows to use and their cells; the lowest precedence_rank wins (the tidy table should already be unique)."""
+    if len(flat) and np.bincount(flat, minlength=size).max() > 1:
+        order = np.lexsort((prec[idx], flat))
+        flat_sorted = flat[order]
+        first = np.r_[True, flat_sorted[1:] != flat_sorted[:-1]]
+        pick = idx[order[first]]
+        cells = flat_sorted[first]
+    else:
+        pick, cells = idx, flat
+
+    return pick, cells
+
+
+def _unit_columns(
+    obs: pd.DataFrame, unit_codes: np.ndarray, idx: np.ndarray, unit_uniques: np.ndarray, n_u: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit: id, name, level and parent, from its first row."""
+    first_seen = pd.Series(unit_codes).drop_duplicates()  # unit code -> position of its first row
+    first_row = np.zeros(n_u, dtype=np.int64)
+    first_row[first_seen.to_numpy()] = idx[first_seen.index.to_numpy()]
+    unit_ids = np.asarray(unit_uniques, dtype=object)
+    names = _col(obs, "unit_name", None).iloc[first_row].to_numpy(dtype=object)
+    names = np.where(pd.isna(names), unit_ids, names)
+    levels = _col(obs, "unit_level", "district").iloc[first_row].fillna("district").to_numpy(dtype=object)
+    parents = _col(obs, "parent_unit_id", "").iloc[first_row].fillna("").to_numpy(dtype=object)
+    return unit_ids, names, levels, parents
 
 
 def _opt(ind: pd.DataFrame, col: str) -> pd.Series:

@@ -112,15 +112,8 @@ def compute_rates(panel: Panel, meta: pd.DataFrame) -> tuple[pd.DataFrame, dict[
     n_u, n_y, _ = panel.shape
     shape = (n_u, n_y, len(rate_ids))
 
-    def gather(ids: list) -> tuple[np.ndarray, np.ndarray]:
-        has = np.array([i is not None for i in ids], dtype=bool)
-        src = np.array([pos[i] if i is not None else 0 for i in ids], dtype=np.int64)
-        v = np.where(has, panel.value[:, :, src], np.nan) if len(ids) else np.full(shape, np.nan)
-        a = np.where(has, panel.approx[:, :, src], False) if len(ids) else np.zeros(shape, bool)
-        return v, a
-
-    num, num_a = gather(num_ids)
-    den, den_a = gather(den_ids)
+    num, num_a = _gather(panel, pos, num_ids, shape)
+    den, den_a = _gather(panel, pos, den_ids, shape)
     reported = panel.value[:, :, r_idx]
     rep_a = panel.approx[:, :, r_idx]
     counts_complete = ~np.isnan(num) & ~np.isnan(den)
@@ -137,15 +130,7 @@ def compute_rates(panel: Panel, meta: pd.DataFrame) -> tuple[pd.DataFrame, dict[
     u, y, r = np.nonzero(rows)
     n_, d_ = num[u, y, r], den[u, y, r]
     comp = is_computed[u, y, r]
-    note = np.full(len(u), "", dtype=object)
-    note[np.isnan(n_) & ~np.isnan(d_)] = "numerator missing"
-    note[~np.isnan(n_) & np.isnan(d_)] = "denominator missing"
-    note[np.isnan(n_) & np.isnan(d_) & comp] = "not reported"
-    note[d_ == 0] = "denominator 0"
-    note[(d_ > 0) & (n_ > d_)] = "numerator > denominator"
-    note[(n_ < 0) | (d_ < 0)] = "negative count"
-    note[~comp & (note == "")] = "stated rate only"
-    note[~comp & (note != "stated rate only")] = note[~comp & (note != "stated rate only")] + "; stated rate used"
+    note = _rate_notes(n_, d_, comp)
     rate_v = rate[u, y, r]
     apx = approx[u, y, r]
     rid = np.asarray(rate_ids, dtype=object)
@@ -177,6 +162,29 @@ def compute_rates(panel: Panel, meta: pd.DataFrame) -> tuple[pd.DataFrame, dict[
         "indicator_index": r_idx,
     }
     return df, cubes
+
+
+def _gather(panel: Panel, pos: dict, ids: list, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Values and approx flags of the count indicators ``ids`` (None: no such count) on the rate axis."""
+    has = np.array([i is not None for i in ids], dtype=bool)
+    src = np.array([pos[i] if i is not None else 0 for i in ids], dtype=np.int64)
+    v = np.where(has, panel.value[:, :, src], np.nan) if len(ids) else np.full(shape, np.nan)
+    a = np.where(has, panel.approx[:, :, src], False) if len(ids) else np.zeros(shape, bool)
+    return v, a
+
+
+def _rate_notes(n_: np.ndarray, d_: np.ndarray, comp: np.ndarray) -> np.ndarray:
+    """Why a rate row is as it is: a missing or impossible count, or a stated rate used instead."""
+    note = np.full(len(n_), "", dtype=object)
+    note[np.isnan(n_) & ~np.isnan(d_)] = "numerator missing"
+    note[~np.isnan(n_) & np.isnan(d_)] = "denominator missing"
+    note[np.isnan(n_) & np.isnan(d_) & comp] = "not reported"
+    note[d_ == 0] = "denominator 0"
+    note[(d_ > 0) & (n_ > d_)] = "numerator > denominator"
+    note[(n_ < 0) | (d_ < 0)] = "negative count"
+    note[~comp & (note == "")] = "stated rate only"
+    note[~comp & (note != "stated rate only")] = note[~comp & (note != "stated rate only")] + "; stated rate used"
+    return note
 
 
 def effective_values(
