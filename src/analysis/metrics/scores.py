@@ -108,35 +108,15 @@ def area_score_arrays(
         w = np.where(m, meta["weight"].to_numpy(dtype=float), 0.0)
         n_total = int(m.sum())
         n_used = pres_f @ m.astype(float)
-        wsum = pres_f @ w
         mc = in_area & core & m
         if role_led and not mc.any():  # no core set for this registry: every scored outcome is core
             mc = m & (role == "outcome")
         n_core_total = int(mc.sum())
         n_core = pres_f @ mc.astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if role_led:
-                wo = np.where(role == "outcome", w, 0.0)
-                wa = np.where(role == "activity", w, 0.0)
-                so = (filled @ wo) / (pres_f @ wo)
-                sa = (filled @ wa) / (pres_f @ wa)
-                has_a = (pres_f @ wa) > 0
-                score = 100.0 * np.where(has_a, (1 - activity_share) * so + activity_share * sa, so)
-                has_o = (pres_f @ wo) > 0
-            else:
-                score = 100.0 * (filled @ w) / wsum
-                has_o = np.ones(n_used.shape, dtype=bool)
-            coverage = n_used / n_total if n_total else np.full(n_used.shape, np.nan)
-        reason = np.zeros(n_used.shape, dtype=np.int8)
-        if n_total == 0:
-            reason[:] = 1
-        else:
-            reason[coverage < min_coverage] = 3
-            if role_led:
-                need = min(int((min_core or {}).get(area, 1)), n_core_total)
-                reason[~has_o] = 5
-                reason[n_core < need] = 4
-            reason[n_used == 0] = 2
+        score, has_o = _weighted_score(filled, pres_f, w, role, role_led, activity_share)
+        coverage = _coverage(n_used, n_total)
+        need = min(int((min_core or {}).get(area, 1)), n_core_total)
+        reason = _reason_codes(n_used, n_total, coverage, min_coverage, role_led, has_o, n_core, need)
         out[area] = {
             "score": np.where(reason == 0, score, np.nan),
             "n_used": n_used.astype(np.int64),
@@ -149,6 +129,53 @@ def area_score_arrays(
         }
         out[area]["reason"] = reason
     return out
+
+
+def _weighted_score(
+    filled: np.ndarray, pres_f: np.ndarray, w: np.ndarray, role: np.ndarray, role_led: bool, activity_share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 0–100 score (outcome-led with roles, else the weighted mean) and whether an outcome has a value."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if role_led:
+            wo = np.where(role == "outcome", w, 0.0)
+            wa = np.where(role == "activity", w, 0.0)
+            so = (filled @ wo) / (pres_f @ wo)
+            sa = (filled @ wa) / (pres_f @ wa)
+            has_a = (pres_f @ wa) > 0
+            score = 100.0 * np.where(has_a, (1 - activity_share) * so + activity_share * sa, so)
+            has_o = (pres_f @ wo) > 0
+        else:
+            score = 100.0 * (filled @ w) / (pres_f @ w)
+            has_o = np.ones(filled.shape[:-1], dtype=bool)
+    return score, has_o
+
+
+def _coverage(n_used: np.ndarray, n_total: int) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return n_used / n_total if n_total else np.full(n_used.shape, np.nan)
+
+
+def _reason_codes(
+    n_used: np.ndarray,
+    n_total: int,
+    coverage: np.ndarray,
+    min_coverage: float,
+    role_led: bool,
+    has_o: np.ndarray,
+    n_core: np.ndarray,
+    need: int,
+) -> np.ndarray:
+    """Why a score is withheld (codes as in :func:`area_score_arrays`; later rules take precedence)."""
+    reason = np.zeros(n_used.shape, dtype=np.int8)
+    if n_total == 0:
+        reason[:] = 1
+    else:
+        reason[coverage < min_coverage] = 3
+        if role_led:
+            reason[~has_o] = 5
+            reason[n_core < need] = 4
+        reason[n_used == 0] = 2
+    return reason
 
 
 _REASONS = {
@@ -200,64 +227,81 @@ def area_scores_table(
     """Long table: one row per (unit, year, area) for every unit-year present, areas then 'overall'.
     ``norm_values`` (the normalised cube) names the missing core outcomes per row."""
     u, y = np.nonzero(has_unit_year)
+    frames = [
+        _area_frame(area, per_area[area], unit_ids, years, u, y, meta, config, norm_values) for area in SCORED_AREAS
+    ]
+    frames.append(_overall_frame(per_area, overall, unit_ids, years, u, y, config))
+    df = pd.concat(frames, ignore_index=True)
+    return df[AREA_SCORE_COLUMNS + AREA_SCORE_EXTRA]
+
+
+def _area_frame(
+    area: str,
+    a: dict,
+    unit_ids: np.ndarray,
+    years: np.ndarray,
+    u: np.ndarray,
+    y: np.ndarray,
+    meta: pd.DataFrame,
+    config: dict,
+    norm_values: np.ndarray | None,
+) -> pd.DataFrame:
+    """One area's rows: score, coverage, reason text and the missing core outcomes."""
     min_cov = config["coverage"]["min_area_coverage"]
     iw = config["indicator_weights"]
-    frames = []
-    for area in SCORED_AREAS:
-        a = per_area[area]
-        reason_code = a["reason"][u, y]
-        reason = np.full(len(u), "", dtype=object)
-        for code, text in _REASONS.items():
-            reason[reason_code == code] = text.format(min=min_cov)
-        area_ids = meta.index[(meta["area"] == area) & meta["scored"]]
-        custom = any(i in iw and iw[i] != 1.0 for i in area_ids)
-        missing = np.full(len(u), "", dtype=object)
-        for k in np.flatnonzero(a["core_mask"]):
-            gone = np.isnan(norm_values[u, y, k]) if norm_values is not None else np.zeros(len(u), bool)
-            missing = np.where(gone, np.where(missing == "", meta.index[k], missing + ";" + meta.index[k]), missing)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "unit_id": unit_ids[u],
-                    "year": years[y],
-                    "area": area,
-                    "score": a["score"][u, y],
-                    "n_used": a["n_used"][u, y],
-                    "n_total": a["n_total"],
-                    "coverage": a["coverage"][u, y] if np.ndim(a["coverage"]) else np.nan,
-                    "approx_any": a["approx_any"][u, y],
-                    "weights_source": "config" if custom else "equal",
-                    "reason": reason,
-                    "n_core": a["n_core"][u, y],
-                    "n_core_total": a["n_core_total"],
-                    "missing_core": missing,
-                }
-            )
-        )
+    reason_code = a["reason"][u, y]
+    reason = np.full(len(u), "", dtype=object)
+    for code, text in _REASONS.items():
+        reason[reason_code == code] = text.format(min=min_cov)
+    area_ids = meta.index[(meta["area"] == area) & meta["scored"]]
+    custom = any(i in iw and iw[i] != 1.0 for i in area_ids)
+    missing = np.full(len(u), "", dtype=object)
+    for k in np.flatnonzero(a["core_mask"]):
+        gone = np.isnan(norm_values[u, y, k]) if norm_values is not None else np.zeros(len(u), bool)
+        missing = np.where(gone, np.where(missing == "", meta.index[k], missing + ";" + meta.index[k]), missing)
+    return pd.DataFrame(
+        {
+            "unit_id": unit_ids[u],
+            "year": years[y],
+            "area": area,
+            "score": a["score"][u, y],
+            "n_used": a["n_used"][u, y],
+            "n_total": a["n_total"],
+            "coverage": a["coverage"][u, y] if np.ndim(a["coverage"]) else np.nan,
+            "approx_any": a["approx_any"][u, y],
+            "weights_source": "config" if custom else "equal",
+            "reason": reason,
+            "n_core": a["n_core"][u, y],
+            "n_core_total": a["n_core_total"],
+            "missing_core": missing,
+        }
+    )
+
+
+def _overall_frame(
+    per_area: dict, overall: dict, unit_ids: np.ndarray, years: np.ndarray, u: np.ndarray, y: np.ndarray, config: dict
+) -> pd.DataFrame:
+    """The 'overall' rows: the weighted mean of the area scores."""
     aw = config["area_weights"]
     min_areas = config["coverage"]["min_areas_overall"]
     ov_score = overall["score"][u, y]
     ov_used = overall["n_used"][u, y]
-    frames.append(
-        pd.DataFrame(
-            {
-                "unit_id": unit_ids[u],
-                "year": years[y],
-                "area": OVERALL,
-                "score": ov_score,
-                "n_used": ov_used,
-                "n_total": overall["n_total"],
-                "coverage": ov_used / max(overall["n_total"], 1),
-                "approx_any": overall["approx_any"][u, y],
-                "weights_source": "equal" if len(set(aw.values())) == 1 else "config",
-                "reason": np.where(
-                    np.isnan(ov_score), f"领域得分少于{min_areas}个 (fewer than {min_areas} area scores)", ""
-                ).astype(object),
-                "n_core": sum(per_area[ar]["n_core"][u, y] for ar in SCORED_AREAS),
-                "n_core_total": sum(per_area[ar]["n_core_total"] for ar in SCORED_AREAS),
-                "missing_core": "",
-            }
-        )
+    return pd.DataFrame(
+        {
+            "unit_id": unit_ids[u],
+            "year": years[y],
+            "area": OVERALL,
+            "score": ov_score,
+            "n_used": ov_used,
+            "n_total": overall["n_total"],
+            "coverage": ov_used / max(overall["n_total"], 1),
+            "approx_any": overall["approx_any"][u, y],
+            "weights_source": "equal" if len(set(aw.values())) == 1 else "config",
+            "reason": np.where(
+                np.isnan(ov_score), f"领域得分少于{min_areas}个 (fewer than {min_areas} area scores)", ""
+            ).astype(object),
+            "n_core": sum(per_area[ar]["n_core"][u, y] for ar in SCORED_AREAS),
+            "n_core_total": sum(per_area[ar]["n_core_total"] for ar in SCORED_AREAS),
+            "missing_core": "",
+        }
     )
-    df = pd.concat(frames, ignore_index=True)
-    return df[AREA_SCORE_COLUMNS + AREA_SCORE_EXTRA]
