@@ -220,18 +220,7 @@ def indicator_ranks(
     cols = np.ix_(dist[by_peer], np.arange(value.shape[1]), ind)
     v = np.ascontiguousarray(value[cols].transpose(1, 2, 0))
     d = denominator[cols].transpose(1, 2, 0)
-    min_den_i = meta["min_denominator"].to_numpy(dtype=float)[ind][None, :, None]
-    small_cube = d < min_den_i  # NaN denominators (counts, stated rates) compare False
-    hib = (directions[ind] == "higher_better")[None, :, None]
-    key = np.where(hib, -v, v)
-    key[small_cube] = np.nan
-    orphan_sorted = (peer == NO_PARENT)[by_peer]
-    key[..., orphan_sorted] = np.nan
-    rank = np.full(v.shape, np.nan)
-    n_peers = np.zeros(v.shape, dtype=np.int64)
-    bounds = np.flatnonzero(np.r_[True, np.diff(peer_code[by_peer]) != 0, True])
-    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-        rank[..., s:e], n_peers[..., s:e] = block_ranks(key[..., s:e])
+    rank, n_peers, small_cube = _peer_block_ranks(v, d, meta, directions, ind, peer, peer_code, by_peer)
     allowed_cube = ~np.isnan(rank) & (n_peers >= min_peers)
     present = ~np.isnan(v)
     flat = np.flatnonzero(present)
@@ -261,3 +250,30 @@ def indicator_ranks(
             ),
         }
     )
+
+
+def _peer_block_ranks(
+    v: np.ndarray,
+    d: np.ndarray,
+    meta: pd.DataFrame,
+    directions: np.ndarray,
+    ind: np.ndarray,
+    peer: np.ndarray,
+    peer_code: np.ndarray,
+    by_peer: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank and peer count on the (Y, I, D) cube, each peer block ranked on its own; rates with too small a
+    denominator and units without a parent are left unranked. Also returns the small-denominator mask."""
+    min_den_i = meta["min_denominator"].to_numpy(dtype=float)[ind][None, :, None]
+    small_cube = d < min_den_i  # NaN denominators (counts, stated rates) compare False
+    hib = (directions[ind] == "higher_better")[None, :, None]
+    key = np.where(hib, -v, v)
+    key[small_cube] = np.nan
+    orphan_sorted = (peer == NO_PARENT)[by_peer]
+    key[..., orphan_sorted] = np.nan
+    rank = np.full(v.shape, np.nan)
+    n_peers = np.zeros(v.shape, dtype=np.int64)
+    bounds = np.flatnonzero(np.r_[True, np.diff(peer_code[by_peer]) != 0, True])
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        rank[..., s:e], n_peers[..., s:e] = block_ranks(key[..., s:e])
+    return rank, n_peers, small_cube
