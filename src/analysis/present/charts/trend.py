@@ -74,26 +74,7 @@ def draw_sparklines(
         if valid.empty:
             ax.text(0.5, 0.5, "未能计算", transform=ax.transAxes, ha="center", color=MUTED, fontsize=8.5)
             continue
-        last_year, last = int(valid.index[-1]), float(valid.iloc[-1])
-        prev = s.get(last_year - 1, pd.NA)
-        mark = change_mark(prev, last, neutral_band)
-        better = {"up": "better", "down": "worse", "flat": "neutral"}.get(mark, "na")
-        worsened = ""
-        if "worsened" in scores.columns and last_year in s.index:
-            w = scores[(scores["area"] == area) & (scores["year"] == last_year)]["worsened"]
-            worsened = "" if w.empty or views.is_missing(w.iloc[0]) else str(w.iloc[0])
-        mc = CHANGE_COLORS[better] if better != "na" else MUTED
-        if worsened:
-            mc = CHANGE_COLORS["worse"]
-            alert = (alerts or {}).get(area) or "结果指标下降"
-            txt = "\n▼ " + "\n".join(textwrap.wrap(views.short(alert.rstrip("。"), 32), 16))
-        elif mark == "na":
-            txt = "无上年可比"
-        elif mark == "flat":
-            txt = f"无实质变化（±{neutral_band:g}内）"
-        else:
-            txt = f"{MARK_GLYPH[mark]} {last - float(prev):+.1f}"
-        ax.text(0.02, 0.04, f"{last_year}年 {last:.1f}  {txt}", transform=ax.transAxes, fontsize=8, color=mc)
+        _annotate_last_change(ax, scores, s, valid, area, neutral_band, alerts)
 
 
 def trend_figure(
@@ -121,3 +102,29 @@ def trend_figure(
     draw_sparklines(fig, sc, areas, neutral_band, f"{unit_name(units, unit_id)} 各领域得分趋势（各领域同一刻度）")
     note = f"▲上升 ▼下降；变化小于{neutral_band:g}分视为无实质变化（■）；得分按固定目标/锚点标准化；见证据表"
     return finish(fig, note, synthetic_flag([unit_id], units))
+
+
+def _annotate_last_change(
+    ax, scores: pd.DataFrame, s: pd.Series, valid: pd.Series, area: str, neutral_band: float, alerts: dict | None
+) -> None:
+    """The last score with its change mark; ▼ in red with the alert text when an outcome got worse."""
+    last_year, last = int(valid.index[-1]), float(valid.iloc[-1])
+    prev = s.get(last_year - 1, pd.NA)
+    mark = change_mark(prev, last, neutral_band)
+    better = {"up": "better", "down": "worse", "flat": "neutral"}.get(mark, "na")
+    worsened = ""
+    if "worsened" in scores.columns and last_year in s.index:
+        w = scores[(scores["area"] == area) & (scores["year"] == last_year)]["worsened"]
+        worsened = "" if w.empty or views.is_missing(w.iloc[0]) else str(w.iloc[0])
+    mc = CHANGE_COLORS[better] if better != "na" else MUTED
+    if worsened:
+        mc = CHANGE_COLORS["worse"]
+        alert = (alerts or {}).get(area) or "结果指标下降"
+        txt = "\n▼ " + "\n".join(textwrap.wrap(views.short(alert.rstrip("。"), 32), 16))
+    elif mark == "na":
+        txt = "无上年可比"
+    elif mark == "flat":
+        txt = f"无实质变化（±{neutral_band:g}内）"
+    else:
+        txt = f"{MARK_GLYPH[mark]} {last - float(prev):+.1f}"
+    ax.text(0.02, 0.04, f"{last_year}年 {last:.1f}  {txt}", transform=ax.transAxes, fontsize=8, color=mc)
