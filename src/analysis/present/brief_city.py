@@ -45,7 +45,17 @@ def city_summary_figure(
     heights = [0.9, 0.34 * n_rows + 1.0, 0.30 * n_lines + 0.8]
     heights.append(max(A4[1] - 0.6 - sum(heights), 0.01))
     subs = fig.subfigures(len(heights), 1, height_ratios=heights)
-    ax = subs[0].add_subplot()
+    _draw_city_title(subs[0], city, year, districts, units)
+    _draw_district_table(subs[1], districts, area_scores, year)
+    draw_key_points(subs[2], lines, f"要点：{city}")
+    note = "得分0–100，以结果指标为主、按固定目标/锚点标准化；数据不足=核心结果指标报告不足，不计分；要点中的数字均来自指标表并附原文位置。"
+    return finish(fig, note, synthetic_flag(ids, units))
+
+
+def _draw_city_title(sub, city: str, year: int, districts: pd.DataFrame, units: pd.DataFrame) -> None:
+    """Title and the line saying how many of the city's districts have data."""
+    n_rows = len(districts)
+    ax = sub.add_subplot()
     ax.axis("off")
     ax.text(0, 0.9, f"{city} {year}年 法治政府建设简报 · 总览", fontsize=17, color=INK, va="top")
     all_d = units[(units["level"] == "district") & (units["city"] == city)]
@@ -62,7 +72,13 @@ def city_summary_figure(
         va="top",
         linespacing=1.5,
     )
-    ax = subs[1].add_subplot()
+
+
+def _draw_district_table(sub, districts: pd.DataFrame, area_scores: pd.DataFrame, year: int) -> None:
+    """The districts' area results side by side (score with its headline mark, 数据不足, or 无数据)."""
+    n_rows = len(districts)
+    ids = districts["unit_id"].tolist()
+    ax = sub.add_subplot()
     ax.axis("off")
     ax.set_xlim(0, 1)
     ax.set_ylim(n_rows + 0.2, -1.0)
@@ -88,9 +104,6 @@ def city_summary_figure(
                 txt = f"{float(hit['score'].iloc[0]):.1f}{MARK_TEXT.get(mark, '')}"
                 color = CHANGE_COLORS["worse"] if mark == "down" else INK
             ax.text(x, y, txt, fontsize=9.5, va="center", color=color)
-    draw_key_points(subs[2], lines, f"要点：{city}")
-    note = "得分0–100，以结果指标为主、按固定目标/锚点标准化；数据不足=核心结果指标报告不足，不计分；要点中的数字均来自指标表并附原文位置。"
-    return finish(fig, note, synthetic_flag(ids, units))
 
 
 def write_city_pdf(target: Path, summary: Figure, pages: list) -> None:
