@@ -12,12 +12,12 @@ from matplotlib.figure import Figure
 
 from analysis.present.brief_rows import ranked_rows
 from analysis.present.charts import figures, views
+from analysis.present.charts.panel import panel_axes, panel_footer, stripe
 from analysis.present.charts.style import (
     AREA_COLORS,
     AREA_LABELS,
     AREA_ORDER,
     CHANGE_COLORS,
-    GRID,
     INK,
     MUTED,
     apply_style,
@@ -88,23 +88,14 @@ def _draw_header(sub, unit: pd.Series, year: int, lines: list[tuple[str, str, st
 def _draw_panel(sub, rows: pd.DataFrame, title: str, area: str, footer: str = "") -> None:
     """Indicator, this year's value (state; ▼ in red on an outcome that got worse for real), last year, peer median,
     short evidence; 未报告 rows grey."""
-    ax = sub.add_subplot()
-    n = max(len(rows), 1) + (1 if footer else 0)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(n + 0.2, -1.0)
-    ax.axis("off")
-    ax.set_title(title, color=AREA_COLORS.get(area, INK), loc="left")
-    for x, h in [(0.0, "指标"), (0.30, "本年"), (0.46, "上年"), (0.58, "同组中位数"), (0.70, "原文依据（摘要）")]:
-        ax.text(x, -0.45, h, fontsize=8.5, color=MUTED, va="center")
-    ax.axhline(-0.05, color=GRID, lw=0.8)
-    if rows.empty:
-        ax.text(0, 0.5, "本领域暂无指标", color=MUTED, va="center")
+    heads = [(0.0, "指标"), (0.30, "本年"), (0.46, "上年"), (0.58, "同组中位数"), (0.70, "原文依据（摘要）")]
+    ax = panel_axes(sub, rows, title, area, heads, footer)
+    if ax is None:
         return
     for i, r in enumerate(rows.itertuples(index=False)):
         y = i + 0.5
         grey = r.value_state == "not_reported"
-        if i % 2 == 1:
-            ax.axhspan(i, i + 1, color="#f7fafc", zorder=0)
+        stripe(ax, i)
         name = views.short(r.name_zh, 14) + ("（结果）" if r.role == "outcome" else "")
         ax.text(0.0, y, name, fontsize=8.5, va="center", color=MUTED if grey else INK)
         worse = getattr(r, "mark", "") == "worse"
@@ -115,8 +106,7 @@ def _draw_panel(sub, rows: pd.DataFrame, title: str, area: str, footer: str = ""
         ax.text(0.58, y, r.peer_text, fontsize=8, va="center", color=MUTED)
         note = "" if grey else views.evidence_note(r.evidence, r.value, r.source_file, r.locator, 22)
         ax.text(0.70, y, note, fontsize=7, va="center", color=MUTED)
-    if footer:
-        ax.text(0.0, len(rows) + 0.5, views.short(footer, 90), fontsize=8, va="center", color=MUTED)
+    panel_footer(ax, len(rows), footer)
 
 
 _BREAK_AFTER = "，；、。：）"
