@@ -15,19 +15,18 @@ Output contract (data/processed/metrics/narrative.parquet + .csv): level (distri
 whole unit, else the area id), seq (order), kind (level|change|balance|peer|problem|gap), sentence, indicator_ids
 (';'-joined), evidence (locators ';'-joined).
 
-The templates are read by ``narrative_templates``, numbers printed by ``wording``.
+The templates are read by ``narrative_templates``, numbers printed by ``wording``, the lookups in ``narrative_lookups``.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 
 from analysis.metrics.config import SCORED_AREAS
+from analysis.metrics.narrative_lookups import Lookups
 from analysis.metrics.narrative_templates import REQUIRED_TEMPLATES, load_templates, render, validate_templates
 from analysis.metrics.wording import approx_marker, blank, count_text, fmt_num, rate_text
 
@@ -49,94 +48,7 @@ SUB_LEVEL_NAMES = {"street": "街道", "department": "部门"}
 BALANCE_AREA = "p1_effectiveness"  # the area whose problem is results uneven across streets and departments
 
 
-class _Ctx:
-    """Lookups shared by every sentence: values as printed, evidence, names."""
-
-    def __init__(self, tables, observations, problems, indicators, config, templates, facts):
-        self.t = templates
-        self.names = indicators["name_zh"].astype(str).to_dict()
-        self.units_ind = indicators["unit"].astype(str).to_dict()
-        self.direction = indicators["direction"].astype(str).to_dict()
-        self.target = pd.to_numeric(indicators.get("target", pd.Series(dtype=float)), errors="coerce").to_dict()
-        self.rate_goal = {a: b for a, b in ((d, config["normalization"]["rate"][d]["goal"]) for d in
-                                            ("higher_better", "lower_better"))}  # fmt: skip
-        self.numer = indicators.get("numerator", pd.Series(dtype=object)).to_dict()
-        self.denom = indicators.get("denominator", pd.Series(dtype=object)).to_dict()
-        core = config.get("roles", {}).get("core_outcomes", {})
-        self.core = {a: [i for i in core.get(a, []) if i in self.names] for a in SCORED_AREAS}
-        self.role = indicators["role"].to_dict() if "role" in indicators.columns else {}
-        self.area_of = indicators["area"].astype(str).to_dict()
-        obs = observations[observations["value"].notna()] if len(observations) else observations
-        key = list(
-            zip(obs["unit_id"].astype(str), obs["year"].astype(int), obs["indicator_id"].astype(str), strict=False)
-        )
-        self.value = dict(zip(key, obs["value"].astype(float), strict=False))
-        self.approx = dict(zip(key, obs["approx"].fillna(False).astype(bool), strict=False)) if "approx" in obs else {}
-        loc = obs["source_file"].fillna("").astype(str) + "#" + obs["locator"].fillna("").astype(str)
-        self.evidence = dict(zip(key, loc, strict=False))
-        ntext = {}
-        if facts is not None and len(facts) and "fact_id" in obs.columns:
-            ft = facts.drop_duplicates("fact_id").set_index("fact_id")["number_text"]
-            ntext = obs["fact_id"].map(ft).to_dict()
-        self.number_text = {k: ntext.get(i) for k, i in zip(key, obs.index, strict=True)}
-        rates = tables["rates"]
-        rates = rates[rates["rate"].notna()]
-        rk = list(
-            zip(
-                rates["unit_id"].astype(str), rates["year"].astype(int), rates["indicator_id"].astype(str), strict=False
-            )
-        )
-        self.rate = dict(
-            zip(
-                rk,
-                rates[["rate", "numerator", "denominator", "approx", "source"]].itertuples(index=False),
-                strict=False,
-            )
-        )
-        bal = tables.get("balance")
-        self.balance = defaultdict(list)
-        if bal is not None and len(bal):
-            for r in bal.to_dict("records"):
-                self.balance[(str(r["parent_unit_id"]), int(r["year"]))].append(r)
-        self.sub_levels = [str(x) for x in config.get("balance", {}).get("levels", ["street", "department"])]
-        self.min_units = int(config.get("balance", {}).get("min_units", 3))
-        self.problems = defaultdict(list)
-        if problems is not None and len(problems):
-            for r in problems.itertuples(index=False):
-                self.problems[(str(r.unit_id), int(r.year), str(r.area))].append(r)
-
-    # a value as printed, with the indicator ids and evidence behind it
-    def printed(self, u: str, y: int, iid: str) -> tuple[str, list[str], list[str]] | None:
-        r = self.rate.get((u, y, iid))
-        if r is not None:
-            computed = r.source == "computed" and not blank(r.numerator) and not blank(r.denominator)
-            ids = [iid] + ([self.numer.get(iid), self.denom.get(iid)] if computed else [])
-            ids = [i for i in ids if isinstance(i, str)]
-            ev = [self.evidence[(u, y, i)] for i in ids if (u, y, i) in self.evidence]
-            txt = rate_text(r.rate, r.numerator if computed else None, r.denominator if computed else None,
-                            bool(r.approx), None if computed else self.number_text.get((u, y, iid)))  # fmt: skip
-            return txt, ids, ev
-        v = self.value.get((u, y, iid))
-        if v is None:
-            return None
-        txt = count_text(v, self.units_ind.get(iid, ""), self.approx.get((u, y, iid), False),
-                         self.number_text.get((u, y, iid)))  # fmt: skip
-        return txt, [iid], [self.evidence[(u, y, iid)]] if (u, y, iid) in self.evidence else []
-
-    def goal(self, iid: str) -> float | None:
-        t = self.target.get(iid)
-        if t is not None and not (isinstance(t, float) and math.isnan(t)):
-            return float(t)
-        return None
-
-    def join(self, items: list[str], limit: int = 4) -> str:
-        sep = self.t["words"]["list_sep"]
-        if len(items) > limit:
-            return sep.join(items[:limit]) + self.t["words"]["more"]
-        return sep.join(items)
-
-
-def _points(c: _Ctx, score: float) -> str:
+def _points(c: Lookups, score: float) -> str:
     """A score as read aloud: 99.6分 (the unit word from narrative.yaml words.points)."""
     return fmt_num(score) + c.t["words"]["points"]
 
@@ -161,7 +73,7 @@ def _row(level, unit, year, area, kind, sentence, ids, ev):
     }
 
 
-def _worse_sentence(c: _Ctx, u: str, y: int, iid: str) -> tuple[str, list, list] | None:
+def _worse_sentence(c: Lookups, u: str, y: int, iid: str) -> tuple[str, list, list] | None:
     cur, prev = c.printed(u, y, iid), c.printed(u, y - 1, iid)
     if cur is None or prev is None:
         return None
@@ -170,7 +82,7 @@ def _worse_sentence(c: _Ctx, u: str, y: int, iid: str) -> tuple[str, list, list]
     return (s, cur[1] + prev[1], cur[2] + prev[2]) if s else None
 
 
-def _balance_sentence(c: _Ctx, u: str, y: int) -> tuple[str, str, list, list] | None:
+def _balance_sentence(c: Lookups, u: str, y: int) -> tuple[str, str, list, list] | None:
     """P1 balance: the spread of one outcome rate across the district's streets (or departments) — core outcomes
     first, then the widest spread — with how many sub-units miss the fixed target; else why no spread is stated."""
     t = c.t
@@ -209,7 +121,7 @@ def _balance_sentence(c: _Ctx, u: str, y: int) -> tuple[str, str, list, list] | 
     return "balance", render(t, key, **fields), [iid], []
 
 
-def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tuple[str, str, list, list]]:
+def _area_sentences(c: Lookups, sc: pd.Series, rank: pd.Series | None) -> list[tuple[str, str, list, list]]:
     """(kind, sentence, ids, evidence) for one area of one district-year."""
     u, y, area = str(sc["unit_id"]), int(sc["year"]), str(sc["area"])
     aname = c.t["area_names"][area]
@@ -239,7 +151,7 @@ def _area_sentences(c: _Ctx, sc: pd.Series, rank: pd.Series | None) -> list[tupl
 
 
 def _score_sentence(
-    c: _Ctx, sc: pd.Series, aname: str, core: list, reported: list, ev_core: list
+    c: Lookups, sc: pd.Series, aname: str, core: list, reported: list, ev_core: list
 ) -> list[tuple[str, str, list, list]]:
     """The area's score with its core coverage, or why there is none (数据不足, no outcome)."""
     n_core, n_tot = int(sc.get("n_core", len(reported)) or 0), int(sc.get("n_core_total", len(core)) or 0)
@@ -256,7 +168,7 @@ def _score_sentence(
 
 
 def _change_sentences(
-    c: _Ctx, sc: pd.Series, aname: str, worse: list[str], reported: list, ev_core: list
+    c: Lookups, sc: pd.Series, aname: str, worse: list[str], reported: list, ev_core: list
 ) -> list[tuple[str, str, list, list]]:
     """A worsened outcome names itself with both years; otherwise the score's own change."""
     u, y = str(sc["unit_id"]), int(sc["year"])
@@ -275,7 +187,7 @@ def _change_sentences(
     return out
 
 
-def _level_sentences(c: _Ctx, u: str, y: int, reported: list, worse: list[str]) -> list[tuple[str, str, list, list]]:
+def _level_sentences(c: Lookups, u: str, y: int, reported: list, worse: list[str]) -> list[tuple[str, str, list, list]]:
     """Levels of the core outcomes against the fixed target, below target first, at most max_levels_per_area."""
     levels = []
     for iid in reported:
@@ -424,7 +336,7 @@ def build_narrative(
     ``tables`` are the metrics tables (rates, area_scores, ranks); ``units`` the unit registry frame (unit_id, name,
     level, city) used for the city blocks; ``facts`` (optional) gives the source surface of approximate numbers."""
     t = templates or load_templates()
-    c = _Ctx(tables, observations, problems, indicators, config, t, facts)
+    c = Lookups(tables, observations, problems, indicators, config, t, facts)
     sc = tables["area_scores"].copy()
     sc["unit_id"] = sc["unit_id"].astype(str)
     sc["area"] = sc["area"].astype(str)

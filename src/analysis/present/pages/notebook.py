@@ -10,6 +10,7 @@ The notebooks import this one module (``from analysis.present.pages import noteb
 
 from __future__ import annotations
 
+from analysis.present.charts.style import AREA_LABELS, AREA_ORDER, MixedSourcesError
 from analysis.present.pages.notebook_context import (
     AREA_IDS,
     SHORT_AREA_LABELS,
@@ -53,6 +54,9 @@ from analysis.present.pages.notebook_text import (
 )
 
 __all__ = [
+    "AREA_LABELS",
+    "AREA_ORDER",
+    "MixedSourcesError",
     "AREA_IDS",
     "CHANGE_VERDICTS",
     "Context",
