@@ -187,17 +187,51 @@ def load_units(include_sample: bool = True, path: str | Path | None = None) -> p
 load_units.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
 
+def alias_list(value: object) -> list[str]:
+    """A unit's aliases as a list: the registry keeps a list, the processed units table joins them with ','."""
+    if value is None or isinstance(value, float):
+        return []
+    if isinstance(value, str):
+        return [a.strip() for a in value.split(",") if a.strip()]
+    return [str(a) for a in value]
+
+
+def name_index(units: pd.DataFrame) -> dict[str, list[str]]:
+    """Every name and alias of a units table → the ids of the units that carry it, in table order."""
+    aliases = units["aliases"] if "aliases" in units.columns else [None] * len(units)
+    idx: dict[str, list[str]] = {}
+    for uid, name, al in zip(units["unit_id"], units["name"], aliases, strict=True):
+        for n in [str(name), *alias_list(al)]:
+            ids = idx.setdefault(n, [])
+            if uid not in ids:
+                ids.append(uid)
+    return idx
+
+
+def match_unit(
+    units: pd.DataFrame, name: str, parent: str | None = None, index: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Ids of the units whose name or alias is ``name``; with several, ``parent`` (name or id) narrows them.
+
+    The one place a unit name is matched; ``resolve_unit`` and the chart views build on it. ``index`` is
+    ``name_index(units)`` when the caller keeps it.
+    """
+    idx = name_index(units) if index is None else index
+    ids = idx.get((name or "").strip(), [])
+    if parent and len(ids) > 1:
+        parents = dict(zip(units["unit_id"], units["parent"], strict=True))
+        parent_id = parent if parent in parents else (idx.get(parent) or [None])[0]
+        ids = [i for i in ids if parents[i] == parent_id]
+    return ids
+
+
 def _name_index(include_sample: bool = True) -> dict[str, list[str]]:
     return _index(include_sample, str(units_file()))
 
 
 @functools.cache
 def _index(include_sample: bool, path_str: str) -> dict[str, list[str]]:
-    idx: dict[str, list[str]] = {}
-    for row in load_units(include_sample, path_str).itertuples(index=False):
-        for n in [row.name, *row.aliases]:
-            idx.setdefault(n, []).append(row.unit_id)
-    return idx
+    return name_index(load_units(include_sample, path_str))
 
 
 def suggest(name: str, choices, limit: int = 3, cutoff: float = 50) -> list[str]:
@@ -224,12 +258,7 @@ def resolve_unit(name: str, parent: str | None = None, include_sample: bool = Tr
     Raises UnknownUnitError for a name the registry does not know, or that is ambiguous without a parent.
     """
     name = (name or "").strip()
-    idx = _name_index(include_sample)
-    ids = idx.get(name, [])
-    if parent and len(ids) > 1:
-        units = load_units(include_sample).set_index("unit_id")
-        parent_id = parent if parent in units.index else (idx.get(parent) or [None])[0]
-        ids = [i for i in ids if units.at[i, "parent"] == parent_id]
+    ids = match_unit(load_units(include_sample), name, parent, index=_name_index(include_sample))
     if len(ids) == 1:
         return ids[0]
     if not ids:

@@ -34,6 +34,7 @@ from analysis.core.io import (
     write_csv,
 )
 from analysis.core.limits import FileTimeLimit, time_limit
+from analysis.registry.findings import finding
 from analysis.registry.schema import CORRECTION_COLUMNS, FACT_COLUMNS, FINDING_COLUMNS, OBSERVATION_COLUMNS, UNMAPPED
 
 DATASET_SUFFIXES = (".xlsx", ".csv")
@@ -113,17 +114,17 @@ def hash_tree(root: Path) -> dict[str, str]:
 def _finding(
     rule, severity, message, source_file="", locator="", unit_id=None, year=None, indicator_id=None, detail=""
 ):
-    return {
-        "rule": rule,
-        "severity": severity,
-        "unit_id": unit_id,
-        "year": year,
-        "indicator_id": indicator_id,
-        "message": message,
-        "source_file": source_file,
-        "locator": locator,
-        "detail": detail,
-    }
+    return finding(
+        rule,
+        message,
+        severity=severity,
+        unit_id=unit_id,
+        year=year,
+        indicator_id=indicator_id,
+        source_file=source_file,
+        locator=locator,
+        detail=detail,
+    )
 
 
 def _unexpected(rel: str, exc: BaseException) -> dict:

@@ -56,6 +56,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import paths
+from analysis.registry.findings import finding
 from analysis.registry.schema import FINDING_COLUMNS
 
 LEDGER_COLUMNS = [
@@ -262,17 +263,13 @@ def _ledger_name(p: Path) -> str:
 
 
 def _ledger_problem(p: Path, line: int | None, message: str) -> dict:
-    return {
-        "rule": "ledger_schema",
-        "severity": "error",
-        "unit_id": None,
-        "year": None,
-        "indicator_id": None,
-        "message": message + "；这一行未使用" if line and line > 1 else message + "；整个账本未使用",
-        "source_file": _ledger_name(p),
-        "locator": f"line {line}" if line else "file",
-        "detail": "",
-    }
+    return finding(
+        "ledger_schema",
+        message + "；这一行未使用" if line and line > 1 else message + "；整个账本未使用",
+        severity="error",
+        source_file=_ledger_name(p),
+        locator=f"line {line}" if line else "file",
+    )
 
 
 def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
@@ -319,17 +316,17 @@ def _finding(rule: str, severity: str, message: str, corr: pd.Series, row: pd.Se
 
     year = get("year", corr["year"])
     year = None if year is None or pd.isna(year) else int(year)
-    return {
-        "rule": rule,
-        "severity": severity,
-        "unit_id": get("unit_id", corr["unit"]),
-        "year": year,
-        "indicator_id": get("indicator_id", corr["indicator_id"]),
-        "message": message,
-        "source_file": get("source_file", get("doc_id", corr["doc_or_source"])),
-        "locator": get("locator", f"corrections.csv line {corr['line']}"),
-        "detail": json.dumps(detail, ensure_ascii=False, default=str),
-    }
+    return finding(
+        rule,
+        message,
+        severity=severity,
+        unit_id=get("unit_id", corr["unit"]),
+        year=year,
+        indicator_id=get("indicator_id", corr["indicator_id"]),
+        source_file=get("source_file", get("doc_id", corr["doc_or_source"])),
+        locator=get("locator", f"corrections.csv line {corr['line']}"),
+        detail=json.dumps(detail, ensure_ascii=False, default=str),
+    )
 
 
 def _jsonable(v):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.registry.findings import finding
 from analysis.registry.schema import FINDING_COLUMNS
 
 RANGE_RULES = ("negative_count", "rate_out_of_range")
@@ -39,17 +40,17 @@ def _fmt(v: float) -> str:
 
 def _finding(rule, severity, key, indicator_id, message, source_file="", locator="", detail="") -> dict:
     unit_id, year = key[1], key[2]
-    return {
-        "rule": rule,
-        "severity": severity,
-        "unit_id": unit_id,
-        "year": int(year) if pd.notna(year) else pd.NA,
-        "indicator_id": indicator_id,
-        "message": message,
-        "source_file": source_file or key[0],
-        "locator": locator,
-        "detail": detail,
-    }
+    return finding(
+        rule,
+        message,
+        severity=severity,
+        unit_id=unit_id,
+        year=int(year) if pd.notna(year) else pd.NA,
+        indicator_id=indicator_id,
+        source_file=source_file or key[0],
+        locator=locator,
+        detail=detail,
+    )
 
 
 def _wide(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -208,17 +209,16 @@ def check_year_jumps(observations: pd.DataFrame, factor: float = 5.0) -> pd.Data
     mask = consecutive & (prev > 0) & (o["value"] > 0) & ((ratio >= factor) | (ratio <= 1 / factor))
     rows = o[mask]
     out = [
-        {
-            "rule": "yoy_jump",
-            "severity": "warning",
-            "unit_id": r.unit_id,
-            "year": int(r.year),
-            "indicator_id": r.indicator_id,
-            "message": f"{_fmt(p)} → {_fmt(r.value)}（上年的 ×{r.value / p:.2f}）",
-            "source_file": r.source_file,
-            "locator": r.locator,
-            "detail": "",
-        }
+        finding(
+            "yoy_jump",
+            f"{_fmt(p)} → {_fmt(r.value)}（上年的 ×{r.value / p:.2f}）",
+            severity="warning",
+            unit_id=r.unit_id,
+            year=int(r.year),
+            indicator_id=r.indicator_id,
+            source_file=r.source_file,
+            locator=r.locator,
+        )
         for r, p in zip(rows.itertuples(index=False), prev[mask], strict=True)
     ]
     return pd.DataFrame(out, columns=FINDING_COLUMNS)

@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from analysis.registry.units import UnknownUnitError, load_units, resolve_unit
@@ -104,3 +105,39 @@ def test_unknown_unit_suggests_the_closest_name():
     assert unit_suggestions("马村去")[0] == "马村区"
     with pytest.raises(UnknownUnitError, match="您是否要找：马村区"):
         resolve_unit("马村去")
+
+
+# ---- one resolver: the chart views and the processed units table match names the registry's way
+
+
+def test_chart_views_resolve_a_full_name_alias_like_the_registry():
+    from analysis.present.charts import views
+
+    registry_units = load_units()
+    # the processed units table stores aliases joined by ','; the registry keeps a list — both must resolve
+    processed = registry_units.assign(aliases=registry_units["aliases"].map(",".join))
+    for table in (registry_units, processed):
+        assert views.resolve_unit(table, "焦作市马村区")["unit_id"] == resolve_unit("焦作市马村区") == "jiaozuo-macun"
+        assert views.resolve_unit(table, "jiaozuo-macun")["name"] == "马村区"
+    with pytest.raises(views.UnknownUnitError):
+        views.resolve_unit(processed, "海淀区")
+
+
+def test_match_unit_narrows_homonyms_by_parent():
+    from analysis.registry.units import alias_list, match_unit
+
+    units = pd.DataFrame(
+        {
+            "unit_id": ["a", "a-x", "b", "b-x"],
+            "name": ["甲市", "城关区", "乙市", "城关区"],
+            "parent": [None, "a", None, "b"],
+            "aliases": [[], "甲市城关区", [], ["乙市城关区", "老城区"]],
+        }
+    )
+    assert alias_list(" 甲, 乙 ,") == ["甲", "乙"] and alias_list(None) == [] and alias_list(float("nan")) == []
+    assert match_unit(units, "城关区") == ["a-x", "b-x"]
+    assert match_unit(units, "城关区", parent="乙市") == ["b-x"]
+    assert match_unit(units, "城关区", parent="a") == ["a-x"]
+    assert match_unit(units, " 老城区 ") == ["b-x"]
+    assert match_unit(units, "甲市城关区") == ["a-x"]
+    assert match_unit(units, "丙区") == []

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from analysis.registry.findings import finding
+
 COL_UNIT = "单位"
 COL_PARENT = "上级单位"
 COL_TYPE = "单位类型"
@@ -98,14 +100,14 @@ class Parsed:
 
 
 def table_finding(rule: str, severity: str, message: str, table: Table, locator: str, **kw: object) -> dict:
-    return {
-        "rule": rule,
-        "severity": severity,
-        "unit_id": kw.get("unit_id"),
-        "year": kw.get("year"),
-        "indicator_id": kw.get("indicator_id"),
-        "message": message,
-        "source_file": table.source_file,
-        "locator": locator,
-        "detail": kw.get("detail", ""),
-    }
+    return finding(
+        rule,
+        message,
+        severity=severity,
+        unit_id=kw.get("unit_id"),
+        year=kw.get("year"),
+        indicator_id=kw.get("indicator_id"),
+        source_file=table.source_file,
+        locator=locator,
+        detail=kw.get("detail", ""),
+    )

@@ -26,6 +26,7 @@ from analysis.ingest.datasets.model import (
     table_finding,
 )
 from analysis.ingest.datasets.values import cell_text, norm, parse_value, parse_year
+from analysis.registry.units import alias_list
 
 
 def unit_lookup(units: pd.DataFrame | Iterable[str] | None) -> dict[str, dict] | None:
@@ -43,8 +44,7 @@ def unit_lookup(units: pd.DataFrame | Iterable[str] | None) -> dict[str, dict] |
             "unit_id": rec.get(id_col) if id_col else None,
             "parent_name": id_to_name.get(parent, parent) if isinstance(parent, str) and parent else None,
         }
-        aliases = rec.get("aliases")
-        names = [rec["name"], *(aliases if isinstance(aliases, list | tuple) else [])]
+        names = [rec["name"], *alias_list(rec.get("aliases"))]
         for n in names:
             out[norm(str(n))] = info
     return out

@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from analysis.registry.schema import FINDING_COLUMNS
+from analysis.registry.findings import finding
 
 _ADMIN = r"(?:自治县|自治旗|新区|区|县|旗|市)"
 _NAME = re.compile(r"([\u4e00-\u9fff]{1,8}?" + _ADMIN + r")")
@@ -220,18 +220,13 @@ _LAYOUT_DIRS = frozenset({"reports", "report", "datasets", "raw", "data", "incom
 
 def registry_unit_names() -> dict[str, str]:
     """Every unit name and alias in the units file (config/units.yaml) → unit id ({} when the file is unreadable)."""
-    from analysis.registry.units import UnitsFileError, load_units
+    from analysis.registry.units import UnitsFileError, load_units, name_index
 
     try:
         units = load_units(include_sample=False)
     except (OSError, UnitsFileError):
         return {}
-    out: dict[str, str] = {}
-    for u in units.itertuples(index=False):
-        out[str(u.name)] = str(u.unit_id)
-        for alias in u.aliases:
-            out[str(alias)] = str(u.unit_id)
-    return out
+    return {name: str(ids[-1]) for name, ids in name_index(units).items()}
 
 
 def _same_unit(a: str, b: str, names: dict[str, str]) -> bool:
@@ -241,10 +236,8 @@ def _same_unit(a: str, b: str, names: dict[str, str]) -> bool:
 
 
 def _finding(rule: str, severity: str, message: str, **kw) -> dict:
-    row = dict.fromkeys(FINDING_COLUMNS, "")
-    row.update(rule=rule, severity=severity, message=message, year=None, indicator_id="")
-    row.update(kw)
-    return row
+    kw = {"unit_id": "", "indicator_id": "", **kw}
+    return finding(rule, message, severity=severity, **kw)
 
 
 def _int_year(v) -> int | None:

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from analysis.present.charts.style import AREA_ORDER
+from analysis.registry.units import match_unit
 
 STATE_LABELS = {
     "exact": "确切",
@@ -186,15 +187,13 @@ def indicator_names(indicators: pd.DataFrame) -> dict[str, str]:
 
 
 def resolve_unit(units: pd.DataFrame, key: str) -> pd.Series:
-    """The unit row for an id, a name or an alias. Raises UnknownUnitError when nothing matches."""
+    """The unit row for an id, a name or an alias (matched by the registry's ``match_unit``; the first of
+    homonyms). Raises UnknownUnitError when nothing matches."""
     key = str(key).strip()
     hit = units[units["unit_id"].astype(str) == key]
     if hit.empty:
-        hit = units[units["name"].astype(str) == key]
-    if hit.empty and "aliases" in units.columns:
-        hit = units[
-            [key in (a if isinstance(a, list | tuple) else list(a) if a is not None else []) for a in units["aliases"]]
-        ]
+        ids = match_unit(units, key)
+        hit = units[units["unit_id"] == ids[0]] if ids else hit
     if hit.empty:
         raise UnknownUnitError(f"未知单位 {key!r}：不是单位表中的编号、名称或别名")
     return hit.iloc[0]

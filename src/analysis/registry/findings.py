@@ -1,0 +1,50 @@
+"""The one constructor of a finding row (columns ``analysis.registry.schema.FINDING_COLUMNS``).
+
+Every layer that reports a problem — reading report documents and datasets (ingest), building, checking and correcting
+the tidy tables (tidy) — builds its rows here, so a finding always has the same keys in the same order and a known
+severity.
+"""
+
+from __future__ import annotations
+
+from analysis.registry.schema import FINDING_COLUMNS
+
+# "ok" marks a check that passed (e.g. a stated total that equals the sum of its parts)
+SEVERITIES = ("error", "warning", "info", "ok")
+
+
+def finding(
+    rule: str,
+    message: str,
+    *,
+    severity: str,
+    unit_id: object = None,
+    year: object = None,
+    indicator_id: object = None,
+    source_file: object = "",
+    locator: object = "",
+    detail: object = "",
+) -> dict:
+    """One finding as a dict keyed (and ordered) by ``FINDING_COLUMNS``.
+
+    Raises ValueError for an unknown severity or an empty rule or message: a finding nobody can read is a bug.
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r} (expected one of {', '.join(SEVERITIES)})")
+    if not rule:
+        raise ValueError("a finding needs a rule")
+    if not message:
+        raise ValueError(f"finding {rule!r} has an empty message")
+    row = {
+        "rule": rule,
+        "severity": severity,
+        "unit_id": unit_id,
+        "year": year,
+        "indicator_id": indicator_id,
+        "message": message,
+        "source_file": source_file,
+        "locator": locator,
+        "detail": detail,
+    }
+    assert list(row) == FINDING_COLUMNS
+    return row
