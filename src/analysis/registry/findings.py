@@ -30,11 +30,11 @@ def finding(
     Raises ValueError for an unknown severity or an empty rule or message: a finding nobody can read is a bug.
     """
     if severity not in SEVERITIES:
-        raise ValueError(f"unknown severity {severity!r} (expected one of {', '.join(SEVERITIES)})")
+        raise ValueError(f"未知的检查级别 severity {severity!r}；应为 {'、'.join(SEVERITIES)} 之一")
     if not rule:
-        raise ValueError("a finding needs a rule")
+        raise ValueError("检查发现缺少规则名 rule")
     if not message:
-        raise ValueError(f"finding {rule!r} has an empty message")
+        raise ValueError(f"检查发现 {rule!r} 的说明 message 为空")
     row = {
         "rule": rule,
         "severity": severity,

@@ -46,230 +46,23 @@ finding ``correction_applied`` (info). A ledger row that matches nothing gives o
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core import paths
 from analysis.registry.findings import finding
 from analysis.registry.schema import FINDING_COLUMNS
-
-LEDGER_COLUMNS = [
-    "doc_or_source",
-    "unit",
-    "year",
-    "indicator_id",
-    "fact_id",
-    "action",
-    "value",
-    "reason",
-    "source",
-    "date",
-]
-ACTIONS = ("override", "drop", "flag", "confirm", "map", "scope")
-REVIEW_ACTIONS = ("confirm", "map", "scope")  # decisions on one report fact (python -m analysis review)
-_INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]*")
-KEY_COLUMNS = ("doc_or_source", "unit", "year", "indicator_id", "fact_id")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COL_ZH = {"reason": "理由", "source": "依据", "date": "日期"}
-
-
-class CorrectionsError(ValueError):
-    """The corrections ledger is malformed; the message names the file and the line."""
-
-
-def empty_ledger() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*LEDGER_COLUMNS, "line"])
-
-
-def _check_row(row: dict[str, str], where: str) -> dict:
-    action = row["action"]
-    if action not in ACTIONS:
-        raise CorrectionsError(f"{where}：未知的操作 action {action!r}；应为 {'、'.join(ACTIONS)} 之一")
-    for col in ("reason", "source", "date"):
-        if not row[col]:
-            raise CorrectionsError(
-                f"{where}：缺少 {col}（{_COL_ZH[col]}；每条更正都要写理由 reason、依据 source 和日期 date）"
-            )
-    if not _DATE.fullmatch(row["date"]):
-        raise CorrectionsError(f"{where}：日期 date {row['date']!r} 格式不对，应为 YYYY-MM-DD（例如 2024-03-02）")
-    try:
-        dt.date.fromisoformat(row["date"])
-    except ValueError as exc:
-        raise CorrectionsError(f"{where}：日期 date {row['date']!r} 不存在（没有这一天）") from exc
-    if not any(row[k] for k in KEY_COLUMNS):
-        raise CorrectionsError(
-            f"{where}：没有给出任何键（doc_or_source、unit、year、indicator_id 或 fact_id），这条更正会作用于所有行"
-        )
-    out: dict = dict(row)
-    if row["year"]:
-        if not re.fullmatch(r"(19|20)\d\d", row["year"]):
-            raise CorrectionsError(
-                f"{where}：年份 year {row['year']!r} 不是四位整数年份（例如 2023；不能写 2023.0 或 23）"
-            )
-        out["year"] = int(row["year"])
-    else:
-        out["year"] = None
-    if action in REVIEW_ACTIONS and not row["fact_id"]:
-        raise CorrectionsError(f"{where}：{action} 需要填 fact_id（审核决定针对一个数字）")
-    if action == "override":
-        try:
-            value = float(row["value"])
-        except ValueError:
-            raise CorrectionsError(f"{where}：override 需要数值 value，实际是 {row['value']!r}") from None
-        if not math.isfinite(value):
-            raise CorrectionsError(f"{where}：override 的数值 value 必须是有限数（finite），实际是 {row['value']!r}")
-        out["value"] = value
-    elif action == "map":
-        if not _INDICATOR_ID.fullmatch(row["value"]):
-            raise CorrectionsError(f"{where}：map 需要在 value 中填指标编号，实际是 {row['value']!r}")
-        out["value"] = row["value"]
-    elif action == "scope":
-        from analysis.registry.schema import SCOPES
-
-        if row["value"] not in SCOPES:
-            raise CorrectionsError(
-                f"{where}：scope 需要在 value 中填 {'、'.join(SCOPES)} 之一，实际是 {row['value']!r}"
-            )
-        out["value"] = row["value"]
-    elif row["value"]:
-        raise CorrectionsError(f"{where}：操作 {action} 不带数值 value（实际填了 {row['value']!r}），请留空")
-    else:
-        out["value"] = None
-    return out
-
-
-def _undecodable_line(data: bytes, exc: UnicodeDecodeError) -> int:
-    return data[: exc.start].count(b"\n") + 1
-
-
-def _decode_ledger(p: Path) -> str:
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise CorrectionsError(f"{p}：无法读取更正账本（{exc.strerror or exc}）") from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = _undecodable_line(data, exc)
-        try:
-            data.decode("gb18030")
-            guess = "看起来是 GBK/GB18030 编码（Excel 的“CSV”默认如此）"
-        except UnicodeDecodeError:
-            guess = "不是 UTF-8 文本"
-        raise CorrectionsError(
-            f"{p}：第 {line} 行：更正账本{guess}，未读取；请另存为“CSV UTF-8（逗号分隔）”后重试"
-        ) from None
-
-
-def load_ledger(
-    path: str | Path | None = None, missing_ok: bool = True, problems: list[dict] | None = None
-) -> pd.DataFrame:
-    """Read and validate the ledger; one row per correction plus ``line`` (its line in the file).
-
-    Without ``problems`` the first problem raises :class:`CorrectionsError`. With a list, a bad line is refused (left
-    out, never applied) and reported there as an error finding (rule ``ledger_schema``, the ledger file and
-    ``line N``); a problem with the whole file (encoding, header, broken CSV) refuses the whole ledger the same way."""
-    p = Path(path) if path is not None else paths.corrections_file()
-    if not p.exists():
-        if missing_ok:
-            return empty_ledger()
-        raise CorrectionsError(f"{p}：找不到更正账本")
-
-    def refuse(exc: CorrectionsError, line: int | None) -> None:
-        if problems is None:
-            raise exc
-        problems.append(_ledger_problem(p, line, str(exc)))
-
-    try:
-        text = _decode_ledger(p)
-    except CorrectionsError as exc:
-        m = re.search(r"第 (\d+) 行", str(exc))
-        refuse(exc, int(m.group(1)) if m else None)
-        return empty_ledger()
-    reader = csv.reader(text.splitlines(keepends=True))
-    try:
-        header = next(reader)
-    except StopIteration:
-        refuse(CorrectionsError(f"{p}：空文件；第 1 行应为表头 {','.join(LEDGER_COLUMNS)}"), 1)
-        return empty_ledger()
-    except csv.Error as exc:
-        refuse(CorrectionsError(f"{p}：第 1 行：不是有效的 CSV（{exc}）"), 1)
-        return empty_ledger()
-    header = [h.strip() for h in header]
-    if header != LEDGER_COLUMNS:
-        unknown = [h for h in header if h not in LEDGER_COLUMNS]
-        missing = [c for c in LEDGER_COLUMNS if c not in header]
-        refuse(
-            CorrectionsError(
-                f"{p}：第 1 行：表头应为 {','.join(LEDGER_COLUMNS)}"
-                + (f"；多出的列 {unknown}" if unknown else "")
-                + (f"；缺少的列 {missing}" if missing else "")
-                + ("；列的顺序不对" if not unknown and not missing else "")
-            ),
-            1,
-        )
-        return empty_ledger()
-    rows = []
-    seen: dict[tuple, int] = {}
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            where = f"{p}：第 {line} 行"
-            try:
-                if len(fields) != len(LEDGER_COLUMNS):
-                    raise CorrectionsError(f"{where}：有 {len(fields)} 个字段，应为 {len(LEDGER_COLUMNS)} 个")
-                row = _check_row({c: f.strip() for c, f in zip(LEDGER_COLUMNS, fields, strict=True)}, where)
-                key = tuple(row[k] for k in KEY_COLUMNS)
-                if (
-                    row["action"] in REVIEW_ACTIONS
-                ):  # one decision of each kind per fact (map and scope may go together)
-                    key = (*key, row["action"])
-                if key in seen:
-                    raise CorrectionsError(f"{where}：与第 {seen[key]} 行的键相同（同一个键只能有一条更正）")
-            except CorrectionsError as exc:
-                refuse(exc, line)
-                continue
-            seen[key] = line
-            row["line"] = line
-            rows.append(row)
-    except csv.Error as exc:
-        refuse(CorrectionsError(f"{p}：第 {reader.line_num} 行：不是有效的 CSV（{exc}）"), reader.line_num)
-        return empty_ledger()
-    if not rows:
-        return empty_ledger()
-    ledger = pd.DataFrame(rows, columns=[*LEDGER_COLUMNS, "line"])
-    ledger["year"] = ledger["year"].astype("Int64")
-    if not ledger["action"].isin(("map", "scope")).any():
-        ledger["value"] = ledger["value"].astype("float64")
-    ledger.attrs["source"] = _ledger_name(p)
-    return ledger
-
-
-def _ledger_name(p: Path) -> str:
-    try:
-        return str(p.resolve().relative_to(paths.root().resolve()))
-    except ValueError:
-        return str(p)
-
-
-def _ledger_problem(p: Path, line: int | None, message: str) -> dict:
-    return finding(
-        "ledger_schema",
-        message + "；这一行未使用" if line and line > 1 else message + "；整个账本未使用",
-        severity="error",
-        source_file=_ledger_name(p),
-        locator=f"line {line}" if line else "file",
-    )
+from analysis.tidy.ledger import (  # noqa: F401  (the ledger's names stay importable from here)
+    ACTIONS,
+    KEY_COLUMNS,
+    LEDGER_COLUMNS,
+    REVIEW_ACTIONS,
+    CorrectionsError,
+    empty_ledger,
+    load_ledger,
+)
 
 
 def _matches(table: pd.DataFrame, corr: pd.Series) -> tuple[pd.Series, str]:
@@ -370,7 +163,6 @@ def apply_corrections(
         if corr["action"] in REVIEW_ACTIONS:  # decisions on report facts: applied by apply_fact_decisions
             continue
         mask, why = _matches(out, corr)
-        note = _note(corr["action"], corr)
         ledger_ref = {k: _jsonable(corr[k]) for k in [*LEDGER_COLUMNS, "line"]}
         if not mask.any():
             msg = f"更正账本第 {corr['line']} 行（{corr['action']}）没有匹配到任何行"
@@ -387,65 +179,82 @@ def apply_corrections(
             continue
         idx = out.index[mask]
         if corr["action"] == "override" and indicators is not None and "indicator_id" in out.columns:
-            value = float(corr["value"])
-            bad = []
-            for iid in pd.unique(out.loc[idx, "indicator_id"].astype(object)):
-                rng = valid_range(indicators, iid)
-                if rng is not None and not rng[0] <= value <= rng[1]:
-                    bad.append((iid, rng))
-            if bad:
-                iid, (lo, hi) = bad[0]
-                unit = str(indicators.at[iid, "unit"])
-                name = str(indicators.at[iid, "name_zh"])
-                f = _finding(
-                    "correction_out_of_range",
-                    "error",
-                    f"更正账本第 {corr['line']} 行：{name}（{iid}）的更正值 {value:g}{unit} 超出有效范围"
-                    f" {lo:g}–{hi:g}{unit}，这条更正被拒绝，未使用（原值保持不变）",
-                    corr,
-                    out.loc[idx[0]],
-                    {"ledger": ledger_ref, "valid_range": [lo, hi]},
-                )
-                f.update(source_file=ledger.attrs.get("source", "data/corrections.csv"), locator=f"line {corr['line']}")
-                findings.append(f)
+            refused = _out_of_range(out, idx, corr, indicators, ledger, ledger_ref)
+            if refused is not None:
+                findings.append(refused)
                 continue
-        for i in idx:
-            row = out.loc[i]
-            old = _jsonable(row["value"]) if "value" in out.columns else None
-            detail = {"ledger": ledger_ref, "original_value": old, "fact_id": _jsonable(row.get("fact_id"))}
-            if "evidence" in out.columns:
-                detail["evidence"] = _jsonable(row["evidence"])
-            if corr["action"] == "override":
-                detail["new_value"] = float(corr["value"])
-            findings.append(
-                _finding(
-                    "correction_applied",
-                    "info",
-                    f"更正账本第 {corr['line']} 行（{corr['action']}）：{corr['reason']}",
-                    corr,
-                    row,
-                    detail,
-                )
-            )
+        findings += [_applied(out.loc[i], corr, ledger_ref, out.columns) for i in idx]
         if corr["action"] == "override":
-            if "value" not in out.columns:
-                raise CorrectionsError(f"更正账本第 {corr['line']} 行：override 作用的表没有 value 列")
-            if "original_value" not in out.columns:
-                out["original_value"] = pd.Series(float("nan"), index=out.index, dtype="float64")
-            first = idx[out.loc[idx, "original_value"].isna()]
-            out.loc[first, "original_value"] = pd.to_numeric(out.loc[first, "value"], errors="coerce")
-            out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
-            out.loc[idx, "value"] = float(corr["value"])
-            if "source_kind" not in out.columns:
-                out["source_kind"] = pd.Series(pd.NA, index=out.index, dtype="object")
-            out.loc[idx, "source_kind"] = "correction"
-            if "value_state" in out.columns:
-                nr = idx[out.loc[idx, "value_state"] == "not_reported"]
-                out.loc[nr, "value_state"] = "exact"
-        out.loc[idx, "correction"] = [_join(out.at[i, "correction"], note) for i in idx]
+            _override(out, idx, corr)
+        out.loc[idx, "correction"] = [_join(out.at[i, "correction"], _note(corr["action"], corr)) for i in idx]
         if corr["action"] == "drop":
             out = out.drop(index=idx)
     return out, pd.DataFrame(findings, columns=FINDING_COLUMNS)
+
+
+def _out_of_range(
+    out: pd.DataFrame, idx: pd.Index, corr: pd.Series, indicators: pd.DataFrame, ledger: pd.DataFrame, ledger_ref: dict
+) -> dict | None:
+    """The ``correction_out_of_range`` error when an override's value is outside the valid range of an indicator it
+    would change; None when it may apply."""
+    value = float(corr["value"])
+    bad = []
+    for iid in pd.unique(out.loc[idx, "indicator_id"].astype(object)):
+        rng = valid_range(indicators, iid)
+        if rng is not None and not rng[0] <= value <= rng[1]:
+            bad.append((iid, rng))
+    if not bad:
+        return None
+    iid, (lo, hi) = bad[0]
+    unit = str(indicators.at[iid, "unit"])
+    name = str(indicators.at[iid, "name_zh"])
+    f = _finding(
+        "correction_out_of_range",
+        "error",
+        f"更正账本第 {corr['line']} 行：{name}（{iid}）的更正值 {value:g}{unit} 超出有效范围"
+        f" {lo:g}–{hi:g}{unit}，这条更正被拒绝，未使用（原值保持不变）",
+        corr,
+        out.loc[idx[0]],
+        {"ledger": ledger_ref, "valid_range": [lo, hi]},
+    )
+    f.update(source_file=ledger.attrs.get("source", "data/corrections.csv"), locator=f"line {corr['line']}")
+    return f
+
+
+def _applied(row: pd.Series, corr: pd.Series, ledger_ref: dict, columns: pd.Index) -> dict:
+    """The ``correction_applied`` finding of one row, with the value it had and the evidence."""
+    old = _jsonable(row["value"]) if "value" in columns else None
+    detail = {"ledger": ledger_ref, "original_value": old, "fact_id": _jsonable(row.get("fact_id"))}
+    if "evidence" in columns:
+        detail["evidence"] = _jsonable(row["evidence"])
+    if corr["action"] == "override":
+        detail["new_value"] = float(corr["value"])
+    return _finding(
+        "correction_applied",
+        "info",
+        f"更正账本第 {corr['line']} 行（{corr['action']}）：{corr['reason']}",
+        corr,
+        row,
+        detail,
+    )
+
+
+def _override(out: pd.DataFrame, idx: pd.Index, corr: pd.Series) -> None:
+    """Write an override's value into the rows ``idx`` of ``out`` (in place), keeping the first original value."""
+    if "value" not in out.columns:
+        raise CorrectionsError(f"更正账本第 {corr['line']} 行：override 作用的表没有 value 列")
+    if "original_value" not in out.columns:
+        out["original_value"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+    first = idx[out.loc[idx, "original_value"].isna()]
+    out.loc[first, "original_value"] = pd.to_numeric(out.loc[first, "value"], errors="coerce")
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    out.loc[idx, "value"] = float(corr["value"])
+    if "source_kind" not in out.columns:
+        out["source_kind"] = pd.Series(pd.NA, index=out.index, dtype="object")
+    out.loc[idx, "source_kind"] = "correction"
+    if "value_state" in out.columns:
+        nr = idx[out.loc[idx, "value_state"] == "not_reported"]
+        out.loc[nr, "value_state"] = "exact"
 
 
 def _join(old, note: str) -> str:
@@ -462,17 +271,7 @@ def apply_fact_decisions(facts: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.
     that matches no fact gives ``correction_unmatched``, as in `apply_corrections`; a drop line that matches no fact is
     left to `apply_corrections` (it may be about a dataset row).
     """
-    out = facts.copy()
-    if not out.index.is_unique:
-        out = out.reset_index(drop=True)
-    for col, _src in (("original_indicator_id", "indicator_id"), ("original_scope", "scope")):
-        if col not in out.columns:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
-    if "original_confidence" not in out.columns:
-        out["original_confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
-    for col in ("decision", "correction"):
-        if col not in out.columns:
-            out[col] = pd.Series("", index=out.index, dtype="object")
+    out = _with_decision_columns(facts)
     findings: list[dict] = []
     used: set[int] = set()
     if ledger is None or ledger.empty or "fact_id" not in out.columns:
@@ -498,48 +297,69 @@ def apply_fact_decisions(facts: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.
             continue
         used.add(int(corr["line"]))
         idx = out.index[mask]
-        note = _note(action, corr)
-        for i in idx:
-            row = out.loc[i]
-            detail = {
-                "ledger": ledger_ref,
-                "fact_id": _jsonable(row.get("fact_id")),
-                "original_indicator_id": _jsonable(row.get("indicator_id")),
-                "original_scope": _jsonable(row.get("scope")),
-                "evidence": _jsonable(row.get("evidence")),
-            }
-            if action in ("map", "scope"):
-                detail["new_value"] = corr["value"]
-            findings.append(
-                _finding(
-                    "correction_applied",
-                    "info",
-                    f"审核决定 {action}（第 {corr['line']} 行）：{corr['reason']}",
-                    corr,
-                    row,
-                    detail,
-                )
-            )
-        if action in ("confirm", "map") and "confidence" in out.columns:
-            keep = idx[out.loc[idx, "original_confidence"].isna()]
-            out.loc[keep, "original_confidence"] = pd.to_numeric(out.loc[keep, "confidence"], errors="coerce")
-            out.loc[idx, "confidence"] = 1.0
-        if action == "map":
-            keep = idx[out.loc[idx, "original_indicator_id"].isna()]
-            out.loc[keep, "original_indicator_id"] = out.loc[keep, "indicator_id"]
-            out.loc[idx, "indicator_id"] = str(corr["value"])
-            if "rule" in out.columns:
-                out.loc[idx, "rule"] = "review"
-            if "confidence" not in out.columns:
-                out["confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
-                out.loc[idx, "confidence"] = 1.0
-        if action == "scope":
-            keep = idx[out.loc[idx, "original_scope"].isna()]
-            out.loc[keep, "original_scope"] = out.loc[keep, "scope"]
-            out.loc[idx, "scope"] = str(corr["value"])
+        findings += [_decided(out.loc[i], action, corr, ledger_ref) for i in idx]
+        _decide(out, idx, action, corr)
         out.loc[idx, "decision"] = [_join_with(out.at[i, "decision"], action, ";") for i in idx]
-        out.loc[idx, "correction"] = [_join(out.at[i, "correction"], note) for i in idx]
+        out.loc[idx, "correction"] = [_join(out.at[i, "correction"], _note(action, corr)) for i in idx]
     return out, pd.DataFrame(findings, columns=FINDING_COLUMNS), used
+
+
+def _with_decision_columns(facts: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the facts with the columns the decisions write (original_*, decision, correction)."""
+    out = facts.copy()
+    if not out.index.is_unique:
+        out = out.reset_index(drop=True)
+    for col in ("original_indicator_id", "original_scope"):
+        if col not in out.columns:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+    if "original_confidence" not in out.columns:
+        out["original_confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+    for col in ("decision", "correction"):
+        if col not in out.columns:
+            out[col] = pd.Series("", index=out.index, dtype="object")
+    return out
+
+
+def _decided(row: pd.Series, action: str, corr: pd.Series, ledger_ref: dict) -> dict:
+    """The ``correction_applied`` finding of one fact a review decision touched."""
+    detail = {
+        "ledger": ledger_ref,
+        "fact_id": _jsonable(row.get("fact_id")),
+        "original_indicator_id": _jsonable(row.get("indicator_id")),
+        "original_scope": _jsonable(row.get("scope")),
+        "evidence": _jsonable(row.get("evidence")),
+    }
+    if action in ("map", "scope"):
+        detail["new_value"] = corr["value"]
+    return _finding(
+        "correction_applied",
+        "info",
+        f"审核决定 {action}（第 {corr['line']} 行）：{corr['reason']}",
+        corr,
+        row,
+        detail,
+    )
+
+
+def _decide(out: pd.DataFrame, idx: pd.Index, action: str, corr: pd.Series) -> None:
+    """Apply one confirm / map / scope decision to the facts ``idx`` of ``out`` (in place), keeping the originals."""
+    if action in ("confirm", "map") and "confidence" in out.columns:
+        keep = idx[out.loc[idx, "original_confidence"].isna()]
+        out.loc[keep, "original_confidence"] = pd.to_numeric(out.loc[keep, "confidence"], errors="coerce")
+        out.loc[idx, "confidence"] = 1.0
+    if action == "map":
+        keep = idx[out.loc[idx, "original_indicator_id"].isna()]
+        out.loc[keep, "original_indicator_id"] = out.loc[keep, "indicator_id"]
+        out.loc[idx, "indicator_id"] = str(corr["value"])
+        if "rule" in out.columns:
+            out.loc[idx, "rule"] = "review"
+        if "confidence" not in out.columns:
+            out["confidence"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+            out.loc[idx, "confidence"] = 1.0
+    if action == "scope":
+        keep = idx[out.loc[idx, "original_scope"].isna()]
+        out.loc[keep, "original_scope"] = out.loc[keep, "scope"]
+        out.loc[idx, "scope"] = str(corr["value"])
 
 
 def _join_with(old, item: str, sep: str) -> str:

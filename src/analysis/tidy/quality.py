@@ -68,6 +68,14 @@ def _wide(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     return values, exact, locs
 
 
+def _locator(locs: pd.DataFrame, key, iid) -> str:
+    try:
+        v = locs.at[key, iid]
+    except KeyError:
+        return ""
+    return "" if pd.isna(v) else str(v)
+
+
 def check_candidates(
     candidates: pd.DataFrame, indicators: pd.DataFrame, rules: tuple[str, ...] = RANGE_RULES + ARITHMETIC_RULES
 ) -> pd.DataFrame:
@@ -78,17 +86,24 @@ def check_candidates(
         return pd.DataFrame(columns=FINDING_COLUMNS)
     values, exact, locs = _wide(candidates)
     out: list[dict] = []
+    if set(rules) & set(RANGE_RULES):
+        out += _range_findings(values, indicators, locs)
+    # the arithmetic rules compare exact values only
+    if "parts" in indicators.columns and "parts_vs_total" in rules:
+        out += _parts_findings(exact, indicators, locs)
+    if "numerator" in indicators.columns and "rate_vs_counts" in rules:
+        out += _rate_findings(exact, indicators, locs)
+    if "at_most" in indicators.columns and "at_most" in rules:
+        out += _at_most_findings(exact, indicators, locs)
+    return pd.DataFrame(out, columns=FINDING_COLUMNS)
+
+
+def _range_findings(values: pd.DataFrame, indicators: pd.DataFrame, locs: pd.DataFrame) -> list[dict]:
+    """``rate_out_of_range`` and ``negative_count``: values an indicator cannot take."""
+    out: list[dict] = []
     kind = indicators.get("kind", pd.Series(dtype=object))
     names = indicators["name_zh"]
-
-    def loc(key, iid) -> str:
-        try:
-            v = locs.at[key, iid]
-        except KeyError:
-            return ""
-        return "" if pd.isna(v) else str(v)
-
-    for iid in values.columns if set(rules) & set(RANGE_RULES) else []:
+    for iid in values.columns:
         if iid not in indicators.index:
             continue
         col = values[iid].dropna()
@@ -104,7 +119,7 @@ def check_candidates(
                         key,
                         iid,
                         f"{names[iid]} = {_fmt(v)}% 超出 0–100%",
-                        locator=loc(key, iid),
+                        locator=_locator(locs, key, iid),
                     )
                 )
         elif k in (None, "count") or (isinstance(k, float) and np.isnan(k)):
@@ -117,84 +132,99 @@ def check_candidates(
                         key,
                         iid,
                         f"{names[iid]} = {_fmt(v)} 为负数",
-                        locator=loc(key, iid),
+                        locator=_locator(locs, key, iid),
                     )
                 )
+    return out
 
-    values = exact  # the arithmetic rules compare exact values only
-    if "parts" in indicators.columns and "parts_vs_total" in rules:
-        for total_id, parts in indicators["parts"].dropna().items():
-            parts = [p for p in parts if p in values.columns]
-            if total_id not in values.columns or not parts:
-                continue
-            sub = values[[total_id, *parts]].dropna(subset=[total_id])
-            sub = sub[sub[parts].notna().any(axis=1)]
-            for key, row in sub.iterrows():
-                present = [p for p in parts if pd.notna(row[p])]
-                s = float(row[present].sum())
-                expr = " + ".join(_fmt(row[p]) for p in present)
-                total = float(row[total_id])
-                complete = len(present) == len(parts)
-                if s > total + 1e-9:
-                    sev, verb = "warning", "大于"
-                elif complete and abs(s - total) <= 1e-9:
-                    sev, verb = "ok", "等于"
-                else:
-                    sev, verb = "info", "小于"
-                msg = f"分项 {expr} = {_fmt(s)}，{verb}{names[total_id]} {_fmt(total)}"
-                if not complete:
-                    msg += f"（{len(parts)} 个分项中报告了 {len(present)} 个）"
-                detail = "; ".join(f"{p}={_fmt(row[p])} at {loc(key, p)}" for p in present)
-                out.append(
-                    _finding("parts_vs_total", sev, key, total_id, msg, locator=loc(key, total_id), detail=detail)
-                )
 
-    if "numerator" in indicators.columns and "rate_vs_counts" in rules:
-        rates = indicators.dropna(subset=["numerator"])
-        for rate_id, r in rates.iterrows():
-            num, den = r["numerator"], r.get("denominator")
-            if rate_id not in values.columns or num not in values.columns or den not in values.columns:
-                continue
-            sub = values[[rate_id, num, den]].dropna()
-            for key, row in sub.iterrows():
-                if row[den] == 0:
-                    continue
-                computed = 100.0 * row[num] / row[den]
-                diff = abs(computed - row[rate_id])
-                sev = "warning" if diff > rounding_tolerance(row[rate_id]) else "ok"
-                verb = "不符合" if sev == "warning" else "符合"
-                out.append(
-                    _finding(
-                        "rate_vs_counts",
-                        sev,
-                        key,
-                        rate_id,
-                        f"所写{names[rate_id]} {_fmt(row[rate_id])}% {verb}计数 {_fmt(row[num])}/{_fmt(row[den])} = "
-                        f"{computed:.2f}%",
-                        locator=loc(key, rate_id),
-                        detail=f"{num} at {loc(key, num)}; {den} at {loc(key, den)}",
-                    )
+def _parts_findings(values: pd.DataFrame, indicators: pd.DataFrame, locs: pd.DataFrame) -> list[dict]:
+    """``parts_vs_total``: the parts (其中…) against their total."""
+    out: list[dict] = []
+    names = indicators["name_zh"]
+    for total_id, parts in indicators["parts"].dropna().items():
+        parts = [p for p in parts if p in values.columns]
+        if total_id not in values.columns or not parts:
+            continue
+        sub = values[[total_id, *parts]].dropna(subset=[total_id])
+        sub = sub[sub[parts].notna().any(axis=1)]
+        for key, row in sub.iterrows():
+            present = [p for p in parts if pd.notna(row[p])]
+            s = float(row[present].sum())
+            expr = " + ".join(_fmt(row[p]) for p in present)
+            total = float(row[total_id])
+            complete = len(present) == len(parts)
+            if s > total + 1e-9:
+                sev, verb = "warning", "大于"
+            elif complete and abs(s - total) <= 1e-9:
+                sev, verb = "ok", "等于"
+            else:
+                sev, verb = "info", "小于"
+            msg = f"分项 {expr} = {_fmt(s)}，{verb}{names[total_id]} {_fmt(total)}"
+            if not complete:
+                msg += f"（{len(parts)} 个分项中报告了 {len(present)} 个）"
+            detail = "; ".join(f"{p}={_fmt(row[p])} at {_locator(locs, key, p)}" for p in present)
+            out.append(
+                _finding(
+                    "parts_vs_total", sev, key, total_id, msg, locator=_locator(locs, key, total_id), detail=detail
                 )
+            )
+    return out
 
-    if "at_most" in indicators.columns and "at_most" in rules:
-        for iid, cap in indicators["at_most"].dropna().items():
-            if iid not in values.columns or cap not in values.columns:
+
+def _rate_findings(values: pd.DataFrame, indicators: pd.DataFrame, locs: pd.DataFrame) -> list[dict]:
+    """``rate_vs_counts``: a stated rate against numerator ÷ denominator, within the rounding of the written rate."""
+    out: list[dict] = []
+    names = indicators["name_zh"]
+    for rate_id, r in indicators.dropna(subset=["numerator"]).iterrows():
+        num, den = r["numerator"], r.get("denominator")
+        if rate_id not in values.columns or num not in values.columns or den not in values.columns:
+            continue
+        sub = values[[rate_id, num, den]].dropna()
+        for key, row in sub.iterrows():
+            if row[den] == 0:
                 continue
-            sub = values[[iid, cap]].dropna()
-            for key, row in sub.iterrows():
-                ok = row[iid] <= row[cap]
-                out.append(
-                    _finding(
-                        "at_most",
-                        "ok" if ok else "warning",
-                        key,
-                        iid,
-                        f"{names[iid]} {_fmt(row[iid])} {'≤' if ok else '>'} {names[cap]} {_fmt(row[cap])}",
-                        locator=loc(key, iid),
-                        detail=f"{cap} at {loc(key, cap)}",
-                    )
+            computed = 100.0 * row[num] / row[den]
+            diff = abs(computed - row[rate_id])
+            sev = "warning" if diff > rounding_tolerance(row[rate_id]) else "ok"
+            verb = "不符合" if sev == "warning" else "符合"
+            out.append(
+                _finding(
+                    "rate_vs_counts",
+                    sev,
+                    key,
+                    rate_id,
+                    f"所写{names[rate_id]} {_fmt(row[rate_id])}% {verb}计数 {_fmt(row[num])}/{_fmt(row[den])} = "
+                    f"{computed:.2f}%",
+                    locator=_locator(locs, key, rate_id),
+                    detail=f"{num} at {_locator(locs, key, num)}; {den} at {_locator(locs, key, den)}",
                 )
-    return pd.DataFrame(out, columns=FINDING_COLUMNS)
+            )
+    return out
+
+
+def _at_most_findings(values: pd.DataFrame, indicators: pd.DataFrame, locs: pd.DataFrame) -> list[dict]:
+    """``at_most``: e.g. filed ≤ issued."""
+    out: list[dict] = []
+    names = indicators["name_zh"]
+    for iid, cap in indicators["at_most"].dropna().items():
+        if iid not in values.columns or cap not in values.columns:
+            continue
+        sub = values[[iid, cap]].dropna()
+        for key, row in sub.iterrows():
+            ok = row[iid] <= row[cap]
+            out.append(
+                _finding(
+                    "at_most",
+                    "ok" if ok else "warning",
+                    key,
+                    iid,
+                    f"{names[iid]} {_fmt(row[iid])} {'≤' if ok else '>'} {names[cap]} {_fmt(row[cap])}",
+                    locator=_locator(locs, key, iid),
+                    detail=f"{cap} at {_locator(locs, key, cap)}",
+                )
+            )
+    return out
 
 
 def check_year_jumps(observations: pd.DataFrame, factor: float = 5.0) -> pd.DataFrame:

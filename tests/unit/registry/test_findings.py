@@ -24,9 +24,9 @@ def test_a_finding_has_every_column_in_order_with_defaults():
 
 def test_a_finding_refuses_an_unknown_severity_or_an_empty_message():
     assert SEVERITIES == ("error", "warning", "info", "ok")
-    with pytest.raises(ValueError, match="severity"):
+    with pytest.raises(ValueError, match="未知的检查级别"):
         finding("r", "消息", severity="fatal")
-    with pytest.raises(ValueError, match="empty message"):
+    with pytest.raises(ValueError, match="说明 message 为空"):
         finding("r", "", severity="warning")
-    with pytest.raises(ValueError, match="rule"):
+    with pytest.raises(ValueError, match="缺少规则名"):
         finding("", "消息", severity="info")
