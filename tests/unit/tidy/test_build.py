@@ -83,13 +83,13 @@ def test_build_never_writes_raw(tmp_path, repo):
 
 
 def test_failed_build_leaves_previous_outputs(tmp_path, repo, monkeypatch):
-    from analysis.tidy import build as build_mod
+    from analysis.tidy import output as output_mod
 
     out = tmp_path / "p"
     build(raw_dir=repo / "data" / "raw", processed_dir=out)
     before = hash_tree(out)
     calls = {"n": 0}
-    real = build_mod._to_parquet
+    real = output_mod._to_parquet
 
     def flaky(df, path):
         calls["n"] += 1
@@ -97,7 +97,7 @@ def test_failed_build_leaves_previous_outputs(tmp_path, repo, monkeypatch):
             raise OSError("disk full (simulated)")
         real(df, path)
 
-    monkeypatch.setattr(build_mod, "_to_parquet", flaky)
+    monkeypatch.setattr(output_mod, "_to_parquet", flaky)
     with pytest.raises(OSError, match="simulated"):
         build(raw_dir=repo / "data" / "raw", processed_dir=out)
     assert hash_tree(out) == before
