@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.metrics.panel import as_category, frame
+from analysis.registry.schema import SCORED_AREAS
 
 CHANGE_COLUMNS = [
     "unit_id",
@@ -144,9 +145,7 @@ def worsened_outcomes(changes: pd.DataFrame, rates: pd.DataFrame, meta: pd.DataF
     """
     if "role" not in meta.columns or not len(changes):
         return pd.DataFrame(columns=["unit_id", "year", "area", "indicator_id"])
-    outcome_ids = meta.index[
-        (meta["role"] == "outcome") & meta["area"].isin(("p1_effectiveness", "p2_normative_docs", "p3_enforcement"))
-    ]
+    outcome_ids = meta.index[(meta["role"] == "outcome") & meta["area"].isin(SCORED_AREAS)]
     ch = changes[(changes["better"] == "worse") & changes["indicator_id"].isin(outcome_ids)]
     ch = ch[["unit_id", "year", "indicator_id", "prev_value", "value"]].astype({"unit_id": str, "indicator_id": str})
     if ch.empty:

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from analysis.core import paths
+from analysis.registry.schema import SCORED_AREAS  # registry/vocabulary.yaml: the scored areas in order
 
-SCORED_AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
 CONFIG_NAME = "scoring.yaml"
 DEFAULT_MIN_CONFIDENCE = 0.6  # extraction.min_confidence when the config does not set it
 

@@ -16,22 +16,13 @@ import pandas as pd
 from analysis.core import paths
 from analysis.metrics.config import SCORED_AREAS
 from analysis.metrics.panel import indicator_meta
+from analysis.registry.vocabulary import load_vocabulary
 
-AREA_TITLES = {
-    "p1_effectiveness": "P1 成效与均衡 (effectiveness and balance)",
-    "p2_normative_docs": "P2 规范性文件备案审查 (normative documents: filing and review)",
-    "p3_enforcement": "P3 行政执法综合能力 (administrative enforcement capacity)",
-    "context": "背景指标 (context, not scored)",
-}
+_VOCABULARY = load_vocabulary()  # registry/vocabulary.yaml: area titles, direction and value-state wording
+AREA_TITLES = _VOCABULARY.labels("areas", "title")
 ROLE_ZH = {"outcome": "结果", "activity": "活动", "volume": "工作量"}
-DIRECTION_ZH = {"higher_better": "越高越好", "lower_better": "越低越好", "neutral": "中性(不计分)"}
-VALUE_STATES = [
-    ("exact", "确数", "数值如实报告"),
-    ("approx", "约数", "原文带 余/多/近/约/超/以上/左右；由它算出的比率、变化、得分都带 approx 标记"),
-    ("zero_in_words", "文字零值", "无败诉、零投诉等文字表述的 0，是真实的 0"),
-    ("not_reported", "未报告", "数值为空 (NA)，绝不当作 0；不参与计分、排名和变化"),
-    ("not_applicable", "不适用", "该单位不存在此项工作，同样不计为 0"),
-]
+DIRECTION_ZH = _VOCABULARY.labels("directions", "method")
+VALUE_STATES = [(s, str(e["method"]), str(e["note"])) for s, e in _VOCABULARY.value_states.items()]
 
 
 def _shown_path(source: str) -> str:

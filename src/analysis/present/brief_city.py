@@ -13,6 +13,7 @@ from analysis.present.brief_page import A4, MARK_TEXT, draw_key_points, narrativ
 from analysis.present.charts import views
 from analysis.present.charts.style import (
     AREA_COLORS,
+    AREA_ORDER,
     CHANGE_COLORS,
     GRID,
     INK,
@@ -21,6 +22,7 @@ from analysis.present.charts.style import (
     finish,
     synthetic_flag,
 )
+from analysis.registry.vocabulary import load_vocabulary
 
 
 def city_summary_figure(
@@ -82,8 +84,11 @@ def _draw_district_table(sub, districts: pd.DataFrame, area_scores: pd.DataFrame
     ax.axis("off")
     ax.set_xlim(0, 1)
     ax.set_ylim(n_rows + 0.2, -1.0)
-    cols = [(0.0, "区县", None), (0.22, "P1 成效与均衡", "p1_effectiveness"), (0.44, "P2 备案审查", "p2_normative_docs"),
-            (0.66, "P3 执法能力", "p3_enforcement"), (0.86, "综合", "overall")]  # fmt: skip
+    short = load_vocabulary().area_labels("short")
+    cols = [
+        (0.0, "区县", None),
+        *((x, short[a], a) for x, a in zip((0.22, 0.44, 0.66, 0.86), (*AREA_ORDER, "overall"), strict=True)),
+    ]
     for x, h, a in cols:
         ax.text(x, -0.45, h, fontsize=8.5, color=AREA_COLORS.get(a, MUTED), va="center")
     ax.axhline(-0.05, color=GRID, lw=0.8)

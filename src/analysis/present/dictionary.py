@@ -15,15 +15,11 @@ import pandas as pd
 
 from analysis.core import paths
 from analysis.core.io import atomic_path, neutralise_frame, write_text
+from analysis.registry.vocabulary import load_vocabulary
 
-AREA_ZH = {
-    "p1_effectiveness": "P1 成效与均衡",
-    "p2_normative_docs": "P2 规范性文件备案审查",
-    "p3_enforcement": "P3 行政执法综合能力",
-    "context": "背景",
-}
+AREA_ZH = load_vocabulary().labels("areas")  # registry/vocabulary.yaml
 ROLE_ZH = {"outcome": "结果", "activity": "工作量/活动", "volume": "规模"}
-DIRECTION_ZH = {"higher_better": "越高越好", "lower_better": "越低越好", "neutral": "中性（不评优劣）"}
+DIRECTION_ZH = load_vocabulary().labels("directions")
 COLUMNS = [
     ("id", "指标 id"),
     ("name_zh", "中文名称"),

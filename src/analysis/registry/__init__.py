@@ -1,5 +1,6 @@
-"""The indicator and unit registries: data files (indicators.yaml here; the units in config/units.yaml, user data)
-and their validating loaders.
+"""The indicator and unit registries and the vocabulary: data files (indicators.yaml, vocabulary.yaml and
+extraction.yaml here, read by analysis.registry.vocabulary; the units in config/units.yaml, user data) and their
+validating loaders.
 
 A malformed registry is an error that names the file and the entry; it is never half-loaded.
 """
@@ -15,9 +16,7 @@ import yaml
 
 from analysis.core import paths
 from analysis.registry.schema import AREAS, DIRECTIONS
-
-# libyaml's safe loader when PyYAML was built with it (5x faster on indicators.yaml), else the pure-Python one
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from analysis.registry.vocabulary import SAFE_LOADER
 
 INDICATORS_FILE = paths.REGISTRY_DIR / "indicators.yaml"
 UNITS_FILE = paths.units_file()  # default location; the loader (registry/units.py) reads paths.units_file()

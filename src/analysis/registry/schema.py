@@ -1,14 +1,22 @@
-"""Column contracts shared by the pipeline stages (see docs/ARCHITECTURE.md)."""
+"""Column contracts shared by the pipeline stages (see docs/ARCHITECTURE.md).
+
+The id tuples (areas, value states, scopes, levels, directions) come from the vocabulary data
+(``registry/vocabulary.yaml`` through ``analysis.registry.vocabulary``); the names are kept so imports keep working.
+"""
 
 from __future__ import annotations
 
+from analysis.registry.vocabulary import load_vocabulary
+
 UNMAPPED = "unmapped"
 
-VALUE_STATES = ("exact", "approx", "zero_in_words", "not_reported", "not_applicable")
-SCOPES = ("year", "to_date", "cumulative", "half_year", "partial_period", "per_unit", "prior_year", "change", "target")
-LEVELS = ("own", "city", "province", "national")
-AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "context")
-DIRECTIONS = ("higher_better", "lower_better", "neutral")
+_VOCABULARY = load_vocabulary()
+VALUE_STATES = _VOCABULARY.ids("value_states")
+SCOPES = _VOCABULARY.ids("scopes")
+LEVELS = _VOCABULARY.ids("levels")
+AREAS = _VOCABULARY.ids("areas")
+SCORED_AREAS = _VOCABULARY.scored_areas  # the areas scored and ranked, in their order (context is not)
+DIRECTIONS = _VOCABULARY.ids("directions")
 
 FACT_COLUMNS = [
     "doc_id",

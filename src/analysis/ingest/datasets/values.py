@@ -11,10 +11,11 @@ import pandas as pd
 
 from analysis.ingest.datasets.model import Parsed
 from analysis.ingest.reports.numbers import parse_chinese_numeral
+from analysis.registry.vocabulary import load_extraction
 
 ZERO_WORDS = ("无", "零")
 NOT_APPLICABLE_WORDS = ("不适用",)
-APPROX_PREFIXES = ("大约", "超过", "约", "近", "超", "逾")
+APPROX_PREFIXES = load_extraction().approx_prefixes  # the report extractor's markers (registry/extraction.yaml)
 APPROX_SUFFIXES = ("左右", "以上", "有余", "余", "多")
 _NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

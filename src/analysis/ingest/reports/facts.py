@@ -63,58 +63,22 @@ import pyarrow as pa
 from analysis.ingest.reports.numbers import MONEY_UNITS, NUMBER_RE, Quantity, normalize, quantity_from_match
 from analysis.ingest.reports.segment import Segmenter
 from analysis.registry.schema import FACT_COLUMNS, UNMAPPED
+from analysis.registry.vocabulary import load_extraction
 
-# Canonical unit → measure words that may state it (the first is the unit itself).
-UNIT_ACCEPTS: dict[str, tuple[str, ...]] = {
-    "件": ("件", "项", "宗", "起", "份", "件次", "例", "卷"),
-    "项": ("项", "件", "个", "条"),
-    "次": ("次", "场", "场次", "期", "批次", "轮", "件次"),
-    "场": ("场", "场次", "次", "期"),
-    "期": ("期", "次", "场", "场次"),
-    "人": ("人", "名", "位"),
-    "人次": ("人次",),
-    "家": ("家", "个"),
-    "个": ("个", "家", "项", "所", "处"),
-    "条": ("条", "件", "项", "份", "篇"),
-    "份": ("份", "件", "册", "本"),
-    "批次": ("批次", "批", "次"),
-    "户次": ("户次", "户", "家", "家次"),
-    "支": ("支",),
-    "%": ("%",),
-    "万元": ("万元", "元", "亿元"),
-}
+# The extractor's tables (registry/extraction.yaml): canonical unit → measure words that may state it, trap shapes,
+# scope and level words; the regexes are compiled by the loader.
+_EXTRACTION = load_extraction()
+UNIT_ACCEPTS = _EXTRACTION.unit_accepts
 
 SENTENCE_END_RE = re.compile(r"[。!?;\n]")  # a sentence (the evidence) ends at 。！？； or a line break
 CLAUSE_SEP_RE = re.compile(r"[,:]")
 QUOTE_RE = re.compile(  # quoted slogans and 《titles》: their numbers are names, not figures
     r"“[^“”\n]{0,60}”|「[^」\n]{0,60}」|『[^』\n]{0,60}』|‘[^‘’\n]{0,60}’|\"[^\"\n]{0,30}\"|《[^《》\n]{0,80}》"
 )
-TRAP_RE = re.compile(
-    "|".join(
-        (
-            r"[〔\[]\d{0,4}[〕\]]\d+号",  # 豫政文〔2024〕46号, 国发〔〕33号
-            r"第[\d一二两三四五六七八九十百零〇]+",  # 第三届, 第2名, 第五次会议, 第二十条
-            r"十[一二三四五六七八九]五",  # 十四五
-            r"[一二三四五六七八九十]五普法",  # 八五普法
-            r"[\dNnXx]+(?:\s*\+\s*[\dNnXx]+)+",  # 1+4+8, 3+N
-            r"\d+(?:\.\d+)?版",  # 4.0版
-            r"\d{1,2}·\d{1,2}",  # “8·25”
-            r"最多跑一次|一次办结|一次办好|一次申请|一次告知|一件事|一网通办|一窗受理|一次性|四个意识|四个自信"
-            r"|两个维护|两个确立|三个不得|[四五八]张清单|三重一大|六个一|四无|一村\(社区\)一|一村一",
-            r"(?:惠企|稳经济|稳增长|助企|纾困|暖企)\d+条",
-            r"[\d一二三四五六七八九十]+条(?:措施|举措|硬措施|政策|意见|规定)",
-            r"\d+(?:项|个)(?:一级|二级|三级)|\d+个(?:方面|要点)|\d+项(?:创建)?指标",
-            r"[\d一二三四五六七八九十]+(?:个工作日|天|日)内",
-            r"前[\d一二三四五六七八九十]+(?:名|位)",
-            r"届(?:人大|政协|人大常委会|党代会|委员会|委)?[\d一二三四五六七八九十]+次",  # 十六届人大二次会议 (届次, no 第)
-            r"[两三四五六七八九十]个全覆盖|[两三四五六七八九十][项张](?:制度|清单|机制)",  # 三项制度, 两项清单
-        )
-    )
-)
-# Every TRAP_RE match holds one of these characters (号 〔〕号, 第, 五 十四五, 普 八五普法, + 1+4+8, 版, ·, 一/四/两/三/六/张
-# the set phrases, 条 惠企35条, 项/个 8个方面, 内 5个工作日内, 前 前三名): a window without any cannot hold a trap.
-# Keep it in step with TRAP_RE (test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
-TRAP_TRIGGERS = frozenset("号第五普+版·一四两三六张条项个内前届")
+TRAP_RE = _EXTRACTION.trap_re  # shapes around a number that make it no figure (〔2024〕46号, 第三届, 1+4+8 …)
+# Every TRAP_RE match holds one of these characters: a window without any cannot hold a trap (kept in step with the
+# patterns in the data; test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
+TRAP_TRIGGERS = _EXTRACTION.trap_triggers
 RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")  # rules: dropped (no fact)
 # Explicit targets, looked for in the sentence before the number (工作目标：…, 力争…, 到2025年…需达到…): scope target,
 # unmapped, the fitting ids as candidates — never a yearly figure. 目标考核/目标责任 (an appraisal) is no target.
@@ -148,55 +112,12 @@ SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
 TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 PART_MARK_RE = re.compile(r"其中|包括")
 # Scope and level markers: flat alternations of words starting with a literal (fast to scan); the word → its class.
-_SCOPE_WORDS = {
-    "较上年": "none",
-    "比上年": "none",
-    "较去年": "none",
-    "比去年": "none",
-    "同比": "none",
-    "全年累计": "year",
-    "全年": "year",
-    "今年以来": "year",
-    "年内": "year",
-    "本年度": "year",
-    "截至": "to_date",
-    "截止": "to_date",
-    "上半年": "half_year",
-    "下半年": "half_year",
-    "前三季度": "partial_period",
-    "一季度": "partial_period",
-    "二季度": "partial_period",
-    "三季度": "partial_period",
-    "四季度": "partial_period",
-    "累计": "cumulative",
-    "以来": "cumulative",
-    "平均每": "per_unit",
-    "人均": "per_unit",
-    "平均": "per_unit",
-    "所均": "per_unit",
-    "上一年": "prior_year",
-    "上年": "prior_year",
-    "去年": "prior_year",
-}
-_N = "[0-9一二两三四五六七八九十]+"
-SCOPE_RE = re.compile(
-    "|".join(re.escape(w) for w in sorted(_SCOPE_WORDS, key=len, reverse=True)) + f"|近{_N}年|连续{_N}年"
-)
+_SCOPE_WORDS = _EXTRACTION.scope_words
+SCOPE_RE = _EXTRACTION.scope_re  # the words longest first, then 近N年, 连续N年
 # 1-10月, kept apart so that SCOPE_RE stays an alternation of literal-led words
 MONTH_RANGE_RE = re.compile(r"[0-9][0-9]?\s*[-—–~至]\s*[0-9][0-9]?月")
-_LEVEL_WORDS = {
-    "全区": "own",
-    "全县": "own",
-    "我区": "own",
-    "我县": "own",
-    "本区": "own",
-    "本县": "own",
-    "全旗": "own",
-    "全市": "city",
-    "全省": "province",
-    "全国": "national",
-}
-LEVEL_RE = re.compile("|".join(_LEVEL_WORDS))
+_LEVEL_WORDS = _EXTRACTION.level_words
+LEVEL_RE = _EXTRACTION.level_re
 
 
 def scope_of(word: str) -> str:

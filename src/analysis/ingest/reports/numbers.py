@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from analysis.registry.vocabulary import load_extraction
+
 # Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space. One character for one character,
 # so offsets in the normalised text are offsets in the original text.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -45,54 +47,12 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 
-# Measure words, longest first so 人次 wins over 人 and 个百分点 over 个.
-MEASURE_WORDS = (
-    "个百分点",
-    "个工作日",
-    "人次",
-    "件次",
-    "家次",
-    "户次",
-    "场次",
-    "批次",
-    "学时",
-    "万元",
-    "亿元",
-    "件",
-    "项",
-    "次",
-    "场",
-    "人",
-    "名",
-    "位",
-    "个",
-    "家",
-    "条",
-    "份",
-    "期",
-    "宗",
-    "起",
-    "篇",
-    "票",
-    "支",
-    "类",
-    "天",
-    "所",
-    "处",
-    "批",
-    "户",
-    "例",
-    "册",
-    "本",
-    "卷",
-    "轮",
-    "元",
-    "%",
-)
-# A measure word that is also an everyday word after a numeral: 本 (6000余本 宣传册) is no measure word in 一本账,
-# 一本通, 两本台账 or before 级/地/年 (本级, 本地, 本年).
-_MW_GUARD = {"本": "(?![账通级地年次届区县市部单系辖])"}
-MONEY_UNITS = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
+# Measure words (longest first so 人次 wins over 人 and 个百分点 over 个), the guards of those that are also everyday
+# words after a numeral (本: 一本账, 本级), the money units and the approximation prefixes: registry/extraction.yaml.
+_EXTRACTION = load_extraction()
+MEASURE_WORDS = _EXTRACTION.measure_words
+_MW_GUARD = _EXTRACTION.measure_guards
+MONEY_UNITS = _EXTRACTION.money_units
 
 _MW = "|".join(re.escape(m) + _MW_GUARD.get(m, "") for m in MEASURE_WORDS)
 NUMBER_RE = re.compile(
@@ -103,7 +63,7 @@ NUMBER_RE = re.compile(
     rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>余|多)?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>余|多)?[ \t]*(?P<mwb>{_MW}))"
     r"(?P<approx2>以上|左右|余|多)?"
 )
-APPROX_PREFIXES = ("超过", "近", "约", "超", "逾", "大约", "突破")  # 突破N: more than N (a lower bound)
+APPROX_PREFIXES = _EXTRACTION.approx_prefixes  # 突破N: more than N (a lower bound)
 _APPROX_LAST = frozenset(p[-1] for p in APPROX_PREFIXES)
 MAX_INTEGER_DIGITS = 12  # a longer integer part is not a figure a report states (ids, pasted garbage)
 _VAGUE_BEFORE = frozenset("几数")  # 几十, 数百: "some tens/hundreds", no single value

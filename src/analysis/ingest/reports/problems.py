@@ -21,9 +21,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analysis.registry.schema import SCORED_AREAS
+
 RULES_FILE = Path(__file__).with_name("problem_rules.yaml")
 PROBLEM_COLUMNS = ["problem_no", "text", "span_start", "span_end", "area", "matched_keywords", "rule"]
-PROBLEM_AREAS = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "other")
+PROBLEM_AREAS = (*SCORED_AREAS, "other")  # the scored areas (registry/vocabulary.yaml), then the rest
 
 _CN_NUM = "一二三四五六七八九十"
 _TOP = re.compile(rf"^[ \t\u3000]*(?:[{_CN_NUM}]+\s*[、.．]|第[{_CN_NUM}]+部分)")

@@ -7,12 +7,11 @@ import pandas as pd
 from matplotlib.figure import Figure, SubFigure
 
 from analysis.present.charts.style import (
-    INK,
-    MUTED,
     synthetic_flag,
 )
+from analysis.registry.vocabulary import load_vocabulary
 
-STATE_COLORS = {"exact": INK, "approx": INK, "zero_in_words": INK, "not_reported": "#a0aec0", "not_applicable": MUTED}
+STATE_COLORS = load_vocabulary().labels("value_states", "color")  # registry/vocabulary.yaml
 MARK_GLYPH = {"up": "▲", "down": "▼", "flat": "■", "na": "·"}
 
 Canvas = Figure | SubFigure

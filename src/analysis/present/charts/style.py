@@ -26,27 +26,19 @@ from matplotlib.figure import Figure, SubFigure  # noqa: E402
 
 from analysis.core.io import atomic_path  # noqa: E402
 from analysis.present.charts.naming import safe_name  # noqa: E402
+from analysis.registry.vocabulary import load_vocabulary  # noqa: E402
 
 FONT_FILE_NAME = "NotoSansCJKsc-Regular.otf"
 WATERMARK_TEXT = "示例数据（模拟）"
 WATERMARK_GID = "synthetic-watermark"
 SOURCE_NOTE_GID = "source-note"
 
-AREA_ORDER = ("p1_effectiveness", "p2_normative_docs", "p3_enforcement")
-AREA_LABELS = {
-    "p1_effectiveness": "P1 成效与均衡",
-    "p2_normative_docs": "P2 规范性文件备案审查",
-    "p3_enforcement": "P3 行政执法综合能力",
-    "overall": "综合",
-    "context": "背景",
-}
-AREA_COLORS = {
-    "p1_effectiveness": "#2b6cb0",  # blue
-    "p2_normative_docs": "#c05621",  # burnt orange
-    "p3_enforcement": "#2f855a",  # green
-    "overall": "#4a5568",
-    "context": "#718096",
-}
+# areas, their labels and colours: registry/vocabulary.yaml (the scored areas in order; labels and colours of every
+# area and of the overall score)
+_VOCABULARY = load_vocabulary()
+AREA_ORDER = _VOCABULARY.scored_areas
+AREA_LABELS = _VOCABULARY.area_labels()
+AREA_COLORS = _VOCABULARY.area_labels("color")
 # change marks: better / worse / no real change (inside the neutral band) / not available
 CHANGE_COLORS = {"better": "#2f855a", "worse": "#c53030", "neutral": "#a0aec0", "na": "#ffffff"}
 INK = "#1a202c"

@@ -13,6 +13,7 @@ from analysis.present.charts.common import MARK_GLYPH, Canvas, axis_note, score_
 from analysis.present.charts.style import (
     AREA_COLORS,
     AREA_LABELS,
+    AREA_ORDER,
     CHANGE_COLORS,
     GRID,
     INK,
@@ -89,15 +90,7 @@ def trend_figure(
     sc = area_scores[area_scores["unit_id"] == unit_id]
     if years:
         sc = sc[sc["year"].isin([int(y) for y in years])]
-    areas = (
-        areas
-        or [
-            a
-            for a in ("p1_effectiveness", "p2_normative_docs", "p3_enforcement", "overall")
-            if a in set(area_scores["area"])
-        ]
-        or ["p1_effectiveness", "p2_normative_docs", "p3_enforcement"]
-    )
+    areas = areas or [a for a in (*AREA_ORDER, "overall") if a in set(area_scores["area"])] or list(AREA_ORDER)
     fig = new_figure(2.6 * len(areas) + 0.6, 3.0)
     draw_sparklines(fig, sc, areas, neutral_band, f"{unit_name(units, unit_id)} 各领域得分趋势（各领域同一刻度）")
     note = f"▲上升 ▼下降；变化小于{neutral_band:g}分视为无实质变化（■）；得分按固定目标/锚点标准化；见证据表"

@@ -13,24 +13,11 @@ import pandas as pd
 
 from analysis.present.charts.style import AREA_ORDER
 from analysis.registry.units import match_unit
+from analysis.registry.vocabulary import load_vocabulary
 
-STATE_LABELS = {
-    "exact": "确切",
-    "approx": "约数",
-    "zero_in_words": "文字表述为零",
-    "not_reported": "未报告",
-    "not_applicable": "不适用",
-    "computed": "由计数计算",
-}
-SCOPE_LABELS = {
-    "year": "全年",
-    "to_date": "截至某时",
-    "cumulative": "累计",
-    "half_year": "半年",
-    "partial_period": "部分期间",
-    "per_unit": "平均每单位",
-    "prior_year": "上年",
-}
+# value-state and scope labels: registry/vocabulary.yaml; "computed" marks a rate computed from counts (no state)
+STATE_LABELS = {**load_vocabulary().labels("value_states"), "computed": "由计数计算"}
+SCOPE_LABELS = load_vocabulary().labels("scopes")
 PROFILE_COLUMNS = [
     "indicator_id",
     "name_zh",

@@ -13,16 +13,12 @@ import pandas as pd
 from analysis.core import paths
 from analysis.present.charts import views
 from analysis.present.charts.style import AREA_ORDER, MixedSourcesError
+from analysis.registry.vocabulary import load_vocabulary
 from analysis.tidy import load
 
 AREA_IDS = (*AREA_ORDER, "overall")
 # Short area names for table headers (a header never wraps, so it must be short enough for the table to fit).
-SHORT_AREA_LABELS = {
-    "p1_effectiveness": "P1 成效与均衡",
-    "p2_normative_docs": "P2 备案审查",
-    "p3_enforcement": "P3 执法能力",
-    "overall": "综合",
-}
+SHORT_AREA_LABELS = load_vocabulary().area_labels("short")  # registry/vocabulary.yaml
 
 
 @dataclass

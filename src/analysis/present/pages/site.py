@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-AREA_SHORT = {
-    "p1_effectiveness": "P1 成效与均衡",
-    "p2_normative_docs": "P2 备案审查",
-    "p3_enforcement": "P3 执法能力",
-    "overall": "综合",
-}
+from analysis.registry.vocabulary import load_vocabulary
+
+AREA_SHORT = load_vocabulary().area_labels("short")  # registry/vocabulary.yaml
 INDEX_CSS = """
 header.top{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:baseline;margin-bottom:1rem}
 header.top a{white-space:nowrap}
