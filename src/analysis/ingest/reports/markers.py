@@ -1,0 +1,194 @@
+"""Marker words and shapes of report text for the extractor (``analysis.ingest.reports.facts``): sentence and clause
+ends, quotes, traps, rules, targets, changes, 其中; the scope and level markers and the family words, scanned once per
+text and looked up by position.
+
+The tables (traps, scope and level words) are data, registry/extraction.yaml; the other shapes are grammar and stay
+here as regexes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from analysis.ingest.reports.matcher import Matcher
+from analysis.registry.vocabulary import load_extraction
+
+_EXTRACTION = load_extraction()
+
+SENTENCE_END_RE = re.compile(r"[。!?;\n]")  # a sentence (the evidence) ends at 。！？； or a line break
+CLAUSE_SEP_RE = re.compile(r"[,:]")
+QUOTE_RE = re.compile(  # quoted slogans and 《titles》: their numbers are names, not figures
+    r"“[^“”\n]{0,60}”|「[^」\n]{0,60}」|『[^』\n]{0,60}』|‘[^‘’\n]{0,60}’|\"[^\"\n]{0,30}\"|《[^《》\n]{0,80}》"
+)
+TRAP_RE = _EXTRACTION.trap_re  # shapes around a number that make it no figure (〔2024〕46号, 第三届, 1+4+8 …)
+# Every TRAP_RE match holds one of these characters: a window without any cannot hold a trap (kept in step with the
+# patterns in the data; test_facts.test_trap_triggers_cover_every_trap checks the trap examples).
+TRAP_TRIGGERS = _EXTRACTION.trap_triggers
+RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")  # rules: dropped (no fact)
+# Explicit targets, looked for in the sentence before the number (工作目标：…, 力争…, 到2025年…需达到…): scope target,
+# unmapped, the fitting ids as candidates — never a yearly figure. 目标考核/目标责任 (an appraisal) is no target.
+EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达到|应达到|要求达到|到20\d\d年")
+# A plan: the number is what the unit means to do, never this year's figure (scope ``target``, unmapped, the
+# indicators that would fit listed as candidates; rules, RULE_RE, give no fact at all). Looked for in the sentence
+# before the number; a section headed
+# 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
+TARGET_RE = re.compile(
+    r"计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|按照规划|不少于|不低于|至少|明年|今后|将于|控制在"
+)
+TARGET_HEADING_RE = re.compile(
+    r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十]+部分)?[^\n。]{0,12}"
+    r"(?:下一步|工作打算|工作计划|工作安排|工作思路|努力方向|工作重点)[^\n]{0,30}$"
+)
+HEADING_RE = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+# Numbers that are no performance figure: view counts and honours (阅读量10万次, 荣获表彰12个), looked for in the clause
+VIEW_HONOUR_RE = re.compile(
+    r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
+)
+RESPECTIVE_SPLIT = "、和及与"
+SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在审结的行政诉讼案件中，: the set, not the number
+SUBSET_AFTER_RE = re.compile(r"(?:案件|事项)?中(?=[已的有])")  # 人大代表建议中已解决的41件: a part of the named set
+STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
+RANK_RE = re.compile(r"排名|名列|位列|位居")
+CHANGE_RE = re.compile(
+    r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)?(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
+)
+NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
+TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
+PART_MARK_RE = re.compile(r"其中|包括")
+# Scope and level markers: flat alternations of words starting with a literal (fast to scan); the word → its class.
+SCOPE_WORDS = _EXTRACTION.scope_words
+SCOPE_RE = _EXTRACTION.scope_re  # the words longest first, then 近N年, 连续N年
+# 1-10月, kept apart so that SCOPE_RE stays an alternation of literal-led words
+MONTH_RANGE_RE = re.compile(r"[0-9][0-9]?\s*[-—–~至]\s*[0-9][0-9]?月")
+LEVEL_WORDS = _EXTRACTION.level_words
+LEVEL_RE = _EXTRACTION.level_re
+
+
+def scope_of(word: str) -> str:
+    """The scope class of a SCOPE_RE match."""
+    if word in SCOPE_WORDS:
+        return SCOPE_WORDS[word]
+    return "partial_period" if word.endswith("月") else "cumulative"
+
+
+QUOTE_CHARS = '“”‘’"「」『』 '
+
+
+class Marks:
+    """Positions and classes of marker words in the whole text (scope, level), 'none' markers dropped."""
+
+    def __init__(self, found: list[tuple[int, str]]) -> None:
+        kept = sorted(f for f in found if f[1] != "none")
+        self.pos = [p for p, _ in kept]
+        self.cls = [c for _, c in kept]
+
+    def last(self, lo: int, pos: int, default: str) -> str:
+        """The class of the last marker in [lo, pos), else ``default``."""
+        i = bisect.bisect_left(self.pos, pos)
+        return self.cls[i - 1] if i and self.pos[i - 1] >= lo else default
+
+    def scope(self, lo: int, pos: int) -> str:
+        """The scope of a number at ``pos`` in a sentence starting at ``lo``.
+
+        Precedence of scope markers: the last marker before the number wins (上年…, 今年以来…, 1-10月…), default
+        ``year``; except that ``cumulative`` markers (累计, 以来, 近N年, 连续N年) do not override an earlier
+        ``to_date`` marker (截至/截止) when only cumulative markers stand between them: 截至目前累计办理2078件 is
+        ``to_date`` (截至 bounds the period, 累计 only says the figure is summed within it).
+        """
+        i = bisect.bisect_left(self.pos, pos)
+        j = i - 1
+        while j >= 0 and self.pos[j] >= lo and self.cls[j] == "cumulative":
+            j -= 1
+        if j < i - 1 and j >= 0 and self.pos[j] >= lo and self.cls[j] == "to_date":
+            return "to_date"
+        return self.cls[i - 1] if i and self.pos[i - 1] >= lo else "year"
+
+
+COORDINATORS = frozenset(("和", "及", "与", "以及", "、", "或"))
+# a heading line: numbered (一、 （一） 1. 第一部分) or short without a sentence end
+_HEADING_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
+    r"[^\n]{0,40}|[^\n。;!?]{2,25})$"
+)
+_OPENING_END_RE = re.compile(r"[,:。;!?\n]")
+
+
+class FamilyMarks:
+    """Family words (registry ``families``) in the whole text, and per sentence the context its paragraph gives: the
+    words of the nearest heading line above it and of its paragraph's opening clause (「一是做好行政复议和行政应诉。」)."""
+
+    def __init__(self, m: Matcher, norm: str) -> None:
+        self.norm, self.m = norm, m
+        self.headings: list[tuple[int, int]] | None = None  # found on first use (only a tie needs the context)
+        self.heading_starts: list[int] = []
+
+    def _in(self, a: int, b: int) -> list[tuple[int, int, str]]:
+        fam_re, of = self.m.family_re, self.m.family_of
+        return [(mm.start(), mm.end(), of[mm.group()]) for mm in fam_re.finditer(self.norm, a, b)] if fam_re else []
+
+    def context_spans(self, s0: int) -> list[tuple[int, int]]:
+        """The spans that set the context of a sentence starting at s0: the nearest heading line above it (within
+        2,000 characters) and its paragraph's opening clause, when these stand before the sentence."""
+        if self.headings is None:
+            self.headings = [(h.start(), h.end()) for h in _HEADING_LINE_RE.finditer(self.norm)]
+            self.heading_starts = [h[0] for h in self.headings]
+        out = []
+        k = bisect.bisect_right(self.heading_starts, s0) - 1
+        while k >= 0 and self.headings[k][1] >= s0:  # the line holding the sentence is not its heading
+            k -= 1
+        if k >= 0 and s0 - self.headings[k][1] < 2000:
+            out.append(self.headings[k])
+        para = self.norm.rfind("\n", 0, s0) + 1
+        end = _OPENING_END_RE.search(self.norm, para)
+        if end is not None and end.start() <= s0 and (k < 0 or para > self.headings[k][1]):
+            out.append((para, end.start()))
+        return out
+
+    def context_text(self, s0: int) -> str:
+        """The text of ``context_spans`` (an indicator's accept.context may be met there)."""
+        return "\n".join(self.norm[a:b] for a, b in self.context_spans(s0))
+
+    def around(self, s0: int, s1: int) -> list[tuple[int, int, str]]:
+        """The family words naming the context of the sentence text[s0:s1]: heading, opening clause, the sentence."""
+        if self.m.family_re is None:
+            return []
+        out: list[tuple[int, int, str]] = []
+        for a, b in self.context_spans(s0):
+            out += self._in(a, b)
+        return out + self._in(s0, s1)
+
+
+def named_together(norm: str, named: list[tuple[int, int, str]], latest: dict[str, int]) -> dict[frozenset[str], int]:
+    """Pairs of families whose latest mentions stand next to each other joined by 和/及/与/、 (行政复议和行政应诉),
+    with the end of the pair."""
+    spans: list[list] = []
+    for a, e, fam in sorted(named):
+        if spans and spans[-1][2] == fam and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], e)  # 行政诉讼 inside 行政诉讼案件: one mention
+        else:
+            spans.append([a, e, fam])
+    out: dict[frozenset[str], int] = {}
+    for x, y in zip(spans, spans[1:], strict=False):
+        if x[2] != y[2] and norm[x[1] : y[0]] in COORDINATORS:
+            if latest.get(x[2], -1) <= y[1] and latest.get(y[2], -1) <= y[1]:
+                out[frozenset((x[2], y[2]))] = y[1]
+    return out
+
+
+def scan_marks(norm: str) -> tuple[Marks, Marks, list[int], list[tuple[int, int]]]:
+    scopes = [(mm.start(), scope_of(mm.group())) for mm in SCOPE_RE.finditer(norm)]
+    scopes += [(mm.start(), "partial_period") for mm in MONTH_RANGE_RE.finditer(norm)]
+    levels = [(mm.start(), LEVEL_WORDS[mm.group()]) for mm in LEVEL_RE.finditer(norm)]
+    parts = [mm.start() for mm in PART_MARK_RE.finditer(norm)]
+    return Marks(scopes), Marks(levels), parts, _target_sections(norm)
+
+
+def _target_sections(norm: str) -> list[tuple[int, int]]:
+    """Spans of sections headed 下一步/工作打算/工作计划…: from the heading to the next numbered heading (一、…)."""
+    out = []
+    for h in TARGET_HEADING_RE.finditer(norm):
+        nxt = HEADING_RE.search(norm, h.end())
+        out.append((h.start(), nxt.start() if nxt else len(norm)))
+    return out

@@ -1,0 +1,119 @@
+"""Values after 分别 (``respective``): A、B满意率分别为x和y gives each value to its own name, in order."""
+
+from __future__ import annotations
+
+import re
+
+from analysis.ingest.reports.markers import CHANGE_RE, RESPECTIVE_SPLIT
+from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, scan_keywords, unit_fit
+from analysis.ingest.reports.numbers import MONEY_UNITS, Quantity
+
+
+def respective(
+    m: Matcher,
+    norm: str,
+    s0: int,
+    s1: int,
+    clauses: list[tuple[int, int]],
+    quantities: list[Quantity],
+    words: Words | None = None,
+) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
+    """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
+    (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
+    (not inside a registry keyword); a name without a fitting keyword of its own borrows the shared head of the last
+    name (从轻、减轻处罚案件) or a keyword of another name, ranked by its relation to the name's own keywords."""
+    out: dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]] = {}
+    pos = norm.find("分别", s0, s1)
+    while pos >= 0:
+        c = next((c for c in clauses if c[0] <= pos < c[1]), None)
+        if c is None:
+            break
+        nums = [q for q in quantities if pos < q.start < c[1]]
+        hits = maximal(scan_keywords(norm, c[0], pos, m, words))
+        cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
+        segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
+        if len(nums) >= 2 and len(segs) >= 2:
+            change = CHANGE_RE.search(norm, pos, nums[0].start) if nums[0].measure in ("%", "个百分点") else None
+            if len(segs) != len(nums):
+                for q in nums:
+                    out[q.start] = ([], "ambiguous", (), change)
+            else:
+                all_ids = {i for h in hits for i in h[3]}
+                used: set[str] = set()
+                # a verb shared by the list, naming several families (审结行政复议、行政诉讼案件分别为…)
+                lead = [h for h in hits if h[0] == segs[0][0] and len({m.family[i] for i in h[3]}) > 1][:1]
+                for (a, b), q in zip(segs, nums, strict=True):
+                    got = _respective_lead(m, norm, a, b, lead, hits, q) if lead else None
+                    if got is None:
+                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used)
+                    used.update(iid for iid, _ in got[0])
+                    out[q.start] = (*got, change)
+        pos = norm.find("分别", pos + 2, s1)
+    return out
+
+
+def _respective_lead(
+    m: Matcher, norm: str, a: int, b: int, lead: list[Hit], hits: list[Hit], q: Quantity
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
+    """The id of the list's shared leading verb (审结 → rec_concluded, lit_concluded) in the family this name
+    names (行政复议 → rec), or None when the name names no family or none of the verb's ids fits."""
+    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+    fams = {
+        fs.pop()
+        for h in hits
+        if a <= h[0] and h[1] <= b and h not in lead and len(fs := {m.family[i] for i in h[3]}) == 1
+    }
+    if m.family_re is not None:
+        fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(norm, a, b)}
+    picks = [i for i in lead[0][3] if m.family[i] in fams and unit_fit(m.unit[i], measure)]
+    return ([(picks[0], lead[0][2])], "respective+context", ()) if len(picks) == 1 else None
+
+
+def _respective_one(
+    m: Matcher,
+    norm: str,
+    a: int,
+    b: int,
+    last: tuple[int, int],
+    hits: list[Hit],
+    all_ids: set[str],
+    q: Quantity,
+    used: set[str],
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
+    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+
+    def fit(hs) -> list[tuple[str, str]]:
+        return [(iid, h[2]) for h in hs for iid in h[3] if unit_fit(m.unit[iid], measure)]
+
+    own = [h for h in hits if a <= h[0] and h[1] <= b]
+    own_ids = {i for h in own for i in h[3]}
+    cands = fit(own[-1:]) or fit(own)
+    if not cands and (a, b) != last and m.kw_re is not None:  # 从轻 + 处罚案件 → 从轻处罚
+        name, tail = norm[a:b], norm[last[0] : last[1]]
+        for k in range(1, len(tail) + 1):
+            joined = name + tail[-k:]
+            got = [
+                (mm.start(), mm.end(), kw, ids)
+                for mm in m.kw_re.finditer(joined)
+                if mm.start() < len(name) < mm.end()
+                for kw, ids in m.prefixes[mm.group()]
+            ]
+            if cands := fit(got):
+                break
+    if not cands:  # 人大代表建议、政协提案满意率: the shared 满意率 of another name (not one another name took)
+        cands = [c for c in fit([h for h in hits if not (a <= h[0] and h[1] <= b)]) if c[0] not in used]
+    ids = list(dict.fromkeys(iid for iid, _ in cands))
+    if not ids:
+        return [], "no_keyword", ()
+    kw = dict(cands)
+    if len(ids) == 1:
+        return [(ids[0], kw[ids[0]])], "respective", ()
+
+    def score(iid: str) -> int:
+        rel = m.related[iid]
+        return 2 if rel & own_ids else 1 if rel & all_ids else 0
+
+    ranked = sorted(ids, key=lambda i: -score(i))
+    if score(ranked[0]) > score(ranked[1]):
+        return [(ranked[0], kw[ranked[0]])], "respective+context", ()
+    return [], "ambiguous", tuple(ids)

@@ -1,0 +1,123 @@
+"""Fact rows (``Sink``) and the fact frame built from them column by column (``facts_frame``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analysis.ingest.reports.choose import rule_confidence
+from analysis.registry.schema import FACT_COLUMNS, UNMAPPED
+
+_NUMERIC = {
+    "value": "float64",
+    "approx": "bool",
+    "span_start": "int64",
+    "span_end": "int64",
+    "evidence_start": "int64",
+    "confidence": "float64",
+}
+
+
+_STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
+
+
+class Sink:
+    """Collects fact rows; a total found unmapped can later take the indicator its parts belong to."""
+
+    def __init__(self, text: str, doc_id: str, locate: Callable[[int], str] | None) -> None:
+        self.text, self.doc_id, self.locate = text, doc_id, locate
+        self.rows: list[list] = []
+        self.by_fid: dict[str, list] = {}
+
+    def add(
+        self,
+        iid: str | None,
+        k: int | None,
+        value: float,
+        unit: str,
+        unit_raw: str,
+        approx: bool,
+        state: str,
+        where: tuple[str, str, int, int, tuple[str, int]],
+        kw: str = "",
+        parent: str = "",
+        rule: str = "",
+        candidates: tuple[str, ...] = (),
+    ) -> str:
+        """Append one fact; ``where`` = (scope, level, span_start, span_end, (evidence, evidence_start))."""
+        scope, level, s, e, ev = where
+        fid = f"{self.doc_id}:{s}" + (f":{k}" if k is not None else "")
+        row = [
+            self.doc_id,
+            fid,
+            iid or UNMAPPED,
+            float(value),
+            unit,
+            unit_raw,
+            approx,
+            state,
+            scope,
+            level,
+            self.text[s:e],
+            s,
+            e,
+            ev[0],
+            ev[1],
+            self.locate(s) if self.locate else "",
+            kw,
+            parent,
+            rule_confidence(rule) if iid else 0.0,
+            rule,
+            ";".join(candidates),
+            k or 0,
+        ]
+        self.rows.append(row)
+        self.by_fid[fid] = row
+        return fid
+
+    def relabel(self, fid: str, iid: str, unit: str, kw: str) -> None:
+        """Give an unmapped total the indicator its parts name (其中…)."""
+        row = self.by_fid[fid]
+        row[2], row[4], row[16] = iid, unit, kw
+        row[18], row[19], row[20] = rule_confidence("parts"), "parts", ""
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as one frame, built column by column with fixed dtypes (no per-row objects, no inference)."""
+        self.rows.sort(key=lambda r: (r[11], r[-1]))
+        return facts_frame(self.rows)
+
+
+_LARGE_STRING = pa.large_string()
+_FACT_INDEX = pd.Index(FACT_COLUMNS)
+_STRING_COLUMNS = [i for i, c in enumerate(FACT_COLUMNS) if c not in _NUMERIC]
+
+
+def facts_frame(rows: list[list]) -> pd.DataFrame:
+    """A fact frame from rows in FACT_COLUMNS order (extra trailing items are ignored).
+
+    Numeric columns become numpy arrays of fixed dtype; every string is converted to arrow in one call and each string
+    column is a zero-copy slice of it, wrapped as pandas' default string dtype. ``DataFrame._from_arrays`` skips the
+    dict handling and dtype inference of the public constructor (≈ 0.15 ms instead of ≈ 0.9 ms for a report); the
+    public constructor is the fallback should a pandas release drop it.
+    """
+    n = len(rows)
+    columns = list(zip(*rows, strict=False)) if rows else [()] * len(FACT_COLUMNS)
+    flat: list[str] = []
+    for i in _STRING_COLUMNS:
+        flat.extend(columns[i])
+    strings = pa.array(flat, type=_LARGE_STRING)
+    arrays: list = []
+    k = 0
+    for name, values in zip(FACT_COLUMNS, columns, strict=False):
+        if name in _NUMERIC:
+            arrays.append(np.array(values, dtype=_NUMERIC[name]))
+        else:
+            arrays.append(pd.arrays.ArrowStringArray(pa.chunked_array([strings.slice(k * n, n)]), dtype=_STR))
+            k += 1
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
+    if from_arrays is not None:
+        return from_arrays(arrays, columns=_FACT_INDEX, index=pd.RangeIndex(n), verify_integrity=False)
+    return pd.DataFrame(dict(zip(FACT_COLUMNS, arrays, strict=True)), columns=FACT_COLUMNS, copy=False)

@@ -1,0 +1,284 @@
+"""The facts of one sentence (``Sentence``): its numbers and zero words read in text order, each dropped (rules, ranks,
+plan structure, view counts and honours), kept as a change or a target, or given its indicator (``choose``) and its
+total (其中…). What the sentence has said so far — the indicators mapped, the last fact, the total a part belongs to —
+is the state kept between numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from analysis.ingest.reports.choose import Context, choose
+from analysis.ingest.reports.markers import (
+    CHANGE_RE,
+    CLAUSE_SEP_RE,
+    EXPLICIT_TARGET_RE,
+    NEGATIVE_VERBS,
+    RANK_RE,
+    RULE_RE,
+    STRUCTURE_RE,
+    TARGET_RE,
+    VIEW_HONOUR_RE,
+    FamilyMarks,
+    named_together,
+)
+from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, scan_keywords, unit_fit
+from analysis.ingest.reports.numbers import MONEY_UNITS, Quantity
+from analysis.ingest.reports.respective import respective
+from analysis.ingest.reports.rows import Sink
+
+Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), unit of the total after 其中/包括
+Where = tuple[str, str, int, int, tuple[str, int]]  # scope, level, span start, span end, (evidence, evidence start)
+
+
+def clauses_of(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The clauses of text[s:e], cut at ``,:``."""
+    out, cur = [], s
+    for mm in CLAUSE_SEP_RE.finditer(text, s, e):
+        out.append((cur, mm.start()))
+        cur = mm.end()
+    out.append((cur, e))
+    return out
+
+
+def evidence_of(text: str, s: int, e: int) -> tuple[str, int]:
+    """The sentence text[s:e] without surrounding blanks, and where it starts."""
+    chunk = text[s:e]
+    stripped = chunk.lstrip()
+    start = s + len(chunk) - len(stripped)
+    return stripped.rstrip(), start
+
+
+def change_value(value: float, change: re.Match | None) -> float:
+    """The signed value of a change: 下降/减少… X → −X; a value written with its own minus sign stays as written
+    (同比下降-10% → −10: contradictory, kept as written rather than flipped to +10)."""
+    if value < 0:
+        return value
+    return -value if change is not None and change["verb"] in NEGATIVE_VERBS else value
+
+
+def parent_of(m: Matcher, total: Total | None, ids: list[str], unit: str) -> str:
+    """The fact id of the total this number is a part of (after 其中/包括), or ""."""
+    if total is None:
+        return ""
+    t_fid, t_iid, t_unit = total
+    if t_iid is not None and m.parts.get(t_iid):
+        return t_fid if ids and ids[0] in m.parts[t_iid] else ""
+    if ids and t_iid is not None:
+        return t_fid if ids[0] != t_iid and m.unit[ids[0]] == t_unit else ""
+    if ids:  # an unmapped total: the part's measure must fit the total's
+        return t_fid if unit_fit(m.unit[ids[0]], t_unit) else ""
+    return t_fid if (t_unit == unit if t_iid is None else unit_fit(t_unit, unit)) else ""
+
+
+class Sentence:
+    """Reads the sentence norm[s0:s1] into ``sink``; ``marks`` = (scopes, levels, 其中 positions, target sections,
+    FamilyMarks) of the whole text."""
+
+    def __init__(self, m: Matcher, norm: str, text: str, s0: int, s1: int, sink: Sink, marks: tuple) -> None:
+        self.m, self.norm, self.s0, self.s1, self.sink = m, norm, s0, s1, sink
+        self.ev = evidence_of(text, s0, s1)
+        self.clauses = clauses_of(norm, s0, s1)
+        self.clause_starts = [c[0] for c in self.clauses]
+        self.words = Words(m, norm, s0, s1)
+        self._hits: dict[int, list[Hit]] = {}  # clause start → its keyword hits (scanned on first use)
+        self._hits_by_end: dict[int, list[Hit]] = {}  # clause start → its hits, nearest end first, the longest first
+        self.scopes, self.levels, all_parts, target_sections = marks[:4]
+        self.fam_marks: FamilyMarks | None = marks[4] if len(marks) > 4 else None
+        self._fam_ctx: list[tuple[int, int, str]] | None = None  # found on first use (only a tie needs it)
+        self.in_target_section = any(a <= s0 < b for a, b in target_sections)
+        self.part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
+        self.mapped: dict[str, int] = {}  # indicator → where the sentence last gave it a value
+        self.prev_end_in_clause: dict[int, int] = {}  # clause start → end of its previous number
+        self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, unit
+        self.total: Total | None = None
+        self.resp: dict = {}
+
+    def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
+        """Facts of the sentence's quantities and zero words, in text order."""
+        if "分别" in self.norm[self.s0 : self.s1]:
+            self.resp = respective(self.m, self.norm, self.s0, self.s1, self.clauses, quantities, self.words)
+        events: list[tuple[int, object]] = [(q.start, q) for q in quantities]  # in text order already
+        if zeros:
+            events += [(z.start(), z) for z in zeros]
+            events.sort(key=lambda t: t[0])
+        for pos, obj in events:
+            clause = self.clauses[bisect.bisect_right(self.clause_starts, pos) - 1]
+            last = self.last_fact
+            if self.part_marks and last is not None and any(last[0] <= p < pos for p in self.part_marks):
+                self.total = (last[1], last[2], last[3])
+            scope = self.scopes.scope(self.s0, pos)
+            level = self.levels.last(clause[0], pos, "own")
+            if isinstance(obj, Quantity):
+                self._quantity(obj, clause, (scope, level, obj.start, obj.end, self.ev))
+            else:
+                self._zero(obj, pos, scope, level)
+
+    def clause_hits(self, c: tuple[int, int]) -> list[Hit]:
+        h = self._hits.get(c[0])
+        if h is None:
+            h = self._hits[c[0]] = scan_keywords(self.norm, c[0], c[1], self.m, self.words)
+        return h
+
+    def _para_text(self) -> str:
+        """Heading and opening clause text, for accept.context (only asked when the sentence lacks it)."""
+        return self.fam_marks.context_text(self.s0) if self.fam_marks is not None else ""
+
+    def _zero(self, z: re.Match, pos: int, scope: str, level: str) -> None:
+        """A zero stated in words (无败诉, 零投诉): 0 for every indicator of the registry's zero word."""
+        m = self.m
+        ids = m.zero_ids[z.group()]
+        for k, iid in enumerate(ids):
+            fid = self.sink.add(
+                iid,
+                k if len(ids) > 1 else None,
+                0.0,
+                m.unit[iid],
+                "",
+                False,
+                "zero_in_words",
+                (scope, level, z.start(), z.end(), self.ev),
+                z.group(),
+                rule="zero_words",
+            )
+            self.mapped[iid] = pos
+        self.last_fact = (z.end(), fid, ids[-1], m.unit[ids[-1]])
+
+    def _is_no_figure(self, q: Quantity, clause: tuple[int, int], seg: str) -> bool:
+        """A rule (每季度…), a rank, a plan structure (8个方面), a view count or an honour: no fact at all."""
+        norm = self.norm
+        if RULE_RE.search(seg) or RANK_RE.search(norm, q.end, clause[1]) or STRUCTURE_RE.search(norm, *clause):
+            return True
+        return VIEW_HONOUR_RE.search(norm, clause[0], q.start) is not None  # 阅读量…万次, 荣获…称号N个
+
+    def _is_target(self, q: Quantity) -> bool:
+        """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure."""
+        norm, s0 = self.norm, self.s0
+        return bool(
+            self.in_target_section
+            or TARGET_RE.search(norm, s0, q.start)
+            or EXPLICIT_TARGET_RE.search(norm, s0, q.start)
+        )
+
+    def _unmapped(
+        self, q: Quantity, value: float, unit: str, state: str, where: Where, parent="", rule="", cands=()
+    ) -> None:
+        fid = self.sink.add(None, None, value, unit, q.unit_raw, q.approx, state, where, "", parent, rule, cands)
+        self.last_fact = (q.end, fid, None, unit)
+
+    def _quantity(self, q: Quantity, clause: tuple[int, int], where: Where) -> None:
+        """One number: dropped, a change, a target, or mapped (or left unmapped with its candidates)."""
+        hc = self.clause_hits(clause)
+        if clause[0] not in self._hits_by_end:
+            self._hits_by_end[clause[0]] = sorted(hc, key=by_end) if len(hc) > 1 else hc
+        seg_start = self.prev_end_in_clause.get(clause[0], clause[0])
+        self.prev_end_in_clause[clause[0]] = q.end
+        seg = self.norm[seg_start : q.start]
+        if self._is_no_figure(q, clause, seg):
+            return
+        state = "approx" if q.approx else "exact"
+        base_unit = "万元" if q.measure in MONEY_UNITS else q.measure
+        change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
+        r_entry = self.resp.get(q.start)
+        if r_entry is not None and r_entry[3] is not None:
+            change = r_entry[3]
+        if change or q.measure == "个百分点":  # a change, never a level
+            self._unmapped(q, change_value(q.value, change), base_unit, state, ("change", *where[1:]), rule="change")
+            return
+        if r_entry is not None:
+            chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
+        else:
+            chosen, rule, cands = choose(
+                self.m,
+                self.norm,
+                q,
+                seg_start,
+                clause,
+                hc,
+                self._hits_by_end[clause[0]],
+                lambda: self._earlier(clause),
+                lambda exclude: self._context(exclude, q, clause),
+                self.total is not None,
+                self.mapped,
+                self.s0,
+                self.words,
+                self._para_text,
+            )
+        if self._is_target(q):
+            named = tuple(iid for iid, _ in chosen) or cands
+            self._unmapped(q, q.value, base_unit, state, ("target", *where[1:]), rule="target", cands=named)
+            return
+        self._assign(q, chosen, rule, cands, r_entry is not None, (base_unit, state, where))
+
+    def _assign(
+        self,
+        q: Quantity,
+        chosen: list[tuple[str, str]],
+        rule: str,
+        cands: tuple[str, ...],
+        respective_: bool,
+        fact: tuple[str, str, Where],  # base unit, state, where
+    ) -> None:
+        """The facts of a chosen number, with the total it is a part of; an unmapped total after 其中 takes the
+        indicator its parts belong to."""
+        m, total = self.m, self.total
+        base_unit, state, where = fact
+        ids = [iid for iid, _ in chosen]
+        if total is not None and ids and total[1] in ids and not respective_:  # a part is never its own total
+            chosen, rule, cands, ids = [], "ambiguous", (total[1],), []
+        parent = parent_of(m, total, ids, base_unit)
+        if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):
+            whole = m.part_of[ids[0]]
+            if unit_fit(m.unit[whole], total[2]):
+                self.sink.relabel(total[0], whole, m.unit[whole], "其中")
+                self.mapped[whole] = where[2]
+                self.total = (total[0], whole, m.unit[whole])
+        if not ids:
+            self._unmapped(q, q.value, base_unit, state, where, parent, rule, cands)
+            return
+        for k, (iid, kw) in enumerate(chosen):
+            fid = self.sink.add(
+                iid,
+                k if len(ids) > 1 else None,
+                q.value,
+                m.unit[iid],
+                q.unit_raw,
+                q.approx,
+                state,
+                where,
+                kw,
+                parent,
+                rule,
+            )
+            self.mapped[iid] = q.start
+            self.last_fact = (q.end, fid, iid, m.unit[iid])
+
+    def _earlier(self, clause: tuple[int, int]) -> list[Hit]:
+        """Keyword hits of the clauses before ``clause``."""
+        return [h for c in self.clauses if c[1] <= clause[0] for h in self.clause_hits(c)]
+
+    def _context(self, exclude: frozenset[str], q: Quantity, clause: tuple[int, int]) -> Context:
+        """What the sentence said before q; keywords naming one of ``exclude`` (the candidates) do not count."""
+        m = self.m
+        ctx = Context(ids=dict(self.mapped))
+        hits = self._earlier(clause) + [h for h in self.clause_hits(clause) if h[1] <= q.start]
+        named: list[tuple[int, int, str]] = []  # (start, end, family) of what names one family
+        for h in maximal(hits):
+            if exclude.intersection(h[3]):
+                continue
+            if len(h[3]) == 1:  # a keyword naming one indicator: its relatives (base, denominator) are in play
+                ctx.ids.setdefault(h[3][0], h[1])
+            fams = {m.family[iid] for iid in h[3]}
+            if len(fams) == 1:  # only a keyword that names one family says what the sentence is about
+                named.append((h[0], h[1], fams.pop()))
+        # the registry's family words in the heading, the paragraph's opening clause and the sentence
+        if self._fam_ctx is None:
+            self._fam_ctx = self.fam_marks.around(self.s0, self.s1) if self.fam_marks is not None else []
+        named += [t for t in self._fam_ctx if t[1] <= q.start]
+        for _, e, fam in named:
+            ctx.families[fam] = max(ctx.families.get(fam, -1), e)
+        for iid, p in self.mapped.items():
+            ctx.families[m.family[iid]] = max(ctx.families.get(m.family[iid], -1), p)
+        ctx.together = named_together(self.norm, named, ctx.families)
+        return ctx
