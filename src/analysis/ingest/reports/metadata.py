@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from analysis.registry.findings import finding
 
@@ -279,20 +279,64 @@ def check_against_sidecar(
     sidecar = sidecar or {}
     names = registry_unit_names()
     known = set(known_units) if known_units is not None else set(names)
-    parts = [str(p) for p in folder_parts]
-    folder_year = next((int(p) for p in reversed(parts) if re.fullmatch(r"(19|20)\d\d", p)), None)
-    named = [p for p in parts if not re.fullmatch(r"(19|20)\d\d", p) and p.lower() not in _LAYOUT_DIRS]
-    folder_district = named[-1] if named else None
+    folder_year, folder_district = _folder_year_and_district(folder_parts)
     side_district = sidecar.get("district") or folder_district
     side_year = _int_year(sidecar.get("year_covered")) or folder_year
     unit_id = names.get(str(side_district), "") if side_district else ""
     common = {"unit_id": unit_id, "year": side_year, "source_file": source_file}
     spans = meta.get("spans", {})
-    out: list[dict] = []
 
     def loc(key: str) -> str:
         return f"text offset {spans[key][0]}" if key in spans else "title"
 
+    out = _district_findings(meta, sidecar, folder_district, side_district, names, loc, common)
+    out += _year_findings(meta, sidecar, folder_year, side_year, loc, common)
+    if meta.get("placeholders"):
+        out.append(
+            _finding(
+                "report_template_placeholder",
+                "error",
+                "这是模板而不是报告，含占位符：" + "、".join(meta["placeholders"][:8]),
+                locator="text",
+                detail="; ".join(meta["placeholders"]),
+                **common,
+            )
+        )
+    out += _unknown_district_findings(meta.get("district"), side_district, known, names, loc, common)
+    if not meta.get("district") or not meta.get("year_covered"):
+        missing = [k for k in ("district", "year_covered") if not meta.get(k)]
+        out.append(
+            _finding(
+                "report_metadata_undetected",
+                "info",
+                f"无法从报告正文读出{'和'.join(_FIELD_ZH.get(m, m) for m in missing)}；以来源说明为准",
+                locator="title",
+                detail="; ".join(meta.get("notes", [])),
+                **common,
+            )
+        )
+    return out
+
+
+def _folder_year_and_district(folder_parts: Sequence[str]) -> tuple[int | None, str | None]:
+    """The last year folder and the last other folder (layout folders such as reports/raw skipped)."""
+    parts = [str(p) for p in folder_parts]
+    folder_year = next((int(p) for p in reversed(parts) if re.fullmatch(r"(19|20)\d\d", p)), None)
+    named = [p for p in parts if not re.fullmatch(r"(19|20)\d\d", p) and p.lower() not in _LAYOUT_DIRS]
+    return folder_year, (named[-1] if named else None)
+
+
+def _district_findings(
+    meta: dict,
+    sidecar: dict,
+    folder_district: str | None,
+    side_district: str | None,
+    names: dict[str, str],
+    loc: Callable[[str], str],
+    common: dict,
+) -> list[dict]:
+    """The text names another district than the sidecar/folder; the sidecar another than the folder."""
+    out = []
     text_district = meta.get("district")
     if text_district and side_district and not _same_unit(str(text_district), str(side_district), names):
         out.append(
@@ -316,6 +360,14 @@ def check_against_sidecar(
                 **common,
             )
         )
+    return out
+
+
+def _year_findings(
+    meta: dict, sidecar: dict, folder_year: int | None, side_year: int | None, loc: Callable[[str], str], common: dict
+) -> list[dict]:
+    """The text covers another year than the sidecar/folder; the sidecar another than the folder."""
+    out = []
     text_year = meta.get("year_covered")
     if text_year and side_year and int(text_year) != int(side_year):
         out.append(
@@ -340,20 +392,22 @@ def check_against_sidecar(
                 **common,
             )
         )
-    if meta.get("placeholders"):
-        out.append(
-            _finding(
-                "report_template_placeholder",
-                "error",
-                "这是模板而不是报告，含占位符：" + "、".join(meta["placeholders"][:8]),
-                locator="text",
-                detail="; ".join(meta["placeholders"]),
-                **common,
-            )
-        )
+    return out
+
+
+def _unknown_district_findings(
+    text_district: str | None,
+    side_district: str | None,
+    known: set[str],
+    names: dict[str, str],
+    loc: Callable[[str], str],
+    common: dict,
+) -> list[dict]:
+    """The district of the sidecar/folder or of the text is not in the unit registry (each name once)."""
+    out: list[dict] = []
     for label, name in (("sidecar/folder", side_district), ("text", text_district)):
         if name and known and not any(_same_unit(str(name), k, names) for k in known):
-            if not any(f["rule"] == "report_unknown_district" and str(name) in f["message"] for f in out):
+            if not any(str(name) in f["message"] for f in out):
                 out.append(
                     _finding(
                         "report_unknown_district",
@@ -364,16 +418,4 @@ def check_against_sidecar(
                         **common,
                     )
                 )
-    if not text_district or not text_year:
-        missing = [k for k in ("district", "year_covered") if not meta.get(k)]
-        out.append(
-            _finding(
-                "report_metadata_undetected",
-                "info",
-                f"无法从报告正文读出{'和'.join(_FIELD_ZH.get(m, m) for m in missing)}；以来源说明为准",
-                locator="title",
-                detail="; ".join(meta.get("notes", [])),
-                **common,
-            )
-        )
     return out
