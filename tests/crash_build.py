@@ -28,6 +28,7 @@ import analysis.ingest.reports.report  # noqa: E402, F401
 import analysis.ingest.sample  # noqa: E402, F401
 import analysis.metrics  # noqa: E402, F401
 import analysis.metrics.narrative  # noqa: E402, F401
+import analysis.metrics.pipeline  # noqa: E402, F401
 import analysis.tidy.corrections  # noqa: E402, F401
 import analysis.tidy.quality  # noqa: E402, F401
 from analysis import cli  # noqa: E402

@@ -88,7 +88,7 @@ def cmd_extract(args) -> int:
 
 def cmd_build(args) -> int:
     from analysis.core.io import command_lock
-    from analysis.tidy.build import build
+    from analysis.metrics.pipeline import build
 
     with command_lock("pipeline"):
         res = build(include_sample=not args.no_sample, progress=lambda m: print(f"· {m}", file=sys.stderr))
@@ -340,7 +340,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="出错时显示 Python 回溯（traceback），供开发者排查；也可设 ANALYSIS_DEBUG=1",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
+    _add_pipeline_commands(sub)
+    _add_data_commands(sub)
+    _add_page_commands(sub)
+    return p
 
+
+def _add_pipeline_commands(sub) -> None:
+    """extract, build, run: report → numbers, data/raw → data/processed, notebooks → reports/."""
     e = sub.add_parser("extract", help="列出一份报告中找到的数字（读取 PATH，不写任何文件）")
     e.add_argument("path", metavar="PATH", help="报告文件：.txt、.html、.docx 或 .pdf")
     e.add_argument("--format", choices=("csv", "json", "table"), default="table", help="输出格式（默认 table）")
@@ -367,6 +374,9 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
     r.set_defaults(func=cmd_run)
 
+
+def _add_data_commands(sub) -> None:
+    """template, validate, add-report, sample: the files an analyst fills in, checks and adds."""
     t = sub.add_parser("template", help="写出年度指标数据集的 Excel 模板（由指标库生成）")
     t.add_argument("--out", default="法治政府建设指标数据模板.xlsx", help="写到哪个 .xlsx 文件")
     t.set_defaults(func=cmd_template)
@@ -390,6 +400,9 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="示例市_示例数据.xlsx", help="写到哪个文件")
     s.set_defaults(func=cmd_sample)
 
+
+def _add_page_commands(sub) -> None:
+    """methodology, review, dictionary: pages and the review of extracted numbers."""
     m = sub.add_parser("methodology", help="写出由指标库和配置生成的方法说明页面")
     m.add_argument("--out", default=None, help="默认：reports/methodology.html")
     m.set_defaults(func=cmd_methodology)
@@ -419,7 +432,6 @@ def make_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dictionary", help="写出指标字典：reports/指标字典.xlsx 和 reports/指标字典.html")
     d.add_argument("--out", default=None, help="输出文件夹（默认 reports/）")
     d.set_defaults(func=cmd_dictionary)
-    return p
 
 
 def _debug(args=None) -> bool:

@@ -13,7 +13,8 @@ import pytest
 
 from analysis.cli import main
 from analysis.core import paths
-from analysis.tidy.build import build, hash_tree
+from analysis.metrics.pipeline import build
+from analysis.tidy.build import hash_tree
 
 pytest.importorskip("analysis.ingest.reports.facts")
 

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.batch import manifest
 from analysis.batch.plan import plan_runs
-from analysis.tidy.build import build
+from analysis.metrics.pipeline import build
 
 HEADER = "单位,上级单位,单位类型,年份,部署法治重点工作（项）[gov_key_tasks_deployed],执法人员（人）[enf_officers]\n"
 

@@ -27,7 +27,7 @@ import pytest
 
 from analysis.batch.publish import publish
 from analysis.batch.runner import run_all
-from analysis.tidy.build import build
+from analysis.metrics.pipeline import build
 
 pytestmark = pytest.mark.notebook
 

@@ -15,7 +15,8 @@ import pytest
 
 from analysis.batch.publish import publish
 from analysis.batch.runner import run_all
-from analysis.tidy.build import build, hash_tree
+from analysis.metrics.pipeline import build
+from analysis.tidy.build import hash_tree
 
 pytestmark = pytest.mark.notebook
 

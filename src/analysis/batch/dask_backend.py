@@ -17,14 +17,13 @@ from pathlib import Path
 
 from analysis.batch import manifest
 from analysis.batch.plan import RunSpec, kernel_preload
+from analysis.batch.records import RUN_RECORD_NAME, run_record, write_run_json
 from analysis.core.io import staged_dir
 
 
 def _store(spec: RunSpec, out_dir: Path, inputs: dict, result: dict) -> manifest.RunRecord:
     """Write a successful remote run's files into its output folder (staged swap) and return its record."""
-    from analysis.batch.runner import RUN_RECORD_NAME, _record, _write_run_json
-
-    rec = _record(
+    rec = run_record(
         spec,
         out_dir,
         inputs,
@@ -46,7 +45,7 @@ def _store(spec: RunSpec, out_dir: Path, inputs: dict, result: dict) -> manifest
                 raise ValueError(f"refusing output file name {name!r}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        _write_run_json(stage, rec)
+        write_run_json(stage, rec)
     return rec
 
 
@@ -63,7 +62,6 @@ def run_on_cluster(
     from distributed import Client, as_completed
 
     from analysis.batch.execute import execute_standalone
-    from analysis.batch.runner import _record
 
     preload = kernel_preload(notebooks_dir)
     texts: dict[str, str] = {}
@@ -89,5 +87,5 @@ def run_on_cluster(
                 result = fut.result()
                 rec = _store(spec, out_dir, inputs, result)
             except Exception as exc:  # noqa: BLE001 - a lost worker or a bad result fails this run only
-                rec = _record(spec, out_dir, inputs, "failed", error=f"{type(exc).__name__}: {exc}")
+                rec = run_record(spec, out_dir, inputs, "failed", error=f"{type(exc).__name__}: {exc}")
             on_done(rec)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.batch import export, params
-from analysis.batch.kernels import Kernel, _shutdown, start_kernel
+from analysis.batch.kernels import Kernel, shutdown_kernel, start_kernel
 from analysis.batch.plan import RunSpec
 
 CELL_TIMEOUT = 600
@@ -209,7 +209,7 @@ async def execute_standalone_async(
         return Outcome("failed", msg, started=started, ended=time.time(), attempts=getattr(kernel, "attempts", 1))
     finally:
         if kernel is not None:
-            await _shutdown(kernel)
+            await shutdown_kernel(kernel)
 
 
 def execute_standalone(

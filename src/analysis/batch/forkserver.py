@@ -4,7 +4,7 @@ A fresh Jupyter kernel costs ~0.5 s to start plus ~1.2 s of CPU to import pandas
 chart/report modules — more than many notebooks' own work. The fork server (the "zygote" pattern, like
 multiprocessing's forkserver) pays that once per batch:
 
-* the **template** (a ``python -c`` process running :func:`template_main`, started once per ``run_all``) imports ipykernel and the
+* the **template** (a ``python -c`` process running :func:`analysis.batch.forktemplate.template_main`, started once per ``run_all``) imports ipykernel and the
   ``kernel_preload`` modules, then waits on a pipe. It creates no zmq context, no sockets and no threads, so forking
   it is safe;
 * for each kernel the runner writes a connection file (fresh ports and key) and asks the template to ``os.fork()``;
@@ -25,305 +25,41 @@ the first line is ``{"op": "ready", "pid", "failed": [modules that did not impor
 ``ANALYSIS_KERNELS=fresh`` selects the old :class:`~analysis.batch.kernels.KernelPool` (a kernel process started
 from scratch per notebook); :func:`open_pool` also falls back to it, with a note on stderr, when the template
 cannot start.
+
+This module is the runner side; the template side (the template process and the forked child) is
+:mod:`analysis.batch.forktemplate`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import json
 import os
 import random
-import selectors
 import signal
 import sys
 import tempfile
-import threading
-import time
-import traceback
 import uuid
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 
+from analysis.batch.forktemplate import SHUTDOWN_GRACE, TEMPLATE_COMMAND, WARM_ENV
 from analysis.batch.kernels import (
     READY_TIMEOUT,
     START_ATTEMPTS,
     Kernel,
     KernelPool,
-    _is_retryable,
-    _shutdown,
+    is_retryable,
     kernel_env,
     log,
+    shutdown_kernel,
 )
 
 ENV_SWITCH = "ANALYSIS_KERNELS"
-SHUTDOWN_GRACE = 3.0
 TEMPLATE_START_TIMEOUT = 120.0
-# imported by every kernel during start-up: importing them in the template makes each child's start cheaper
-KERNEL_MODULES = (
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "ipykernel.zmqshell",
-    "ipykernel.iostream",
-    "ipykernel.heartbeat",
-    "IPython.core.interactiveshell",
-    "IPython.core.completer",
-)
-_REAP_INTERVAL = 0.05
-# `-c`, not `-m analysis.batch.forkserver`: the package __init__ imports this module first, and runpy would warn
-TEMPLATE_COMMAND = "from analysis.batch.forkserver import template_main; raise SystemExit(template_main())"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# template side (runs in the template process and, after fork, in the kernel child)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def preload_modules(modules: list[str]) -> list[str]:
-    """Import ``modules`` (and what every kernel imports at start-up); returns the ones that failed to import."""
-    failed = []
-    for mod in list(KERNEL_MODULES) + list(modules):
-        try:
-            __import__(mod)
-        except Exception:  # noqa: BLE001 - a notebook that needs it will fail visibly; the others still run
-            failed.append(mod)
-    return failed
-
-
-WARM_ENV = "ANALYSIS_WARM_PROCESSED"
-
-
-def warm_caches(processed_dir: str) -> list[str]:
-    """In the template: read the batch's data/processed tables, the registry, the config and the chart font once, so every forked
-    kernel has them in memory (see analysis.tidy.load.warm). Nothing when ``processed_dir`` is empty."""
-    if not processed_dir:
-        return []
-    failed = []
-    try:
-        from analysis.tidy import load
-
-        failed += [f"data:{name}" for name in load.warm(processed_dir)]
-    except Exception:  # noqa: BLE001 - kernels then read the data themselves
-        failed.append("analysis.tidy.load.warm")
-    with contextlib.suppress(Exception):
-        from analysis.metrics.config import load_config
-
-        load_config()
-    with contextlib.suppress(Exception):
-        # the font only: rcParams stay as a fresh kernel has them until a notebook applies the house style itself
-        from analysis.present.charts.style import register_cjk_font
-
-        register_cjk_font()
-    return failed
-
-
-def fork_safety_problem() -> str | None:
-    """Why forking this process now would be unsafe (threads or a zmq context exist), or None."""
-    if threading.active_count() != 1:
-        return f"template has {threading.active_count()} threads"
-    zmq = sys.modules.get("zmq")
-    if zmq is not None and getattr(zmq.Context, "_instance", None) is not None:
-        return "template has a zmq context"
-    return None
-
-
-def _set_parent_death_signal() -> None:
-    """Linux: the kernel gets SIGKILL when the template dies (no orphaned kernels if the runner is killed)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def _reseed_after_fork() -> None:
-    """Give the child the fresh random state a new process would have (``random`` is reseeded by Python itself)."""
-    np = sys.modules.get("numpy")
-    if np is not None:
-        with contextlib.suppress(Exception):
-            np.random.seed()
-
-
-def become_kernel(connfile: str, cwd: str | None) -> int:
-    """In the forked child: turn this process into an ipykernel serving ``connfile``; returns the exit code."""
-    os.setsid()  # like jupyter_client's start_new_session: a Ctrl-C in the runner's terminal does not hit the kernel
-    _set_parent_death_signal()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    if cwd:
-        os.chdir(cwd)
-    _reseed_after_fork()
-    from ipykernel.kernelapp import IPKernelApp
-
-    sys.argv = [sys.argv[0], "-f", connfile]
-    app = IPKernelApp.instance()
-    app.initialize(["-f", connfile, "--log-level=ERROR"])
-    app.start()
-    return 0
-
-
-def _exit_code(exc: SystemExit) -> int:
-    if exc.code is None:
-        return 0
-    return exc.code if isinstance(exc.code, int) else 1
-
-
-def _child(connfile: str, cwd: str | None, close_fds: tuple[int, ...]) -> None:
-    """Body of the forked child: never returns (``os._exit``), runs atexit handlers like a normal interpreter exit."""
-    code = 1
-    try:
-        for fd in close_fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        code = become_kernel(connfile, cwd)
-    except SystemExit as exc:
-        code = _exit_code(exc)
-    except BaseException:  # noqa: BLE001 - report and exit, never fall back into the template's loop
-        with contextlib.suppress(Exception):
-            traceback.print_exc()
-    finally:
-        with contextlib.suppress(BaseException):
-            atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            with contextlib.suppress(BaseException):
-                stream.flush()
-        os._exit(code)
-
-
-class Template:
-    """The template's request loop: forks kernels on request, reaps them and reports their exits."""
-
-    def __init__(self, proto_in: int, proto_out: int) -> None:
-        self.proto_in = proto_in
-        self.proto_out = proto_out
-        self.children: set[int] = set()
-
-    def send(self, **msg: Any) -> None:
-        data = (json.dumps(msg) + "\n").encode()
-        while data:
-            data = data[os.write(self.proto_out, data) :]
-
-    def fork(self, connfile: str, cwd: str | None) -> None:
-        problem = fork_safety_problem()
-        if problem:
-            self.send(op="error", error=f"refusing to fork: {problem}")
-            return
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            self.send(op="error", error=f"fork failed: {exc}")
-            return
-        if pid == 0:
-            _child(connfile, cwd, (self.proto_in, self.proto_out))
-        self.children.add(pid)
-        self.send(op="forked", pid=pid)
-
-    def kill(self, pid: int, sig: int) -> None:
-        if pid in self.children:  # never signal a pid that was reaped (and may have been reused)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-
-    def reap(self) -> None:
-        while self.children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                self.children.clear()
-                return
-            if pid == 0:
-                return
-            self.children.discard(pid)
-            self.send(op="exit", pid=pid, status=os.waitstatus_to_exitcode(status))
-
-    def handle(self, msg: dict) -> bool:
-        """Serve one request; False when the runner asked to quit."""
-        op = msg.get("op")
-        if op == "fork":
-            self.fork(msg["connfile"], msg.get("cwd"))
-        elif op == "kill":
-            self.kill(int(msg["pid"]), int(msg.get("sig", signal.SIGKILL)))
-        elif op == "quit":
-            return False
-        else:
-            self.send(op="error", error=f"unknown request {op!r}")
-        return True
-
-    def serve(self) -> None:
-        sel = selectors.DefaultSelector()
-        sel.register(self.proto_in, selectors.EVENT_READ)
-        buf = b""
-        running = True
-        while running:
-            if sel.select(timeout=_REAP_INTERVAL):
-                data = os.read(self.proto_in, 65536)
-                if not data:
-                    break  # the runner is gone: clean up
-                buf += data
-                while running and b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    if line.strip():
-                        running = self.handle(json.loads(line))
-            self.reap()
-        self.shutdown()
-
-    def shutdown(self, grace: float = SHUTDOWN_GRACE) -> None:
-        """Terminate every child still running (TERM, then KILL after ``grace``) and reap them all."""
-        for pid in list(self.children):
-            self.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while self.children and time.monotonic() < deadline:
-            self.reap()
-            time.sleep(_REAP_INTERVAL)
-        for pid in list(self.children):
-            self.kill(pid, signal.SIGKILL)
-        while self.children:
-            with contextlib.suppress(BrokenPipeError, OSError):
-                self.reap()
-            try:
-                pid, _ = os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
-            self.children.discard(pid)
-
-
-def template_main(argv: list[str] | None = None) -> int:
-    """Entry point of the template process (:data:`TEMPLATE_COMMAND`); argument: a JSON list of modules."""
-    argv = sys.argv[1:] if argv is None else argv
-    modules = json.loads(argv[0]) if argv else []
-    # the protocol keeps the original stdin/stdout; everything printed (by us or by kernels) goes to stderr
-    proto_in, proto_out = os.dup(0), os.dup(1)
-    os.dup2(2, 1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides when we stop (it closes the pipe)
-    # as jupyter_client does for its kernels: the kernel's parent poller exits when its parent (here: us) is gone.
-    # Must be set before ipykernel is imported (it is read at class definition).
-    os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]  # as ipykernel_launcher does; the kernel's shell puts the notebook folder back
-    failed = preload_modules(modules)
-    failed += warm_caches(os.environ.get(WARM_ENV, ""))
-    template = Template(proto_in, proto_out)
-    problem = fork_safety_problem()
-    if problem:
-        template.send(op="fatal", error=problem)
-        return 1
-    template.send(op="ready", pid=os.getpid(), failed=failed)
-    template.serve()
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# runner side
-# ---------------------------------------------------------------------------------------------------------------
 
 
 class ForkServerError(RuntimeError):
@@ -464,7 +200,7 @@ class ForkedKernelClient(AsyncKernelClient):
 
 
 class ForkedKernelManager:
-    """Just enough of a KernelManager for nbclient and :func:`~analysis.batch.kernels._shutdown`."""
+    """Just enough of a KernelManager for nbclient and :func:`~analysis.batch.kernels.shutdown_kernel`."""
 
     def __init__(self, server: ForkServer, pid: int, connfile: Path, info: dict, kernel_name: str = "python3") -> None:
         self.server = server
@@ -568,8 +304,8 @@ async def start_forked_kernel(
             raise TimeoutError(f"Kernel didn't respond in {ready_timeout:.0f} seconds")
         except Exception as exc:  # noqa: BLE001 - every start failure is retried, the last one re-raised
             last = exc
-            await _shutdown(km, kc)
-            if attempt == attempts or not _is_retryable(exc) or server.dead:
+            await shutdown_kernel(km, kc)
+            if attempt == attempts or not is_retryable(exc) or server.dead:
                 break
             delay = min(0.2 * 2 ** (attempt - 1), 3.0) * (0.5 + random.random())
             log.warning(
@@ -625,7 +361,3 @@ async def open_pool(
         else:
             return ForkServerPool(server, size, cwd=cwd, demand=demand)
     return KernelPool(size, cwd=cwd, preload=preload, demand=demand)
-
-
-if __name__ == "__main__":
-    raise SystemExit(template_main())

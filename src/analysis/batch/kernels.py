@@ -58,13 +58,13 @@ def kernel_env() -> dict[str, str]:
     return env
 
 
-def _is_retryable(exc: BaseException) -> bool:
+def is_retryable(exc: BaseException) -> bool:
     text = f"{type(exc).__name__}: {exc}"
     markers = ("Address already in use", "didn't respond", "ZMQError", "Kernel died", "timed out", "Timeout")
     return isinstance(exc, TimeoutError | RuntimeError | OSError) or any(m in text for m in markers)
 
 
-async def _shutdown(kernel_or_km: Any, kc: Any = None) -> None:
+async def shutdown_kernel(kernel_or_km: Any, kc: Any = None) -> None:
     km = getattr(kernel_or_km, "km", kernel_or_km)
     kc = getattr(kernel_or_km, "kc", kc)
     # the kernel first (a forked kernel gets its shutdown_request over the client's control channel), then the client
@@ -144,8 +144,8 @@ async def start_kernel(
             return Kernel(km=km, kc=kc, attempts=attempt)
         except Exception as exc:  # noqa: BLE001 - every start failure is retried, the last one re-raised
             last = exc
-            await _shutdown(km, kc)
-            if attempt == attempts or not _is_retryable(exc):
+            await shutdown_kernel(km, kc)
+            if attempt == attempts or not is_retryable(exc):
                 break
             delay = min(0.2 * 2 ** (attempt - 1), 3.0) * (0.5 + random.random())
             if "died before replying" in str(exc) or "Address already in use" in str(exc):
@@ -211,7 +211,7 @@ class KernelPool:
 
     def discard(self, kernel: Kernel) -> None:
         """Shut a used kernel down in the background (it is never handed out again)."""
-        task = asyncio.ensure_future(_shutdown(kernel))
+        task = asyncio.ensure_future(shutdown_kernel(kernel))
         self._cleanup.add(task)
         task.add_done_callback(self._cleanup.discard)
 
@@ -224,6 +224,6 @@ class KernelPool:
                 kernel = await task
             except Exception:  # noqa: BLE001 - a failed start has nothing to shut down
                 continue
-            await _shutdown(kernel)
+            await shutdown_kernel(kernel)
         if self._cleanup:
             await asyncio.gather(*self._cleanup, return_exceptions=True)

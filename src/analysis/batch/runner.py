@@ -25,10 +25,9 @@ from analysis.batch import manifest
 from analysis.batch.execute import RunFailed, execute_into, read_notebook, write_failed_notebook
 from analysis.batch.params import ParameterError, validate
 from analysis.batch.plan import RunSpec, kernel_preload, output_dir_for, plan_runs
+from analysis.batch.records import RUN_RECORD_NAME, run_record, write_run_json
 from analysis.core import paths
 from analysis.core.io import clean_leftovers, command_lock, staged_dir
-
-RUN_RECORD_NAME = "run.json"
 
 
 @dataclass
@@ -77,26 +76,6 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="运行笔记本", unit="个", file=sys.stderr, dynamic_ncols=True)
 
 
-def _record(spec: RunSpec, out_dir: Path, inputs: dict, status: str, **kw) -> manifest.RunRecord:
-    return manifest.RunRecord(
-        run_id=spec.run_id,
-        notebook=spec.notebook,
-        parameters=spec.params,
-        output_dir=str(out_dir),
-        fingerprint=manifest.fingerprint(inputs),
-        inputs=inputs,
-        status=status,
-        **kw,
-    )
-
-
-def _write_run_json(stage: Path, rec: manifest.RunRecord) -> None:
-    """Write run.json into the staging folder (analysis.core.io.staged_dir gives the folder normal permissions)."""
-    import json
-
-    (stage / RUN_RECORD_NAME).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-
-
 async def _run_local(
     todo: list[tuple[RunSpec, Path, dict]],
     jobs: int,
@@ -122,11 +101,11 @@ async def _run_local(
                     kernel = await pool.acquire()
                     with staged_dir(out_dir) as stage:
                         outputs = await execute_into(spec, stage, kernel, processed_dir, template=template)
-                        rec = _record(spec, out_dir, inputs, "ok", outputs=outputs + [RUN_RECORD_NAME])
+                        rec = run_record(spec, out_dir, inputs, "ok", outputs=outputs + [RUN_RECORD_NAME])
                         rec.kernel_attempts = kernel.attempts
                         rec.start, rec.end = manifest.iso(started), manifest.iso(time.time())
                         rec.duration_s = round(time.time() - started, 3)
-                        _write_run_json(stage, rec)
+                        write_run_json(stage, rec)
                 except RunFailed as exc:
                     write_failed_notebook(reports_dir, spec, exc.partial)
                     rec = _failed(spec, out_dir, inputs, str(exc), started, kernel)
@@ -141,7 +120,7 @@ async def _run_local(
 
 
 def _failed(spec, out_dir, inputs, error, started, kernel) -> manifest.RunRecord:
-    rec = _record(spec, out_dir, inputs, "failed", error=error)
+    rec = run_record(spec, out_dir, inputs, "failed", error=error)
     rec.start, rec.end = manifest.iso(started), manifest.iso(time.time())
     rec.duration_s = round(time.time() - started, 3)
     rec.kernel_attempts = getattr(kernel, "attempts", 0)
@@ -251,31 +230,9 @@ def _run_specs(
     notebooks_dir = Path(notebooks_dir or paths.notebooks_dir()).resolve()
     jobs = jobs or default_jobs()
     previous = manifest.load(reports_dir)
-    prev_by_id = {r["run_id"]: r for r in previous.get("runs", [])}
-    env = manifest.environment_hashes()
-    nb_hashes: dict[str, str] = {}
-    nb_cache: dict = {}
-
     summary = RunSummary()
     records: list[manifest.RunRecord] = []
-    todo: list[tuple[RunSpec, Path, dict]] = []
-    for spec in specs:
-        out_dir = output_dir_for(reports_dir, spec.notebook, spec.slug)
-        inputs = manifest.run_inputs(spec, env, nb_hashes)
-        prev = prev_by_id.get(spec.run_id)
-        if not force and manifest.can_skip(prev, manifest.fingerprint(inputs), out_dir):
-            rec = manifest.RunRecord(**{**prev, "status": "skipped"})
-            records.append(rec)
-            summary.skipped.append(spec.run_id)
-            continue
-        problem = _check_parameters(spec, nb_cache)
-        if problem:
-            rec = _record(spec, out_dir, inputs, "invalid", error=problem)
-            records.append(rec)
-            summary.failed.append(rec)
-            continue
-        todo.append((spec, out_dir, inputs))
-
+    todo = _sort_out(specs, force, reports_dir, previous, summary, records)
     if prune and not partial:
         summary.removed = remove_unplanned(reports_dir, specs, previous)
     bar = _progress(len(todo), progress)
@@ -304,6 +261,39 @@ def _run_specs(
     if progress:
         print(summary.format(), file=sys.stderr)
     return summary
+
+
+def _sort_out(
+    specs: list[RunSpec],
+    force: bool,
+    reports_dir: Path,
+    previous: dict,
+    summary: RunSummary,
+    records: list[manifest.RunRecord],
+) -> list[tuple[RunSpec, Path, dict]]:
+    """Record the runs that are unchanged (skipped) or whose parameters do not fit (invalid); return the rest to run."""
+    prev_by_id = {r["run_id"]: r for r in previous.get("runs", [])}
+    env = manifest.environment_hashes()
+    nb_hashes: dict[str, str] = {}
+    nb_cache: dict = {}
+    todo: list[tuple[RunSpec, Path, dict]] = []
+    for spec in specs:
+        out_dir = output_dir_for(reports_dir, spec.notebook, spec.slug)
+        inputs = manifest.run_inputs(spec, env, nb_hashes)
+        prev = prev_by_id.get(spec.run_id)
+        if not force and manifest.can_skip(prev, manifest.fingerprint(inputs), out_dir):
+            rec = manifest.RunRecord(**{**prev, "status": "skipped"})
+            records.append(rec)
+            summary.skipped.append(spec.run_id)
+            continue
+        problem = _check_parameters(spec, nb_cache)
+        if problem:
+            rec = run_record(spec, out_dir, inputs, "invalid", error=problem)
+            records.append(rec)
+            summary.failed.append(rec)
+            continue
+        todo.append((spec, out_dir, inputs))
+    return todo
 
 
 def run_all(

@@ -58,6 +58,19 @@ def safe_name(text: object, fallback: str = "_") -> str:
     return s.rstrip("._ ") or fallback
 
 
+class UnsafePathError(ValueError):
+    """A built output path would leave its output folder."""
+
+
+def inside(base: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Return ``path`` resolved, or raise UnsafePathError when it is not inside ``base``."""
+    b = Path(base).resolve()
+    p = Path(path).resolve()
+    if p != b and b not in p.parents:
+        raise UnsafePathError(f"{p} 不在 {b} 之内")
+    return p
+
+
 class RawWriteError(PermissionError):
     """A command tried to write under data/raw, which is kept as received."""
 

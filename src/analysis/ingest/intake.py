@@ -35,21 +35,37 @@ def _check_date(text: str | None) -> str | None:
 
 
 def plan_report(src: str | Path, district: str, year: int, url: str | None = None, published: str | None = None):
-    """Check everything and return (target file, sidecar path, sidecar dict) without writing anything."""
-    from analysis.ingest.reports.documents import DocumentError, read_document
-    from analysis.ingest.reports.metadata import _same_unit, detect_metadata, registry_unit_names
-    from analysis.ingest.reports.report import REPORT_SUFFIXES, sidecar_path
-    from analysis.registry.units import UnknownUnitError, load_units, resolve_unit
-
+    """Check everything and return (target file, sidecar path, sidecar dict, detected metadata) without writing."""
     src = Path(src)
+    _check_file(src)
+    if not 1990 <= int(year) <= dt.date.today().year + 1:
+        raise IntakeError(f"--year {year} 不是合理的年度")
+    unit = _district(district)
+    meta = _check_against_text(src, unit, year)
+    target, sidecar = _free_targets(src, unit, year)
+    return (
+        target,
+        sidecar,
+        _sidecar_doc(src, unit, year, url, _check_date(published) or meta.get("published"), meta),
+        meta,
+    )
+
+
+def _check_file(src: Path) -> None:
+    from analysis.ingest.reports.report import REPORT_SUFFIXES
+
     if not src.exists():
         raise IntakeError(f"{src}：文件不存在")
     if src.is_symlink() or not src.is_file():
         raise IntakeError(f"{src} 不是普通文件；请给出报告文件本身（.txt、.html、.docx、.pdf）")
     if src.suffix.lower() not in REPORT_SUFFIXES:
         raise IntakeError(f"{src}：不支持的文件类型 {src.suffix!r}；报告须为 {'、'.join(REPORT_SUFFIXES)}")
-    if not 1990 <= int(year) <= dt.date.today().year + 1:
-        raise IntakeError(f"--year {year} 不是合理的年度")
+
+
+def _district(district: str):
+    """The registry row of a real district named ``district`` (name or alias)."""
+    from analysis.registry.units import UnknownUnitError, load_units, resolve_unit
+
     try:
         unit_id = resolve_unit(district, include_sample=True)
     except UnknownUnitError as exc:
@@ -59,6 +75,14 @@ def plan_report(src: str | Path, district: str, year: int, url: str | None = Non
         raise IntakeError(f"{unit['name']} 是虚构（示例/培训）单位；报告是真实文件，只能归到真实的区县")
     if unit["level"] != "district":
         raise IntakeError(f"{unit['name']} 不是区县（是 {unit['level']}）；报告按区县归档")
+    return unit
+
+
+def _check_against_text(src: Path, unit, year: int) -> dict:
+    """The report's own metadata (title, district, covered year); IntakeError when it disagrees with the arguments."""
+    from analysis.ingest.reports.documents import DocumentError, read_document
+    from analysis.ingest.reports.metadata import detect_metadata, registry_unit_names, same_unit
+
     try:
         doc = read_document(src)
     except (DocumentError, ValueError) as exc:
@@ -66,7 +90,7 @@ def plan_report(src: str | Path, district: str, year: int, url: str | None = Non
     names = registry_unit_names()
     meta = detect_metadata(doc.text, known_units=list(names))
     problems = []
-    if meta.get("district") and not _same_unit(str(meta["district"]), str(unit["name"]), names):
+    if meta.get("district") and not same_unit(str(meta["district"]), str(unit["name"]), names):
         problems.append(
             f"报告正文（标题：{meta.get('title') or '未识别'}）写的是 {meta['district']}，参数是 {unit['name']}"
         )
@@ -76,13 +100,23 @@ def plan_report(src: str | Path, district: str, year: int, url: str | None = Non
         raise IntakeError(
             "报告与参数不一致，未加入任何文件：" + "；".join(problems) + "。请核对 --district/--year 或文件"
         )
+    return meta
+
+
+def _free_targets(src: Path, unit, year: int) -> tuple[Path, Path]:
+    """Where the report and its sidecar go under data/raw; IntakeError when either exists already."""
+    from analysis.ingest.reports.report import sidecar_path
+
     target = paths.raw_dir() / "reports" / str(unit["name"]) / str(int(year)) / src.name
     sidecar = sidecar_path(target)
     for p in (target, sidecar):
         if p.exists() or p.is_symlink():
             raise IntakeError(f"{p} 已存在；data/raw 中的文件不会被覆盖（换个文件名，或先手工移走旧文件）")
-    pub = _check_date(published) or meta.get("published")
-    doc_sidecar = {
+    return target, sidecar
+
+
+def _sidecar_doc(src: Path, unit, year: int, url: str | None, published: str | None, meta: dict) -> dict:
+    return {
         "file": src.name,
         "title": meta.get("title") or None,
         "kind": "report",
@@ -90,14 +124,13 @@ def plan_report(src: str | Path, district: str, year: int, url: str | None = Non
         "city": unit["city"],
         "province": unit["province"],
         "year_covered": int(year),
-        "published": pub,
+        "published": published,
         "source_url": url,
         "source_note": "由 python -m analysis add-report 加入；文件按收到时原样保存",
         "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sha256": sha256_file(src),
         "synthetic": False,
     }
-    return target, sidecar, doc_sidecar, meta
 
 
 def add_report(src, district: str, year: int, url: str | None = None, published: str | None = None) -> tuple:

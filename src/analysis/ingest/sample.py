@@ -1,6 +1,6 @@
 """The fictional 示例市 panel: a deterministic, clearly synthetic yearly dataset for demonstrations and tests.
 
-示例市 (province 示例省) has six districts 示例一区 … 示例六区 and, in 示例一区 and 示例二区, streets and departments.
+示例市 (province 示例省) has six districts 示例一区 … 示例六区 and, in 示例一区 and 示例二区, streets and departments (their definition is registry data: registry/sample_units.yaml).
 Every row is marked 数据性质 = 示例数据（模拟） and every fact ``is_synthetic``. No real place name is used.
 
 Magnitudes start from the 马村区 2023 figures of the seed gold file (``GOLD_BASE``; 马村区 itself never appears), or a
@@ -42,30 +42,15 @@ from analysis.ingest.datasets import (
     table_from_frame,
     validate_table,
 )
+from analysis.registry.units import sample_units
 
 SAMPLE_SEED = 20240601
-SAMPLE_CITY = "示例市"
-SAMPLE_PROVINCE = "示例省"
+SAMPLE_CITY = str(sample_units()["city"].iloc[0])  # the fictional units are registry data (registry/sample_units.yaml)
+SAMPLE_PROVINCE = str(sample_units()["province"].iloc[0])
 SAMPLE_SOURCE = "示例市_示例数据.xlsx"  # source_file of sample facts; locators point into the .xlsx of write_sample
 SAMPLE_NOTE = f"模拟生成（analysis.ingest.sample，种子 {SAMPLE_SEED}）"
 YEARS = tuple(range(2019, 2025))
 BASE_YEAR = 2023
-DISTRICTS = ("示例一区", "示例二区", "示例三区", "示例四区", "示例五区", "示例六区")
-_DISTRICT_IDS = ("d1", "d2", "d3", "d4", "d5", "d6")
-# (district index, id suffix, name suffix, level)
-# Four streets per district so the P1 balance (P10–P90 across streets, min_units 3 in config) has something to show.
-SUB_UNITS = (
-    (0, "street1", "第一街道", "street"),
-    (0, "street2", "第二街道", "street"),
-    (0, "street3", "第三街道", "street"),
-    (0, "street4", "第四街道", "street"),
-    (0, "market", "市场监管局", "department"),
-    (1, "street1", "第一街道", "street"),
-    (1, "street2", "第二街道", "street"),
-    (1, "street3", "第三街道", "street"),
-    (1, "street4", "第四街道", "street"),
-    (1, "justice", "司法局", "department"),
-)
 LEVEL_TO_TYPE = {"district": "区县", "street": "街道", "department": "部门"}
 # Indicators a street or department carries (by id prefix); others are 不适用 for them.
 SUB_UNIT_PREFIXES = {
@@ -101,21 +86,6 @@ DEFAULT_BY_UNIT = {
 SAMPLE_KINDS = ("count", "rate", "money")
 P_MISSING, P_APPROX, P_ZERO_WORDS = 0.03, 0.05, 0.5
 TEXT_PROBLEM = "待核实"
-
-
-def sample_units() -> pd.DataFrame:
-    """The fictional units: the city, six districts, and streets/departments of 示例一区 and 示例二区."""
-    rows = [("sample-city", SAMPLE_CITY, "city", None)]
-    rows += [(f"sample-{i}", n, "district", "sample-city") for i, n in zip(_DISTRICT_IDS, DISTRICTS, strict=True)]
-    rows += [
-        (f"sample-{_DISTRICT_IDS[d]}-{sid}", f"{DISTRICTS[d]}{suffix}", level, f"sample-{_DISTRICT_IDS[d]}")
-        for d, sid, suffix, level in SUB_UNITS
-    ]
-    df = pd.DataFrame(rows, columns=["unit_id", "name", "level", "parent"])
-    df["city"] = SAMPLE_CITY
-    df["province"] = SAMPLE_PROVINCE
-    df["synthetic"] = True
-    return df
 
 
 def _load(indicators: pd.DataFrame | None) -> pd.DataFrame:

@@ -32,6 +32,10 @@ def units_file() -> Path:
     return paths.units_file()
 
 
+# The fictional 示例市 sample's units are registry data (never real places), read by `sample_units`.
+SAMPLE_UNITS_FILE = Path(__file__).with_name("sample_units.yaml")
+
+
 # The default location, for messages and for callers that print where units live.
 UNITS_FILE = paths.units_file()
 
@@ -157,13 +161,27 @@ def _check_names(rows: list[dict], path: Path) -> None:
 
 
 @functools.cache
+def _sample_doc() -> dict:
+    return yaml.safe_load(SAMPLE_UNITS_FILE.read_text(encoding="utf-8"))
+
+
+def sample_units() -> pd.DataFrame:
+    """The fictional units (sample_units.yaml): the city, six districts, and streets/departments of 示例一区 and 示例二区."""
+    doc = _sample_doc()
+    rows = [(u["unit_id"], u["name"], u["level"], u["parent"]) for u in doc["units"]]
+    df = pd.DataFrame(rows, columns=["unit_id", "name", "level", "parent"])
+    df["city"] = doc["city"]
+    df["province"] = doc["province"]
+    df["synthetic"] = True
+    return df
+
+
+@functools.cache
 def _load(include_sample: bool, path_str: str) -> pd.DataFrame:
     path = Path(path_str)
     frames = [validate_units(_entries(path), path)]
     if include_sample:
-        from analysis.ingest.sample import sample_units
-
-        s = sample_units().copy()
+        s = sample_units()
         if "aliases" not in s.columns:
             s["aliases"] = [[] for _ in range(len(s))]
         frames.append(s[UNIT_COLUMNS])

@@ -4,7 +4,9 @@ Load:    reports (data/raw/reports/**, with .source.yaml sidecars; analysis.tidy
          (data/raw/datasets/*.xlsx|csv), the sample; which files are inputs: analysis.tidy.inputs.
 Process: extract facts → resolve units → candidate observations → corrections ledger → precedence (one value per unit,
          year and indicator; conflicts kept and listed; analysis.tidy.precedence) → explicit not-reported rows →
-         quality rules → metrics.
+         quality rules → derived tables. The derived tables (metrics/*) come from the layer above:
+         analysis.metrics.pipeline.build passes them in as ``derive``, so the tidy layer never imports metrics and
+         they are still written into the same version folder.
 Save:    every table and the build manifest written into a new version folder (data/processed/versions/<id>/), then
          the ``current`` link switched to it in one step, so a build killed at any moment leaves the previous
          complete set or the new one, never a mix (analysis.tidy.output, analysis.core.io.new_version). data/raw is
@@ -18,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -241,7 +244,7 @@ def _refuse_fictional_claim(out: pd.DataFrame, claimed: np.ndarray, rel: str, un
 def _refuse_sample_units(out: pd.DataFrame, rel: str, units: pd.DataFrame):
     """Rows for a unit of the built-in fictional 示例市 are refused: its values come only from the generated sample
     panel (``analysis.ingest.sample``), so a file in data/raw can never override them by source precedence."""
-    from analysis.ingest.sample import sample_units
+    from analysis.registry.units import sample_units
 
     bad = out["unit_id"].isin(set(sample_units()["unit_id"]))
     if not bad.any():
@@ -260,11 +263,12 @@ def check_dataset_file(path: Path, raw_dir: Path, indicators, units) -> tuple[pd
     error finding with file and place.
     """
     from analysis.ingest.datasets import DatasetError, read_dataset
+    from analysis.tidy.quality import check_dataset
 
     rel = _rel(path, raw_dir)
     try:
         with time_limit(rel):
-            res = read_dataset(path, indicators=indicators, units=units)
+            res = check_dataset(read_dataset(path, indicators=indicators, units=units), indicators)
         findings = res.findings.copy().to_dict("records")
         for f in findings:  # the same file name in every finding (data/raw/… relative, as the candidates carry it)
             if f.get("source_file") in (str(path), "", None):
@@ -290,13 +294,31 @@ def load_datasets(dataset_paths, raw_dir, indicators, units):
 
 def load_sample(indicators, units):
     from analysis.ingest.sample import SAMPLE_SOURCE, sample_facts
+    from analysis.tidy.quality import check_dataset
 
-    res = sample_facts(indicators=indicators)
+    res = check_dataset(sample_facts(indicators=indicators), indicators)
     c, f2 = _dataset_candidates(res, SAMPLE_SOURCE, "sample", units)
     return [c], res.findings.to_dict("records") + f2
 
 
 # ---------------------------------------------------------------- the build
+
+
+@dataclasses.dataclass(frozen=True)
+class DeriveInputs:
+    """What the derived-table step gets from the build: the chosen observations (with the not-reported grid), the
+    registry, the configuration, the report problems, the units and the report facts."""
+
+    observations: pd.DataFrame
+    indicators: pd.DataFrame
+    config: dict
+    problems: pd.DataFrame
+    units: pd.DataFrame
+    facts: pd.DataFrame
+
+
+# derive(inputs, say) -> {name: table}; each table is written as metrics/<name> in the same version folder
+Derive = Callable[[DeriveInputs, Callable[[str], None]], dict[str, pd.DataFrame]]
 
 
 def build(
@@ -305,15 +327,20 @@ def build(
     include_sample: bool = True,
     config: dict | None = None,
     progress=None,
+    derive: Derive | None = None,
 ) -> BuildResult:
     """Build data/processed (or ``processed_dir``) from data/raw under the pipeline lock: first what killed commands
     left behind is cleaned up (analysis.core.io.clean_leftovers), then the tables are computed and switched in as one new
-    version (write_outputs)."""
+    version (write_outputs).
+
+    ``config`` is the analysis configuration (extraction.min_confidence, precedence; None reads as empty) and
+    ``derive`` computes the derived tables written beside the tidy ones as ``metrics/<name>`` (see `Derive`); the
+    metrics layer's analysis.metrics.pipeline.build supplies both."""
     target = Path(processed_dir) if processed_dir else paths.processed_dir()
     with command_lock("pipeline", processed=target):
         clean_leftovers(target, paths.reports_dir() if processed_dir is None else None)
         ensure_writable(target)
-        return _build(raw_dir, target, include_sample, config, progress)
+        return _build(raw_dir, target, include_sample, config, progress, derive)
 
 
 def ensure_writable(folder: Path) -> None:
@@ -328,8 +355,7 @@ def ensure_writable(folder: Path) -> None:
         raise OSError(exc.errno, exc.strerror, str(folder)) from exc
 
 
-def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildResult:
-    from analysis.metrics import compute_all, load_config
+def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> BuildResult:
     from analysis.registry import load_indicators
     from analysis.registry.units import load_units
     from analysis.tidy.corrections import apply_corrections, load_ledger
@@ -340,7 +366,7 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     processed_dir = Path(processed_dir) if processed_dir else paths.processed_dir()
     started = dt.datetime.now(dt.UTC)
     raw_before = hash_tree(raw_dir)
-    config = config if config is not None else load_config()
+    config = config if config is not None else {}
     indicators = load_indicators()
     units = load_units(include_sample=True)
 
@@ -426,9 +452,6 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
     observations["approx"] = observations["approx"].astype(bool)
     findings += check_year_jumps(observations).to_dict("records")
 
-    say("计算指标")
-    metrics = compute_all(observations, indicators, config)
-
     fact_frame = (
         pd.concat(facts, ignore_index=True)
         if facts
@@ -439,11 +462,8 @@ def _build(raw_dir, processed_dir, include_sample, config, progress) -> BuildRes
         if problems
         else pd.DataFrame(columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
     )
-    from analysis.metrics.narrative import build_narrative
-
-    say("生成要点文字")
-    metrics["narrative"] = build_narrative(
-        metrics, observations, indicators, config, problem_frame, units, facts=fact_frame
+    metrics = (
+        derive(DeriveInputs(observations, indicators, config, problem_frame, units, fact_frame), say) if derive else {}
     )
     findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")

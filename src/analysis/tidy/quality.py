@@ -11,15 +11,18 @@ Rules (each finding names the rule, the unit, year, indicator, file and place):
 
 Checks are made within one source (file) and unit-year, so a finding points at the place the numbers came from.
 Arithmetic rules skip approximate values (80余 cannot contradict a total). Passing arithmetic checks are kept as ``ok``
-rows: the analyst sees 24+19+31+2 = 76 verified, not just silence. The dataset importer runs the arithmetic rules
-(``ARITHMETIC_RULES``) through this module too, so there is one implementation of each rule.
+rows: the analyst sees 24+19+31+2 = 76 verified, not just silence. An imported dataset gets the arithmetic rules
+(``ARITHMETIC_RULES``) through this module too (`check_dataset`), so there is one implementation of each rule.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
+from analysis.ingest.datasets import DatasetResult, findings_frame
 from analysis.registry.findings import finding
 from analysis.registry.schema import FINDING_COLUMNS
 
@@ -252,3 +255,22 @@ def check_year_jumps(observations: pd.DataFrame, factor: float = 5.0) -> pd.Data
         for r, p in zip(rows.itertuples(index=False), prev[mask], strict=True)
     ]
     return pd.DataFrame(out, columns=FINDING_COLUMNS)
+
+
+def check_dataset(result: DatasetResult, indicators: pd.DataFrame | None = None) -> DatasetResult:
+    """An imported dataset with its registry arithmetic per unit-year row (parts ≤ total, at_most, rate ≈ numerator ÷
+    denominator) added to its findings; only problems are reported (passing checks are left to the build)."""
+    facts = result.facts
+    if facts.empty:
+        return result
+    if indicators is None:
+        from analysis.registry import load_indicators
+
+        indicators = load_indicators()
+    c = facts.assign(unit_id=facts["unit_id"].fillna(facts["unit_name"]))
+    found = check_candidates(c, indicators, rules=ARITHMETIC_RULES)
+    found = found[found["severity"] == "warning"]
+    if found.empty:
+        return result
+    findings = findings_frame(result.findings.to_dict("records") + found.to_dict("records"))
+    return dataclasses.replace(result, findings=findings)

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.batch import forkserver, kernels, manifest, runner
+from analysis.batch import forkserver, forktemplate, kernels, manifest, runner
 from analysis.batch.plan import RunSpec
 from conftest import TESTS
 
@@ -195,7 +195,7 @@ def test_kernel_start_is_retried_when_the_forked_child_cannot_bind(tmp_path, mon
             kernel = await forkserver.start_forked_kernel(server, cwd=tmp_path, conn_dir=tmp_path)
             reply = await kernel.kc.execute_interactive("import sys; assert 'json' in sys.modules", timeout=30)
             pid = kernel.km.pid
-            await kernels._shutdown(kernel)
+            await kernels.shutdown_kernel(kernel)
             return kernel.attempts, reply["content"]["status"], pid, server.proc.pid
         finally:
             await server.close()
@@ -248,7 +248,7 @@ def test_open_pool_falls_back_to_fresh_kernels(monkeypatch, capsys):
 
 
 def test_preload_reports_modules_that_fail_to_import():
-    assert forkserver.preload_modules(["json", "no_such_module_xyz"]) == ["no_such_module_xyz"]
+    assert forktemplate.preload_modules(["json", "no_such_module_xyz"]) == ["no_such_module_xyz"]
 
 
 def test_fresh_kernel_port_clash_is_noticed_at_once_and_retried(monkeypatch, caplog):
@@ -285,7 +285,7 @@ def test_fresh_kernel_port_clash_is_noticed_at_once_and_retried(monkeypatch, cap
         try:
             return kernel.attempts
         finally:
-            await kernels._shutdown(kernel)
+            await kernels.shutdown_kernel(kernel)
 
     try:
         assert asyncio.run(go()) == 2

@@ -139,7 +139,7 @@ def test_kernel_start_is_retried_on_port_races():
             reply = await kernel.kc.execute_interactive("import sys; assert 'json' in sys.modules", timeout=30)
             return kernel.attempts, reply["content"]["status"]
         finally:
-            await kernels._shutdown(kernel)
+            await kernels.shutdown_kernel(kernel)
 
     assert asyncio.run(go()) == (3, "ok")
     assert calls == [1, 2, 3]

@@ -21,7 +21,13 @@ from analysis.ingest.datasets import (
 )
 from analysis.registry import validate_indicators
 from analysis.registry.schema import FINDING_COLUMNS
+from analysis.tidy.quality import check_dataset
 from conftest import indicator
+
+
+def _checked(path, reg, units=None):
+    """A dataset imported as the build imports it: read_dataset plus the registry arithmetic of the tidy layer."""
+    return check_dataset(read_dataset(path, reg, units), reg)
 
 
 def _entry(iid: str, name: str, unit: str, kind: str, **extra: object) -> dict:
@@ -169,7 +175,7 @@ def test_template_round_trip(tmp_path, reg):
     ws.append(["示例一区", None, "区县", 2023, 7, 7, 100, "80余", "无", 589.5, "年报"])
     ws.append(["示例一区第一街道", "示例一区", "街道", 2023, "不适用", "不适用", None, 36, 2, None])
     wb.save(path)
-    res = read_dataset(path, reg, UNITS)
+    res = _checked(path, reg, UNITS)
     assert res.findings.empty, res.findings
     got = res.facts.set_index(["unit_name", "indicator_id"])
     expected = {
@@ -219,7 +225,7 @@ BAD_ROWS = [
 def test_xlsx_reports_every_problem_with_locator(tmp_path, reg):
     header = [*_header(reg)[:-1], "未知指标（件）[no_such_id]"]
     path = _xlsx(tmp_path / "bad.xlsx", header, BAD_ROWS)
-    res = read_dataset(path, reg, UNITS)
+    res = _checked(path, reg, UNITS)
     assert list(res.findings.columns) == FINDING_COLUMNS
     assert _problems(res) == {
         ("unknown_indicator_column", "error", "数据!K1"),
@@ -253,9 +259,15 @@ def test_xlsx_reports_every_problem_with_locator(tmp_path, reg):
     assert res.facts["year"].notna().all()
 
 
+def test_arithmetic_is_left_to_the_tidy_layer(tmp_path, reg):
+    path = _xlsx(tmp_path / "bad.xlsx", _header(reg), BAD_ROWS[:1])
+    assert "at_most" not in set(read_dataset(path, reg, UNITS).findings["rule"])
+    assert "at_most" in set(_checked(path, reg, UNITS).findings["rule"])
+
+
 def test_csv_locators_name_row_and_column(tmp_path, reg):
     path = _csv(tmp_path / "bad.csv", _header(reg)[:-1], BAD_ROWS[:3])
-    res = read_dataset(path, reg, UNITS)
+    res = _checked(path, reg, UNITS)
     assert _problems(res) == {
         ("at_most", "warning", "row 2, column F (规范性文件备案（件）[nd_filed])"),
         ("negative_value", "error", "row 3, column E (出台行政规范性文件（件）[nd_issued])"),
@@ -268,35 +280,35 @@ def test_csv_locators_name_row_and_column(tmp_path, reg):
 
 def test_unknown_units_only_checked_when_table_given(tmp_path, reg):
     path = _xlsx(tmp_path / "u.xlsx", _header(reg), [["示例九区", None, "区县", 2023, 1]])
-    assert read_dataset(path, reg).findings.empty
-    assert read_dataset(path, reg, ["示例一区"]).findings["rule"].tolist() == ["unknown_unit"]
+    assert _checked(path, reg).findings.empty
+    assert _checked(path, reg, ["示例一区"]).findings["rule"].tolist() == ["unknown_unit"]
     alias = _xlsx(tmp_path / "a.xlsx", _header(reg), [["示例市示例一区", None, "区县", 2023, 1]])
-    assert read_dataset(alias, reg, UNITS).facts["unit_id"].iloc[0] == "d1"
+    assert _checked(alias, reg, UNITS).facts["unit_id"].iloc[0] == "d1"
 
 
 def test_rate_checked_against_its_counts(tmp_path, reg):
     rows = [["示例一区", None, "区县", 2023, 8, 6, 100], ["示例二区", None, "区县", 2023, 8, 6, 75.0]]
-    res = read_dataset(_xlsx(tmp_path / "r.xlsx", _header(reg), rows), reg, UNITS)
+    res = _checked(_xlsx(tmp_path / "r.xlsx", _header(reg), rows), reg, UNITS)
     assert _problems(res) == {("rate_vs_counts", "warning", "数据!G2")}
     assert "100% 不符合计数 6/8 = 75.00%" in res.findings["message"].iloc[0]
 
 
 def test_identical_duplicate_keeps_first_with_warning(tmp_path, reg):
     row = ["示例一区", None, "区县", 2023, 3, 3]
-    res = read_dataset(_xlsx(tmp_path / "d.xlsx", _header(reg), [row, row]), reg, UNITS)
+    res = _checked(_xlsx(tmp_path / "d.xlsx", _header(reg), [row, row]), reg, UNITS)
     assert _problems(res) == {("duplicate_row", "warning", "数据!A3")}
     assert set(res.facts["locator"]) >= {"数据!E2"} and "数据!E3" not in set(res.facts["locator"])
 
 
 def test_approximate_values_skip_arithmetic_checks(tmp_path, reg):
     rows = [["示例一区", None, "区县", 2023, "约5", 6, None, "30余", 35]]
-    assert read_dataset(_xlsx(tmp_path / "a.xlsx", _header(reg), rows), reg).findings.empty
+    assert _checked(_xlsx(tmp_path / "a.xlsx", _header(reg), rows), reg).findings.empty
 
 
 def test_header_problems(tmp_path, reg):
     header = ["单位", "年份", "出台行政规范性文件（项）[nd_issued]", "出台行政规范性文件", "备案[nd_issued]", None]
     rows = [["示例一区", 2023, 3, 3, 3, 9]]
-    res = read_dataset(_xlsx(tmp_path / "h.xlsx", header, rows), reg)
+    res = _checked(_xlsx(tmp_path / "h.xlsx", header, rows), reg)
     assert _problems(res) == {
         ("header_unit_mismatch", "warning", "数据!C1"),
         ("unknown_indicator_column", "error", "数据!D1"),
@@ -314,7 +326,7 @@ def test_unit_type_checks(tmp_path, reg):
         ["示例二区", None, "乡镇", 2023, 1],
         ["示例一区第一街道", "示例二区", "街道", 2024, 1],
     ]
-    res = read_dataset(_xlsx(tmp_path / "t.xlsx", _header(reg), rows), reg, UNITS)
+    res = _checked(_xlsx(tmp_path / "t.xlsx", _header(reg), rows), reg, UNITS)
     assert _problems(res) == {
         ("unit_type_mismatch", "warning", "数据!C2"),
         ("unit_type_mismatch", "warning", "数据!C3"),
@@ -332,7 +344,7 @@ def test_title_row_above_header_and_sheet_choice(tmp_path, reg):
     ws.append(_header(reg))
     ws.append(["示例一区", None, "区县", "2023年", 4])
     wb.save(tmp_path / "t.xlsx")
-    res = read_dataset(tmp_path / "t.xlsx", reg)
+    res = _checked(tmp_path / "t.xlsx", reg)
     assert res.facts.set_index("indicator_id").loc["nd_issued", "locator"] == "数据!E3"
     assert res.facts["year"].iloc[0] == 2023
 
@@ -342,7 +354,7 @@ def test_percent_formatted_cells_are_read_as_percent(tmp_path, reg):
     wb = load_workbook(path)
     wb["数据"]["G2"].number_format = "0.0%"
     wb.save(path)
-    res = read_dataset(path, reg)
+    res = _checked(path, reg)
     rate = res.facts.set_index("indicator_id").loc["nd_filing_rate"]
     assert (rate["value"], rate["evidence"], rate["value_state"]) == (97.5, "97.5%", "exact")
     assert _problems(res) == {("rate_vs_counts", "warning", "数据!G2")}  # 8 of 8 filed is 100 %, not 97.5 %
@@ -353,7 +365,7 @@ def test_merged_data_cells_are_filled_with_warning(tmp_path, reg):
     wb = load_workbook(path)
     wb["数据"].merge_cells("A2:A3")
     wb.save(path)
-    res = read_dataset(path, reg)
+    res = _checked(path, reg)
     assert _problems(res) == {("merged_cells", "warning", "数据!A2:A3")}
     assert res.facts.query("indicator_id == 'nd_issued'")["unit_name"].tolist() == ["示例一区", "示例一区"]
 
@@ -365,7 +377,7 @@ def test_merged_data_cells_are_filled_with_warning(tmp_path, reg):
 def test_csv_encodings(tmp_path, reg, encoding):
     note = "䶮字来源" if encoding == "gb18030" else "区统计年报"  # 䶮 is in GB18030 but not in GBK
     rows = [["示例一区", None, "区县", 2023, "7", "约6", "", "无", "", "", note]]
-    res = read_dataset(_csv(tmp_path / f"{encoding}.csv", _header(reg), rows, encoding), reg, UNITS)
+    res = _checked(_csv(tmp_path / f"{encoding}.csv", _header(reg), rows, encoding), reg, UNITS)
     assert res.findings.empty
     facts = res.facts.set_index("indicator_id")
     assert facts.loc["nd_issued", "value"] == 7 and facts.loc["nd_filed", "value_state"] == "approx"
@@ -392,7 +404,7 @@ def test_bom_does_not_hide_first_header(tmp_path, reg):
     path = _csv(tmp_path / "bom.csv", ["单位", "年份", indicator_header(reg.loc["nd_issued"])], [["示例一区", 2023, 1]],
                 "utf-8-sig")  # fmt: skip
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    res = read_dataset(path, reg)
+    res = _checked(path, reg)
     assert res.facts["unit_name"].tolist() == ["示例一区"]
 
 

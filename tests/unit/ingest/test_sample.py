@@ -14,6 +14,7 @@ import yaml
 from analysis.ingest import sample
 from analysis.ingest.datasets import SYNTHETIC_MARK, read_dataset
 from analysis.registry import UNITS_FILE, validate_indicators
+from analysis.tidy.quality import check_dataset
 from conftest import SHARED, indicator
 
 GOLD_FILE = SHARED / "seed" / "seed_gold.csv"
@@ -59,7 +60,7 @@ def panel(reg) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result(reg):
-    return sample.sample_facts(reg)
+    return check_dataset(sample.sample_facts(reg), reg)
 
 
 def _real_names() -> set[str]:
@@ -191,10 +192,14 @@ def test_csv_is_byte_identical_across_runs(tmp_path):
 
 def test_written_files_import_like_sample_facts(tmp_path, reg, result):
     cols = ["unit_name", "year", "indicator_id", "value", "value_state", "locator", "evidence", "is_synthetic"]
-    xlsx = read_dataset(sample.write_sample(tmp_path / "s.xlsx", indicators=reg), reg, sample.sample_units())
+    xlsx = check_dataset(
+        read_dataset(sample.write_sample(tmp_path / "s.xlsx", indicators=reg), reg, sample.sample_units()), reg
+    )
     pd.testing.assert_frame_equal(xlsx.facts[cols], result.facts[cols])
     assert xlsx.findings["rule"].tolist() == result.findings["rule"].tolist()
-    csv_res = read_dataset(sample.write_sample(tmp_path / "s.csv", indicators=reg), reg, sample.sample_units())
+    csv_res = check_dataset(
+        read_dataset(sample.write_sample(tmp_path / "s.csv", indicators=reg), reg, sample.sample_units()), reg
+    )
     assert csv_res.facts["is_synthetic"].all()
     pd.testing.assert_series_equal(csv_res.facts["value"], result.facts["value"])
     with pytest.raises(ValueError, match="fmt"):
@@ -207,7 +212,7 @@ def test_real_registry_panel_uses_only_registry_ids(indicators):
     ids = {c.rsplit("[", 1)[1].rstrip("]") for c in panel.columns if c.endswith("]")}
     assert ids and ids <= set(ind.index)
     assert (panel["数据性质"] == SYNTHETIC_MARK).all()
-    res = sample.sample_facts(ind)
+    res = check_dataset(sample.sample_facts(ind), ind)
     assert res.facts["is_synthetic"].all()
     planted = sample.planted_problems(ind)
     assert set(res.findings["rule"]) == set(planted["rule"]) - {"yoy_jump"}

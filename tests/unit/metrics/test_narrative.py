@@ -477,7 +477,7 @@ def test_every_number_in_a_sentence_is_a_value_of_the_metrics_tables(rows):
 
 
 def _build_seed(tmp: Path, with_2024: bool) -> Path:
-    from analysis.tidy.build import build
+    from analysis.metrics.pipeline import build
 
     src = REPO / "data" / "raw" / "reports" / "马村区" / "2023"
     raw = tmp / "raw"

@@ -254,8 +254,8 @@ def test_key_points_follow_the_narrative_contract(tmp_path):
 
 
 def test_entry_page_orders_by_registry_and_leaves_the_sample_out_when_not_built(tmp_path, repo):
+    from analysis.metrics.pipeline import build
     from analysis.present.pages.index import build_index
-    from analysis.tidy.build import build
 
     processed = tmp_path / "p"
     build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)
@@ -273,9 +273,9 @@ def test_brief_page_and_index_card_link_profile_and_brief_and_count_districts_wi
     """One card per district with data (thumbnail and links to its profile and its brief page); the brief page holds
     the 要点 as text, the one-page brief embedded, the PDF and a link back to the index; the other nine 焦作市
     districts are counted in one line, not drawn as empty cards."""
+    from analysis.metrics.pipeline import build
     from analysis.present.briefs import build_briefs
     from analysis.present.pages.index import build_index
-    from analysis.tidy.build import build
 
     processed, reports = tmp_path / "p", tmp_path / "r"
     build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)
@@ -318,8 +318,8 @@ def test_neutralise_cell_and_frame():
 def test_workbook_has_chinese_headers_frozen_rows_and_no_formulas(tmp_path, repo):
     import openpyxl
 
+    from analysis.metrics.pipeline import build
     from analysis.present.workbook import write_workbook
-    from analysis.tidy.build import build
 
     processed = tmp_path / "p"
     build(raw_dir=repo / "data" / "raw", processed_dir=processed, include_sample=False)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from analysis.metrics import load_config
-from analysis.tidy.build import build
+from analysis.metrics.pipeline import build
 
 REPORT = (
     "马村区关于2024年度法治政府建设工作情况的报告\n\n"

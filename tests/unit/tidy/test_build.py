@@ -11,7 +11,8 @@ import time
 import pandas as pd
 import pytest
 
-from analysis.tidy.build import build, hash_tree
+from analysis.metrics.pipeline import build
+from analysis.tidy.build import hash_tree
 
 pytest.importorskip("analysis.ingest.reports.facts")
 

@@ -1,4 +1,4 @@
-"""A table → long facts and findings: rows, duplicates, fraction-written rates, registry arithmetic."""
+"""A table → long facts and findings: rows, duplicates, fraction-written rates (the registry arithmetic is added by the tidy layer: analysis.tidy.quality.check_dataset)."""
 
 from __future__ import annotations
 
@@ -47,19 +47,6 @@ def _mark_duplicates(rows: list[Row], table: Table, fixed: dict, findings: list[
                 )
             )
             r.excluded = True
-
-
-def _check_relations(facts: pd.DataFrame, indicators: pd.DataFrame) -> list[dict]:
-    """Registry arithmetic per unit-year row (parts ≤ total, at_most, rate ≈ numerator ÷ denominator), through the
-    one implementation in analysis.tidy.quality; only problems are reported (passing checks are left to the build)."""
-    from analysis.tidy.quality import ARITHMETIC_RULES, check_candidates
-
-    if facts.empty:
-        return []
-    c = facts.assign(unit_id=facts["unit_id"].fillna(facts["unit_name"]))
-    found = check_candidates(c, indicators, rules=ARITHMETIC_RULES)
-    found = found[found["severity"] == "warning"]
-    return found.to_dict("records")
 
 
 def _facts_frame(rows: list[Row], table: Table) -> pd.DataFrame:
@@ -162,7 +149,6 @@ def validate_table(
     facts = _facts_frame(rows, table)
     facts["unit"] = facts["indicator_id"].map(indicators["unit"]).astype(object)
     facts = _refuse_fraction_rates(facts, columns, table, findings)
-    findings += _check_relations(facts, indicators)
     return DatasetResult(facts=facts, findings=findings_frame(findings), sheet=table.sheet)
 
 

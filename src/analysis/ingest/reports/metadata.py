@@ -229,10 +229,13 @@ def registry_unit_names() -> dict[str, str]:
     return {name: str(ids[-1]) for name, ids in name_index(units).items()}
 
 
-def _same_unit(a: str, b: str, names: dict[str, str]) -> bool:
+def same_unit(a: str, b: str, names: dict[str, str]) -> bool:
     if a == b or a.endswith(b) or b.endswith(a):
         return True
     return bool(names.get(a)) and names.get(a) == names.get(b)
+
+
+_same_unit = same_unit  # the module's own older name, still used below
 
 
 def _finding(rule: str, severity: str, message: str, **kw) -> dict:
@@ -338,7 +341,7 @@ def _district_findings(
     """The text names another district than the sidecar/folder; the sidecar another than the folder."""
     out = []
     text_district = meta.get("district")
-    if text_district and side_district and not _same_unit(str(text_district), str(side_district), names):
+    if text_district and side_district and not same_unit(str(text_district), str(side_district), names):
         out.append(
             _finding(
                 "report_district_mismatch",
@@ -349,7 +352,7 @@ def _district_findings(
                 **common,
             )
         )
-    if folder_district and sidecar.get("district") and not _same_unit(folder_district, sidecar["district"], names):
+    if folder_district and sidecar.get("district") and not same_unit(folder_district, sidecar["district"], names):
         out.append(
             _finding(
                 "report_district_mismatch",

@@ -1,25 +1,9 @@
-"""Safe file names from unit names and parameters: Chinese kept, path tricks removed.
-
-A district name or a parameter value becomes part of an output path; :func:`safe_name` makes sure it is one plain
-path component, and :func:`inside` checks a finished path stays in its output folder.
+"""Path safety for the chart and page code: the one implementation is analysis.core.io (safe_name, inside,
+UnsafePathError); this module only re-exports it for the modules that still import it from here.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from analysis.core.io import UnsafePathError, inside, safe_name
 
-from analysis.core.io import safe_name  # noqa: F401  (the one sanitizer; re-exported for the chart code)
-
-
-class UnsafePathError(ValueError):
-    """A built output path would leave its output folder."""
-
-
-def inside(base: str | os.PathLike, path: str | os.PathLike) -> Path:
-    """Return ``path`` resolved, or raise UnsafePathError when it is not inside ``base``."""
-    b = Path(base).resolve()
-    p = Path(path).resolve()
-    if p != b and b not in p.parents:
-        raise UnsafePathError(f"{p} 不在 {b} 之内")
-    return p
+__all__ = ["UnsafePathError", "inside", "safe_name"]
