@@ -37,11 +37,11 @@ def synthetic_indicators(n: int = 100) -> pd.DataFrame:
 
     for t in range(12):
         area = _AREAS[t % 3]
-        add(id=f"syn_den_{t}", name_zh=f"合成分母{t}", unit="件", area=area, direction="neutral", kind="count")
+        add(id=f"syn_den_{t}", name_zh=f"合成分母{t}", measure="件", area=area, direction="neutral", kind="count")
         add(
             id=f"syn_num_{t}",
             name_zh=f"合成分子{t}",
-            unit="件",
+            measure="件",
             area=area,
             direction="neutral",
             kind="count",
@@ -51,7 +51,7 @@ def synthetic_indicators(n: int = 100) -> pd.DataFrame:
         add(
             id=f"syn_rate_{t}",
             name_zh=f"合成比率{t}",
-            unit="%",
+            measure="%",
             area=area,
             direction=direction,
             kind="rate",
@@ -62,7 +62,7 @@ def synthetic_indicators(n: int = 100) -> pd.DataFrame:
         add(
             id=f"syn_stated_{t}",
             name_zh=f"合成满意率{t}",
-            unit="%",
+            measure="%",
             area=_AREAS[t % 3],
             direction="higher_better",
             kind="rate",
@@ -74,14 +74,14 @@ def synthetic_indicators(n: int = 100) -> pd.DataFrame:
         add(
             id=f"syn_count_{k}",
             name_zh=f"合成计数{k}",
-            unit=unit,
+            measure=unit,
             area=_AREAS[k % 3],
             direction=direction,
             kind="count",
         )
         k += 1
     for t in range(n - len(entries)):
-        add(id=f"syn_ctx_{t}", name_zh=f"合成背景{t}", unit="人", area="context", direction="neutral", kind="count")
+        add(id=f"syn_ctx_{t}", name_zh=f"合成背景{t}", measure="人", area="context", direction="neutral", kind="count")
     return validate_indicators(entries)
 
 
@@ -106,7 +106,7 @@ def national_observations(indicators: pd.DataFrame, seed: int = SEED, n_units: i
     kind = indicators["kind"] if "kind" in indicators.columns else pd.Series(None, index=indicators.index)
     vals: dict[str, np.ndarray] = {}
     for iid in ids:
-        unit = indicators.at[iid, "unit"]
+        unit = indicators.at[iid, "measure"]
         if unit == "%" or kind.get(iid) == "rate":
             vals[iid] = np.round(np.clip(rng.normal(90, 8, n_cells), 0, 100), 1)
         else:
@@ -129,7 +129,7 @@ def national_observations(indicators: pd.DataFrame, seed: int = SEED, n_units: i
     city_ids = np.array([f"syn-city-{c:02d}" for c in range(N_CITIES)], dtype=object)
     all_unit = np.tile(unit_idx, n_i)
     ind_col = np.repeat(np.array(ids, dtype=object), n_cells)
-    units_col = np.repeat(indicators["unit"].to_numpy(dtype=object), n_cells)
+    units_col = np.repeat(indicators["measure"].to_numpy(dtype=object), n_cells)
     df = pd.DataFrame(
         {
             "unit_id": unit_ids[all_unit],
@@ -142,7 +142,7 @@ def national_observations(indicators: pd.DataFrame, seed: int = SEED, n_units: i
             "year": np.tile(year, n_i),
             "indicator_id": ind_col,
             "value": value,
-            "unit": units_col,
+            "measure": units_col,
             "value_state": state,
             "approx": approx,
             "scope": "year",
@@ -163,7 +163,7 @@ def national_observations(indicators: pd.DataFrame, seed: int = SEED, n_units: i
         "city",
         "province",
         "indicator_id",
-        "unit",
+        "measure",
         "value_state",
         "scope",
         "source_kind",

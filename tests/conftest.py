@@ -52,7 +52,7 @@ def indicator(iid: str, unit: str, direction: str = "neutral", area: str = "p2_n
         "id": iid,
         "name_zh": iid,
         "name_en": iid,
-        "unit": unit,
+        "measure": unit,
         "area": area,
         "direction": direction,
         "framework_item": ITEM,
@@ -108,5 +108,5 @@ def config_with_count_goals() -> dict:
     from analysis.metrics import load_config
 
     cfg = load_config()
-    cfg["normalization"]["count_goal_by_unit"] = dict(TEST_COUNT_GOALS)
+    cfg["normalization"]["count_goal_by_measure"] = dict(TEST_COUNT_GOALS)
     return cfg

@@ -20,7 +20,8 @@ IND = {
 
 def indicators_frame() -> pd.DataFrame:
     rows = [
-        {"id": k, "name_zh": v[0], "unit": v[1], "area": v[2], "direction": v[3], "kind": v[4]} for k, v in IND.items()
+        {"id": k, "name_zh": v[0], "measure": v[1], "area": v[2], "direction": v[3], "kind": v[4]}
+        for k, v in IND.items()
     ]
     return pd.DataFrame(rows).set_index("id", drop=False)
 
@@ -55,7 +56,7 @@ def _obs_row(units: pd.DataFrame, unit_id: str, year: int, ind: str, value, stat
         "year": year,
         "indicator_id": ind,
         "value": value,
-        "unit": IND[ind][1],
+        "measure": IND[ind][1],
         "value_state": state,
         "approx": state == "approx",
         "scope": "year",
@@ -223,8 +224,8 @@ def make_processed(root: Path, district_name: str = "示例一区", evidence: st
                 "fact_id": "d1:10",
                 "indicator_id": "med_success_rate",
                 "value": 97.5,
-                "unit": "%",
-                "unit_raw": "%",
+                "measure": "%",
+                "measure_raw": "%",
                 "approx": False,
                 "value_state": "exact",
                 "scope": "year",
@@ -244,8 +245,8 @@ def make_processed(root: Path, district_name: str = "示例一区", evidence: st
                 "fact_id": "d1:40",
                 "indicator_id": "unmapped",
                 "value": 12.0,
-                "unit": "场",
-                "unit_raw": "场",
+                "measure": "场",
+                "measure_raw": "场",
                 "approx": False,
                 "value_state": "exact",
                 "scope": "year",

@@ -12,13 +12,13 @@ from analysis.core import paths
 EXTRACT_COLUMNS = [
     "indicator_id",
     "value",
-    "unit",
+    "measure",
     "approx",
     "evidence",
     "value_state",
     "scope",
     "level",
-    "unit_raw",
+    "measure_raw",
     "number_text",
     "span_start",
     "span_end",
@@ -75,7 +75,7 @@ def cmd_extract(args) -> int:
         import pandas as pd
 
         with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
-            print(out[["indicator_id", "value", "unit", "approx", "scope", "evidence"]].to_string(index=False))
+            print(out[["indicator_id", "value", "measure", "approx", "scope", "evidence"]].to_string(index=False))
     n_mapped = int((ex.facts["indicator_id"] != "unmapped").sum())
     print(
         f"# {path.name}：区县 {meta['district'] or '未识别'}，年度 {meta['year_covered'] or '未识别'}，"

@@ -26,7 +26,7 @@ def test_extract_csv_has_the_promised_columns_and_the_seed_facts():
     r = run_cli("extract", str(SEED_TXT), "--format", "csv")
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert {"indicator_id", "value", "unit", "approx", "evidence"} <= set(rows[0])
+    assert {"indicator_id", "value", "measure", "approx", "evidence"} <= set(rows[0])
     by_id = {row["indicator_id"]: row for row in rows}
     assert float(by_id["enf_street_training_attendance"]["value"]) == 80
     assert by_id["enf_street_training_attendance"]["approx"] == "true"

@@ -35,7 +35,7 @@ def _match_gold(facts: pd.DataFrame, gold: pd.DataFrame) -> tuple[list[str], pd.
         hit = mapped[
             (mapped.indicator_id == g.indicator_id)
             & (mapped.value == float(g.value))
-            & (mapped.unit == g.unit)
+            & (mapped.measure == g.unit)
             & (mapped.approx == bool(g.approx))
             & mapped.evidence.str.contains(g.evidence, regex=False)
         ]
@@ -86,7 +86,7 @@ def test_seed_structure(gold: pd.DataFrame) -> None:
     assert facts.loc["pls_complaints", "value_state"] == "zero_in_words"
     assert facts.loc["pls_legal_aid_consultations", "value_state"] == "approx"
     assert facts.loc["enf_four_lists_cases", "scope"] == "to_date"
-    assert facts.loc["enf_lighter_penalty_cases", "unit_raw"] == "项"
+    assert facts.loc["enf_lighter_penalty_cases", "measure_raw"] == "项"
     assert set(facts.loc[["sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate"], "number_text"]) == {"100%"}
 
 

@@ -91,8 +91,8 @@ def test_review_writes_neutralised_ledger_lines(tmp_path, monkeypatch):
             "doc_id": ["r"],
             "indicator_id": ["nd_filed"],
             "value": [7.0],
-            "unit": ["件"],
-            "unit_raw": ["件"],
+            "measure": ["件"],
+            "measure_raw": ["件"],
             "scope": ["year"],
             "source_file": ["data/raw/reports/马村区/2023/r.txt"],
         }

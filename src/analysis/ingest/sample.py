@@ -102,7 +102,7 @@ def sample_indicators(indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     keep = [
         iid
         for iid, e in ind.iterrows()
-        if indicator_kind(e) in SAMPLE_KINDS and (iid in GOLD_BASE or str(e["unit"]) in DEFAULT_BY_UNIT)
+        if indicator_kind(e) in SAMPLE_KINDS and (iid in GOLD_BASE or str(e["measure"]) in DEFAULT_BY_UNIT)
     ]
     return ind.loc[keep]
 
@@ -130,7 +130,7 @@ def _ref(entry: pd.Series, name: str, ids: set[str]) -> str | None:
 
 
 def _base(entry: pd.Series) -> float:
-    return float(GOLD_BASE.get(entry["id"], DEFAULT_BY_UNIT.get(str(entry["unit"]), 0)))
+    return float(GOLD_BASE.get(entry["id"], DEFAULT_BY_UNIT.get(str(entry["measure"]), 0)))
 
 
 def _ratio(dep: str, ref: str, default: float) -> float:
@@ -375,7 +375,7 @@ def _build(indicators: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
             values[(rec.name, year)] = _unit_values(specs, order, scale, rng)
     planted = _plant(values, specs, order)
     protected = {(p["unit_name"], p["year"]) for p in planted}
-    rate_ids = set(ind.index[ind["unit"].astype(str) == "%"])
+    rate_ids = set(ind.index[ind["measure"].astype(str) == "%"])
     rows = []
     for rec in units.itertuples():
         for year in YEARS:

@@ -93,6 +93,16 @@ def _check_weights(cfg: dict, path: Path | str) -> None:
     }
 
 
+def _old_name(section: dict, path: Path | str, where: str, old: str, new: str) -> None:
+    """Read a key by its former name (the measure word was called ``unit`` before ``unit`` came to mean only an
+    administrative unit): ``old`` is moved to ``new`` in place; both at once is refused."""
+    if old not in section:
+        return
+    if new in section:
+        raise _err(path, f"{where}.{old}", f"{old} 是 {new} 的旧名，不能与 {new} 同时给出；请只保留 {new}")
+    section[new] = section.pop(old)
+
+
 def _check_normalization(cfg: dict, path: Path | str) -> None:
     """Check and normalise normalization: rate anchors, count goals per measure word, per-indicator anchors, in place."""
     norm = _section(cfg, path, "normalization")
@@ -101,13 +111,14 @@ def _check_normalization(cfg: dict, path: Path | str) -> None:
         if d not in rate:
             raise _err(path, f"normalization.rate.{d}", "缺少此项")
         rate[d] = _anchor(path, f"normalization.rate.{d}", rate[d])
-    goals = _mapping(path, "normalization.count_goal_by_unit", norm.get("count_goal_by_unit") or {})
-    norm["count_goal_by_unit"] = {
-        u: _number(path, f"normalization.count_goal_by_unit.{u}", g, lo=0) for u, g in goals.items()
+    _old_name(norm, path, "normalization", "count_goal_by_unit", "count_goal_by_measure")
+    goals = _mapping(path, "normalization.count_goal_by_measure", norm.get("count_goal_by_measure") or {})
+    norm["count_goal_by_measure"] = {
+        u: _number(path, f"normalization.count_goal_by_measure.{u}", g, lo=0) for u, g in goals.items()
     }
-    for u, g in norm["count_goal_by_unit"].items():
+    for u, g in norm["count_goal_by_measure"].items():
         if g == 0:
-            raise _err(path, f"normalization.count_goal_by_unit.{u}", "goal 必须大于 0")
+            raise _err(path, f"normalization.count_goal_by_measure.{u}", "goal 必须大于 0")
     per = _mapping(path, "normalization.per_indicator", norm.get("per_indicator") or {})
     norm["per_indicator"] = {k: _anchor(path, f"normalization.per_indicator.{k}", v) for k, v in per.items()}
 
@@ -192,7 +203,8 @@ def _check_references(cfg: dict, path: Path | str) -> None:
         raise _err(path, "reference_values", "应为列表")
     for i, r in enumerate(refs):
         _mapping(path, f"reference_values[{i}]", r)
-        for k in ("label_zh", "value", "unit", "year"):
+        _old_name(r, path, f"reference_values[{i}]", "unit", "measure")
+        for k in ("label_zh", "value", "measure", "year"):
             if k not in r:
                 raise _err(path, f"reference_values[{i}].{k}", "缺少此项")
     cfg["reference_values"] = refs

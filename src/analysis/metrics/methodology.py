@@ -46,7 +46,7 @@ def _cell(text: object) -> str:
 def _anchor_text(row: pd.Series) -> str:
     if math.isnan(row["goal"]):
         return f"— ({row['anchor_source']})"
-    unit = "%" if row["is_rate"] else row["unit"]
+    unit = "%" if row["is_rate"] else row["measure"]
     return f"{_num(row['floor'])} → {_num(row['goal'])} {unit} ({row['anchor_source']})"
 
 
@@ -70,7 +70,7 @@ def indicator_table(indicators: pd.DataFrame, meta: pd.DataFrame, area: str) -> 
             calc = "报告的百分比 (stated %)"
         weight = _num(m["weight"]) if m["scored"] else "不计分"
         lines.append(
-            f"| {_cell(ind['name_zh'])} ({_cell(ind['name_en'])}, `{iid}`) | {_cell(m['unit'])} | "
+            f"| {_cell(ind['name_zh'])} ({_cell(ind['name_en'])}, `{iid}`) | {_cell(m['measure'])} | "
             f"{DIRECTION_ZH[m['direction']]} | {ROLE_ZH.get(m['role'], '—')}{'（核心）' if m['core'] else ''} | "
             f"{_cell(ind['framework_item'])} | {_cell(calc)} | "
             f"{_cell(_anchor_text(m))} | {weight} |"
@@ -158,7 +158,7 @@ def _rates_changes_ranks_sections(band: dict, rk: dict) -> list[str]:
 def _normalisation_section(norm: dict) -> list[str]:
     """5: normalisation to fixed anchors."""
     rate_hb, rate_lb = norm["rate"]["higher_better"], norm["rate"]["lower_better"]
-    goals = ", ".join(f"{u} {_num(g)}" for u, g in norm["count_goal_by_unit"].items())
+    goals = ", ".join(f"{u} {_num(g)}" for u, g in norm["count_goal_by_measure"].items())
     return [
         "## 5. 标准化：固定目标与锚点 (normalisation to fixed anchors)",
         "",
@@ -273,7 +273,7 @@ def _references_section(config: dict) -> list[str]:
     ]
     for r in config["reference_values"]:
         en = f" ({r['label_en']})" if r.get("label_en") else ""
-        out.append(f"- {r['label_zh']}{en}：约 {_num(float(r['value']))}{r['unit']} ({r['year']} 年)")
+        out.append(f"- {r['label_zh']}{en}：约 {_num(float(r['value']))}{r['measure']} ({r['year']} 年)")
     out += [
         "- 报备率、报备及时率、负责人出庭应诉率的期望值为 100%。",
         "",

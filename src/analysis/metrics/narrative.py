@@ -94,7 +94,7 @@ def _balance_sentence(c: Lookups, u: str, y: int) -> tuple[str, str, list, list]
     cand = [
         r for r in rows
         if c.area_of.get(str(r["indicator_id"])) == BALANCE_AREA and c.role.get(str(r["indicator_id"])) == "outcome"
-        and c.units_ind.get(str(r["indicator_id"])) == "%" and not blank(r["p10"]) and not blank(r["p90"])
+        and c.measure_of.get(str(r["indicator_id"])) == "%" and not blank(r["p10"]) and not blank(r["p90"])
     ]  # fmt: skip
     if not cand:
         present = [lv for lv in c.sub_levels if any(str(r["unit_level"]) == lv for r in rows)]
@@ -201,13 +201,13 @@ def _level_sentences(c: Lookups, u: str, y: int, reported: list, worse: list[str
         if goal is None:
             # no fixed target to state: ordered by the distance from the rate's scoring goal (what pulls the
             # score down comes first), the sentence itself states the value alone
-            anchor = c.rate_goal.get(c.direction.get(iid, "")) if c.units_ind.get(iid) == "%" else None
+            anchor = c.rate_goal.get(c.direction.get(iid, "")) if c.measure_of.get(iid) == "%" else None
             key, gap = "level_plain", (abs(v - float(anchor)) if anchor is not None else 0.0)
         elif (v >= goal and not lower) or (v <= goal and lower):
             key, gap = "level_at_target", 0.0
         else:
             key, gap = ("level_above_target_lower" if lower else "level_below_target"), abs(v - goal)
-        target = None if goal is None else (fmt_num(goal) + ("%" if c.units_ind.get(iid) == "%" else ""))
+        target = None if goal is None else (fmt_num(goal) + ("%" if c.measure_of.get(iid) == "%" else ""))
         s = render(c.t, key, name=c.names[iid], value=txt, target=target)
         if s:
             levels.append((gap, s, ids, ev))

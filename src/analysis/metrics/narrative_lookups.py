@@ -18,7 +18,7 @@ class Lookups:
     def __init__(self, tables, observations, problems, indicators, config, templates, facts):
         self.t = templates
         self.names = indicators["name_zh"].astype(str).to_dict()
-        self.units_ind = indicators["unit"].astype(str).to_dict()
+        self.measure_of = indicators["measure"].astype(str).to_dict()
         self.direction = indicators["direction"].astype(str).to_dict()
         self.target = pd.to_numeric(indicators.get("target", pd.Series(dtype=float)), errors="coerce").to_dict()
         self.rate_goal = {a: b for a, b in ((d, config["normalization"]["rate"][d]["goal"]) for d in
@@ -82,7 +82,7 @@ class Lookups:
         v = self.value.get((u, y, iid))
         if v is None:
             return None
-        txt = count_text(v, self.units_ind.get(iid, ""), self.approx.get((u, y, iid), False),
+        txt = count_text(v, self.measure_of.get(iid, ""), self.approx.get((u, y, iid), False),
                          self.number_text.get((u, y, iid)))  # fmt: skip
         return txt, [iid], [self.evidence[(u, y, iid)]] if (u, y, iid) in self.evidence else []
 

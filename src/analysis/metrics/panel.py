@@ -193,7 +193,7 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     """
     ind = indicators
     kind = _opt(ind, "kind")
-    unit = ind["unit"].astype(str)
+    unit = ind["measure"].astype(str)
     is_rate = (kind == "rate") | ((kind.isna()) & (unit == "%"))
     kind_out = np.where(is_rate, "rate", np.where((kind == "money") | (unit == "万元"), "money", "count"))
     target = pd.to_numeric(_opt(ind, "target"), errors="coerce")
@@ -221,7 +221,7 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
         {
             "area": ind["area"],
             "direction": ind["direction"],
-            "unit": unit,
+            "measure": unit,
             "kind": kind_out,
             "is_rate": is_rate.astype(bool),
             "numerator": _opt(ind, "numerator"),
@@ -245,7 +245,7 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
 def _anchor(iid: str, direction: str, u: str, rate: bool, tgt: float, norm_cfg: dict) -> tuple[float, float, str]:
     """(floor, goal, anchor_source) of one indicator: config per_indicator, else the rate default, else the count
     anchor of its measure word; a registry target overrides the goal (and sets a floor when there is none)."""
-    per, goals = norm_cfg["per_indicator"], norm_cfg["count_goal_by_unit"]
+    per, goals = norm_cfg["per_indicator"], norm_cfg["count_goal_by_measure"]
     floor = goal = np.nan
     src = ""
     if direction == "neutral":

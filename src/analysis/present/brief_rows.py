@@ -68,18 +68,18 @@ def ranked_rows(
     df = rows.copy()
     role = indicators["role"] if "role" in indicators.columns else pd.Series(dtype=object)
     df["role"] = df["indicator_id"].map(role).astype(object).fillna("")
-    unit_of = indicators["unit"].astype(str) if "unit" in indicators.columns else pd.Series(dtype=str)
+    measure_of = indicators["measure"].astype(str) if "measure" in indicators.columns else pd.Series(dtype=str)
     ch = _changes_in(changes, df["indicator_id"])
     mine = ch[(ch["unit_id"] == str(unit_id)) & (ch["year"] == int(year))].drop_duplicates("indicator_id")
     mine = mine.set_index("indicator_id")
     reported = (df["value_state"] != "not_reported").to_numpy()
-    size, better = _real_changes(mine, unit_of, df["indicator_id"])
+    size, better = _real_changes(mine, measure_of, df["indicator_id"])
     df["mark"] = [
         "worse" if r == "outcome" and b == "worse" and (worsened is None or i in worsened) else ""
         for i, r, b in zip(df["indicator_id"], df["role"], better, strict=True)
     ]
     core_order = tuple(core_outcomes) if core_outcomes is not None else _core_order()
-    keys = _priorities(df, indicators, unit_of, reported, size, set(core_order))
+    keys = _priorities(df, indicators, measure_of, reported, size, set(core_order))
     df["_prio"] = [k[0] for k in keys]
     df["_sub"] = [k[1] for k in keys]
     df["value_text"] = [
@@ -116,11 +116,11 @@ def _last_year_rates(rates: pd.DataFrame | None, unit_id: str, year: int) -> pd.
     return rt[rt["rate"].notna()].astype({"indicator_id": str}).set_index("indicator_id")
 
 
-def _real_changes(mine: pd.DataFrame, unit_of: pd.Series, ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _real_changes(mine: pd.DataFrame, measure_of: pd.Series, ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per row the size of a real change (outside the neutral band; rates in points, counts relative; -1 when none)
     and its 'better' judgement ('' when not real)."""
     real = mine["prev_value"].notna() & mine["value"].notna() & ~mine["within_neutral_band"].astype(bool)
-    is_rate = mine.index.map(lambda i: unit_of.get(i, "") == "%").to_numpy(dtype=bool)
+    is_rate = mine.index.map(lambda i: measure_of.get(i, "") == "%").to_numpy(dtype=bool)
     delta = pd.to_numeric(mine["delta"], errors="coerce").abs()
     rel = pd.to_numeric(mine["delta_pct"], errors="coerce").abs()
     size_s = pd.Series(np.where(is_rate, delta, rel), index=mine.index).where(real)
@@ -130,10 +130,10 @@ def _real_changes(mine: pd.DataFrame, unit_of: pd.Series, ids: pd.Series) -> tup
 
 
 def _priorities(
-    df: pd.DataFrame, indicators: pd.DataFrame, unit_of: pd.Series, reported: np.ndarray, size: np.ndarray, core: set
+    df: pd.DataFrame, indicators: pd.DataFrame, measure_of: pd.Series, reported: np.ndarray, size: np.ndarray, core: set
 ) -> list[tuple[int, int]]:
     """(tier, place inside the tier) per row, in the order :func:`ranked_rows` describes."""
-    rate_ids = set(unit_of.index[unit_of == "%"])
+    rate_ids = set(measure_of.index[measure_of == "%"])
     counts_of_rates: set[str] = set()
     for col in ("numerator", "denominator"):
         if col in indicators.columns:
@@ -163,7 +163,7 @@ def _prev_texts(ids: pd.Series, indicators: pd.DataFrame, mine: pd.DataFrame, rt
     """Last year's value per row: a rate with its counts, else the changes table's previous value, else —."""
     prev = []
     for iid in ids:
-        unit = indicators.loc[iid, "unit"] if iid in indicators.index else ""
+        unit = indicators.loc[iid, "measure"] if iid in indicators.index else ""
         if rt is not None and iid in rt.index:
             r = rt.loc[iid]
             counts = r["source"] == "computed" and not views.is_missing(r["numerator"])
@@ -186,7 +186,10 @@ def _peer_texts(
     peer_vals = ch[ch["unit_id"].isin([str(p) for p in peers]) & (ch["year"] == int(year))]
     med = peer_vals.dropna(subset=["value"]).groupby("indicator_id")["value"].agg(["median", "count"])
     return [
-        (_fmt(med.loc[i, "median"]) + ("%" if indicators.loc[i, "unit"] == "%" else str(indicators.loc[i, "unit"])))
+        (
+            _fmt(med.loc[i, "median"])
+            + ("%" if indicators.loc[i, "measure"] == "%" else str(indicators.loc[i, "measure"]))
+        )
         if i in med.index and med.loc[i, "count"] >= min_peers
         else "—"
         for i in ids

@@ -24,7 +24,7 @@ COLUMNS = [
     ("id", "指标 id"),
     ("name_zh", "中文名称"),
     ("name_en", "英文名称"),
-    ("unit", "单位"),
+    ("measure", "单位"),
     ("area", "方面"),
     ("role", "角色"),
     ("direction", "方向"),
@@ -64,7 +64,7 @@ def _anchor(iid: str, e: pd.Series, config: dict) -> str:
         return f"下限 {per['floor']:g}（得 0 分），目标 {per['goal']:g}（得满分）（config/scoring.yaml）"
     target = e.get("target")
     if target is not None and not (isinstance(target, float) and pd.isna(target)):
-        return f"目标 {float(target):g}{_text(e.get('unit'))}（指标库）"
+        return f"目标 {float(target):g}{_text(e.get('measure'))}（指标库）"
     if indicator_kind(e) == "rate":
         a = (norm.get("rate") or {}).get(_text(e.get("direction")))
         if a:
@@ -88,7 +88,7 @@ def dictionary_table(indicators: pd.DataFrame | None = None, config: dict | None
                 "id": iid,
                 "name_zh": e["name_zh"],
                 "name_en": e["name_en"],
-                "unit": e["unit"],
+                "measure": e["measure"],
                 "area": AREA_ZH.get(e["area"], e["area"]),
                 "role": ROLE_ZH.get(_text(e.get("role")), _text(e.get("role"))),
                 "direction": DIRECTION_ZH.get(e["direction"], e["direction"]),

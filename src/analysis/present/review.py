@@ -24,6 +24,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.core.io import neutralise_cell
 from analysis.registry.schema import SCOPES, UNMAPPED
+from analysis.tidy.load import current_names
 
 DECISIONS = ("confirm", "map", "scope", "drop")
 DECISION_ZH = {"confirm": "确认", "map": "改为指标", "scope": "设定范围", "drop": "舍弃"}
@@ -44,7 +45,7 @@ REVIEW_COLUMNS = [
     "year",
     "fact_id",
     "value",
-    "unit",
+    "measure",
     "scope",
     "indicator_id",
     "confidence",
@@ -60,7 +61,7 @@ REVIEW_COLUMNS_ZH = {
     "year": "年度",
     "fact_id": "数字编号",
     "value": "数值",
-    "unit": "单位（量词）",
+    "measure": "单位（量词）",
     "scope": "范围",
     "indicator_id": "当前指标",
     "confidence": "把握度",
@@ -83,7 +84,7 @@ def load_facts(path: Path | None = None) -> pd.DataFrame:
     p = Path(path) if path else _facts_file()
     if not p.exists():
         raise ReviewError(f"{p} 不存在：请先运行 python -m analysis build")
-    return pd.read_parquet(p)
+    return current_names(pd.read_parquet(p))
 
 
 def _threshold() -> float:
@@ -182,7 +183,7 @@ def format_list(items: pd.DataFrame, indicators: pd.DataFrame | None = None) -> 
         for r in g.itertuples(index=False):
             now = "未对应" if r.indicator_id == UNMAPPED else f"{r.indicator_id}（{names.get(r.indicator_id, '')}）"
             cand = "、".join(f"{c}（{names.get(c, '')}）" for c in _candidates(r.candidates)) or "无"
-            lines.append(f"  [{r.fact_id}] {r.value:g}{r.unit}  范围：{SCOPE_ZH.get(r.scope, r.scope)}  当前：{now}")
+            lines.append(f"  [{r.fact_id}] {r.value:g}{r.measure}  范围：{SCOPE_ZH.get(r.scope, r.scope)}  当前：{now}")
             lines.append(f"      原因：{r.reason_zh}；候选指标：{cand}")
             lines.append(f"      句子：{r.evidence}")
     lines.append(
@@ -194,7 +195,7 @@ def format_list(items: pd.DataFrame, indicators: pd.DataFrame | None = None) -> 
 def _check(
     fact_id: str, action: str, target: str | None, facts: pd.DataFrame, ledger: pd.DataFrame
 ) -> tuple[pd.Series, str]:
-    from analysis.ingest.reports.facts import unit_fit
+    from analysis.ingest.reports.facts import measure_fit
     from analysis.registry import load_indicators
     from analysis.registry.units import suggest
 
@@ -215,10 +216,10 @@ def _check(
             close = suggest(target, ind.index, limit=3)
             hint = f"；您是否要找：{'、'.join(close)}" if close else ""
             raise ReviewError(f"未知的指标编号 {target!r}{hint}")
-        unit = str(ind.at[target, "unit"])
-        measure = str(fact.get("unit_raw") or fact["unit"]).lstrip("万亿")
-        if not (unit_fit(unit, str(fact["unit"])) or unit_fit(unit, measure)):
-            raise ReviewError(f"数字的单位 {fact['unit']} 与指标 {target} 的单位 {unit} 不符；请换一个指标或舍弃")
+        unit = str(ind.at[target, "measure"])
+        measure = str(fact.get("measure_raw") or fact["measure"]).lstrip("万亿")
+        if not (measure_fit(unit, str(fact["measure"])) or measure_fit(unit, measure)):
+            raise ReviewError(f"数字的单位 {fact['measure']} 与指标 {target} 的单位 {unit} 不符；请换一个指标或舍弃")
         value = target
     elif action == "scope":
         if target not in SCOPES:

@@ -45,7 +45,7 @@ class _Names:
             if "id" in ind.columns
             else (ind["name_zh"].astype(str).to_dict())
         )
-        self.unit_of = ind.set_index("id")["unit"].astype(str).to_dict() if "id" in ind.columns else {}
+        self.measure_of = ind.set_index("id")["measure"].astype(str).to_dict() if "id" in ind.columns else {}
         self.uname = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=False))
         self.synthetic = set(units.loc[units["synthetic"].astype(bool), "unit_id"].astype(str))
 
@@ -83,7 +83,7 @@ def _observations_sheet(obs: pd.DataFrame, n: _Names) -> pd.DataFrame:
             "指标": obs["indicator_id"].map(lambda i: n.names.get(str(i), str(i))),
             "指标代码": obs["indicator_id"].astype(str),
             "数值": _num(obs["value"]),
-            "单位": obs["unit"].fillna("").astype(str),
+            "单位": obs["measure"].fillna("").astype(str),
             "状态": obs["value_state"].map(lambda s: STATE_LABELS.get(str(s), str(s))),
             "口径": obs["scope"].map(lambda s: SCOPE_LABELS.get(str(s), "") if not pd.isna(s) else ""),
             "来源类型": obs["source_kind"].map(lambda s: SOURCE_KIND.get(str(s), str(s))),
@@ -131,14 +131,14 @@ def _rates_sheet(rt: pd.DataFrame, n: _Names) -> pd.DataFrame:
 
 
 def _changes_sheet(ch: pd.DataFrame, n: _Names) -> pd.DataFrame:
-    is_rate = ch["indicator_id"].map(lambda i: n.unit_of.get(str(i)) == "%")
+    is_rate = ch["indicator_id"].map(lambda i: n.measure_of.get(str(i)) == "%")
     c = pd.DataFrame(
         {
             **n.unit_cols(ch["unit_id"]),
             "年度": ch["year"].astype(int),
             "上年": _num(ch["prev_year"]),
             "指标": ch["indicator_id"].map(lambda i: n.names.get(str(i), str(i))),
-            "单位": ch["indicator_id"].map(lambda i: n.unit_of.get(str(i), "")),
+            "单位": ch["indicator_id"].map(lambda i: n.measure_of.get(str(i), "")),
             "上年数值": _num(ch["prev_value"]),
             "本年数值": _num(ch["value"]),
             "变化（比率为百分点）": _num(ch["delta"]),

@@ -34,7 +34,10 @@ FRAMEWORK_ITEMS = (
     "法治政府建设组织领导落实到位",
 )
 
-INDICATOR_FIELDS = ("id", "name_zh", "name_en", "unit", "area", "direction", "framework_item", "keywords")
+INDICATOR_FIELDS = ("id", "name_zh", "name_en", "measure", "area", "direction", "framework_item", "keywords")
+# The measure word (件, 项, 人次, %, 万元 …) was the key ``unit`` before ``unit`` came to mean only an administrative
+# unit; an analyst's own registry written with ``unit:`` still reads (the key is taken as ``measure``).
+OLD_MEASURE_KEY = "unit"
 
 
 class RegistryError(ValueError):
@@ -61,6 +64,15 @@ RULE_FIELDS = {"accept": ("context", "predicates"), "refuse": ("words", "nouns",
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def _measure_alias(e: dict, path: Path, where: str) -> dict:
+    """The entry with an old ``unit:`` key read as ``measure:``; both keys at once is refused."""
+    if OLD_MEASURE_KEY not in e:
+        return e
+    if "measure" in e:
+        raise _fail(path, where, "unit 与 measure 不能同时给出（unit 是 measure 的旧名，请只保留 measure）")
+    return {("measure" if k == OLD_MEASURE_KEY else k): v for k, v in e.items()}
+
+
 def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) -> None:
     """Field-level checks of one indicator entry (references are checked once all ids are known)."""
     missing = [f for f in INDICATOR_FIELDS if f not in e]
@@ -68,7 +80,7 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
         raise _fail(path, where, f"缺少字段 {'、'.join(missing)}")
     if not isinstance(e["id"], str) or not _ID_RE.match(e["id"]):
         raise _fail(path, where, f"id {e['id']!r} 只能用小写 ascii 字符（a-z、0-9、_）")
-    for f in ("name_zh", "name_en", "unit"):
+    for f in ("name_zh", "name_en", "measure"):
         if not isinstance(e[f], str) or not e[f].strip():
             raise _fail(path, where, f"{f} 必须是非空文本")
     if e["area"] not in AREAS:
@@ -91,7 +103,7 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
         )
     if role is not None and role not in ROLES:
         raise _fail(path, where, f"role {role!r} 不是 {ROLES} 之一")
-    if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["unit"] != "%":
+    if role == "outcome" and e["direction"] == "neutral" and e.get("kind") != "rate" and e["measure"] != "%":
         raise _fail(path, where, "结果类（outcome）计数必须有方向 direction（higher_better 或 lower_better）")
     for f, allowed in RULE_FIELDS.items():
         if f not in e:
@@ -106,14 +118,14 @@ def _check_entry(e: dict, path: Path, where: str, require_role: bool = False) ->
     kind = e.get("kind")
     if kind is not None and kind not in KINDS:
         raise _fail(path, where, f"kind {kind!r} 不是 {KINDS} 之一")
-    if kind == "rate" and e["unit"] != "%":
-        raise _fail(path, where, f"比率（rate）的单位必须是 %，不能是 {e['unit']!r}")
+    if kind == "rate" and e["measure"] != "%":
+        raise _fail(path, where, f"比率（rate）的单位必须是 %，不能是 {e['measure']!r}")
     if ("numerator" in e) != ("denominator" in e):
         raise _fail(path, where, "numerator 和 denominator 必须同时给出")
     for f in ("target", "min_denominator"):
         if f in e and (isinstance(e[f], bool) or not isinstance(e[f], int | float)):
             raise _fail(path, where, f"{f} 必须是数字")
-    if "target" in e and e["unit"] == "%" and not 0 <= e["target"] <= 100:
+    if "target" in e and e["measure"] == "%" and not 0 <= e["target"] <= 100:
         raise _fail(path, where, f"比率的目标值 target {e['target']} 必须在 0–100 之间")
     for f in REF_FIELDS:
         if f in e and (not isinstance(e[f], str) or e[f] == e["id"]):
@@ -132,6 +144,7 @@ def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE, requi
         where = f"第 {i + 1} 条（{e.get('id', '?') if isinstance(e, dict) else '?'}）"
         if not isinstance(e, dict):
             raise _fail(path, where, "每个指标必须是映射（id: …, name_zh: …）")
+        e = _measure_alias(e, path, where)
         _check_entry(e, path, where, require_role)
         if e["id"] in seen:
             raise _fail(path, where, "编号重复")
@@ -146,9 +159,9 @@ def validate_indicators(entries: list[dict], path: Path = INDICATORS_FILE, requi
         for p in e.get("parts", []):
             if p not in seen:
                 raise _fail(path, where, f"parts 引用了不存在的指标 {p!r}")
-            if by_id[p]["unit"] != e["unit"]:
-                raise _fail(path, where, f"分项 {p!r} 的单位是 {by_id[p]['unit']!r}，合计的单位是 {e['unit']!r}")
-        if "at_most" in e and by_id[e["at_most"]]["unit"] != e["unit"]:
+            if by_id[p]["measure"] != e["measure"]:
+                raise _fail(path, where, f"分项 {p!r} 的单位是 {by_id[p]['measure']!r}，合计的单位是 {e['measure']!r}")
+        if "at_most" in e and by_id[e["at_most"]]["measure"] != e["measure"]:
             raise _fail(path, where, f"at_most {e['at_most']!r} 的单位与本指标不同")
     return pd.DataFrame(rows).set_index("id", drop=False)
 

@@ -23,8 +23,8 @@ FACT_COLUMNS = [
     "fact_id",
     "indicator_id",
     "value",
-    "unit",
-    "unit_raw",
+    "measure",
+    "measure_raw",
     "approx",
     "value_state",
     "scope",
@@ -53,7 +53,7 @@ OBSERVATION_COLUMNS = [
     "year",
     "indicator_id",
     "value",
-    "unit",
+    "measure",
     "value_state",
     "approx",
     "scope",
@@ -64,6 +64,11 @@ OBSERVATION_COLUMNS = [
     "fact_id",
     "precedence_rank",
 ]
+
+# Columns renamed since earlier builds (old → current): the measure word was ``unit``/``unit_raw`` before ``unit``
+# came to mean only an administrative unit. The readers (analysis.tidy.load) rename them, so data/processed written
+# by an older version still reads.
+RENAMED_COLUMNS = {"unit": "measure", "unit_raw": "measure_raw"}
 
 # Kept beside the observation columns when the corrections ledger touched a row (NA otherwise).
 CORRECTION_COLUMNS = ["original_value", "correction"]

@@ -175,8 +175,8 @@ class Extraction:
 
     measure_words: tuple[str, ...]  # longest first
     measure_guards: Mapping[str, str]  # measure word → regex put right after it
-    money_units: Mapping[str, float]  # money measure word → factor to 万元
-    unit_accepts: Mapping[str, tuple[str, ...]]  # canonical unit → measure words that may state it
+    money_measures: Mapping[str, float]  # money measure word → factor to 万元
+    measure_accepts: Mapping[str, tuple[str, ...]]  # canonical measure → measure words that may state it
     approx_prefixes: tuple[str, ...]
     trap_re: re.Pattern
     trap_triggers: frozenset[str]
@@ -202,15 +202,15 @@ def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]
             raise _fail(path, f"measures.money.{w}", "折算系数必须是正数")
         money[w] = float(f)
     accepts = {}
-    for unit, ws in _mapping(path, "measures.accepts", sec.get("accepts")).items():
-        key = f"measures.accepts.{unit}"
+    for measure, ws in _mapping(path, "measures.accepts", sec.get("accepts")).items():
+        key = f"measures.accepts.{measure}"
         ws = _texts(path, key, ws)
-        if ws[0] != unit:
-            raise _fail(path, key, f"第一项必须是单位本身 {unit!r}")
+        if ws[0] != measure:
+            raise _fail(path, key, f"第一项必须是单位本身 {measure!r}")
         unknown = [w for w in ws if w not in words]
         if unknown:
             raise _fail(path, key, f"{'、'.join(unknown)} 不在 measures.words 中")
-        accepts[str(unit)] = ws
+        accepts[str(measure)] = ws
     return words, guards, money, accepts
 
 
@@ -266,8 +266,8 @@ def load_extraction(path: Path = EXTRACTION_FILE, vocabulary_file: Path = VOCABU
     return Extraction(
         measure_words=words,
         measure_guards=guards,
-        money_units=money,
-        unit_accepts=accepts,
+        money_measures=money,
+        measure_accepts=accepts,
         approx_prefixes=_texts(path, "approximation.prefixes", approx.get("prefixes")),
         trap_re=trap_re,
         trap_triggers=triggers,

@@ -147,7 +147,7 @@ def _dataset_candidates(result, rel: str, source_kind: str, units: pd.DataFrame)
             "year": f["year"].to_numpy(),
             "indicator_id": f["indicator_id"].to_numpy(),
             "value": pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype=float),
-            "unit": f["unit"].to_numpy(),
+            "measure": f["measure"].to_numpy(),
             "value_state": f["value_state"].to_numpy(),
             "approx": f["approx"].astype(bool).to_numpy(),
             "scope": f["scope"].to_numpy() if "scope" in f else "year",

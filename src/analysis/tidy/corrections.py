@@ -138,7 +138,7 @@ def valid_range(indicators: pd.DataFrame | None, indicator_id: object) -> tuple[
     if indicators is None or not isinstance(indicator_id, str) or indicator_id not in indicators.index:
         return None
     entry = indicators.loc[indicator_id]
-    if entry.get("kind") == "rate" or entry.get("unit") == "%":
+    if entry.get("kind") == "rate" or entry.get("measure") == "%":
         return 0.0, 100.0
     return 0.0, 1e12
 
@@ -206,13 +206,13 @@ def _out_of_range(
     if not bad:
         return None
     iid, (lo, hi) = bad[0]
-    unit = str(indicators.at[iid, "unit"])
+    measure = str(indicators.at[iid, "measure"])
     name = str(indicators.at[iid, "name_zh"])
     f = _finding(
         "correction_out_of_range",
         "error",
-        f"更正账本第 {corr['line']} 行：{name}（{iid}）的更正值 {value:g}{unit} 超出有效范围"
-        f" {lo:g}–{hi:g}{unit}，这条更正被拒绝，未使用（原值保持不变）",
+        f"更正账本第 {corr['line']} 行：{name}（{iid}）的更正值 {value:g}{measure} 超出有效范围"
+        f" {lo:g}–{hi:g}{measure}，这条更正被拒绝，未使用（原值保持不变）",
         corr,
         out.loc[idx[0]],
         {"ledger": ledger_ref, "valid_range": [lo, hi]},

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import paths
+from analysis.registry.schema import RENAMED_COLUMNS
 
 METRIC_NAMES = ("rates", "changes", "normalized", "area_scores", "ranks", "balance", "robustness", "narrative")
 
@@ -46,17 +47,24 @@ def enable_cache() -> None:
         _CACHE = {}
 
 
+def current_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A table written by an older build with its columns under their current names (``unit`` → ``measure``,
+    ``unit_raw`` → ``measure_raw``; see analysis.registry.schema.RENAMED_COLUMNS); a current table is returned as is."""
+    old = {o: n for o, n in RENAMED_COLUMNS.items() if o in df.columns and n not in df.columns}
+    return df.rename(columns=old) if old else df
+
+
 def _read(name: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
     path = _dir(processed_dir) / f"{name}.parquet"
     if not path.exists():
         raise MissingOutputError(f"{path} 不存在：先运行 `python -m analysis build` 生成 data/processed")
     if _CACHE is None:
-        return pd.read_parquet(path)
+        return current_names(pd.read_parquet(path))
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _CACHE:
         # one thread: the batch's template forks kernels after this, and no reader thread may be alive then
-        _CACHE[key] = pd.read_parquet(path, use_threads=False)
+        _CACHE[key] = current_names(pd.read_parquet(path, use_threads=False))
     return _CACHE[key].copy()
 
 

@@ -70,7 +70,7 @@ def complete_grid(chosen: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFram
     missing = merged["_merge"] == "left_only"
     merged.loc[missing, "value_state"] = "not_reported"
     merged.loc[missing, "approx"] = False
-    merged.loc[missing, "unit"] = merged.loc[missing, "indicator_id"].map(indicators["unit"])
+    merged.loc[missing, "measure"] = merged.loc[missing, "indicator_id"].map(indicators["measure"])
     merged.loc[missing, "source_kind"] = ""
     merged = merged.drop(columns="_merge")
     extra = chosen[~chosen["indicator_id"].isin(indicators.index)]

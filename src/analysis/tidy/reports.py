@@ -320,7 +320,7 @@ def _candidates(run: _Reading, f: pd.DataFrame, rel: str, unit_id: str, year: in
         out.findings.append(
             finding(
                 "fact_needs_review",
-                f"{r.value:g}{r.unit} 对应 {r.indicator_id} 的把握度 {float(r.confidence):.2f} 低于阈值"
+                f"{r.value:g}{r.measure} 对应 {r.indicator_id} 的把握度 {float(r.confidence):.2f} 低于阈值"
                 f" {run.min_confidence:g}：未计入观测值，等待审核（python -m analysis review）",
                 severity="warning",
                 source_file=rel,
@@ -341,7 +341,7 @@ def _candidates(run: _Reading, f: pd.DataFrame, rel: str, unit_id: str, year: in
                     "year": yr,
                     "indicator_id": own["indicator_id"].to_numpy(),
                     "value": own["value"].to_numpy(dtype=float),
-                    "unit": own["unit"].to_numpy(),
+                    "measure": own["measure"].to_numpy(),
                     "value_state": own["value_state"].to_numpy(),
                     "approx": own["approx"].to_numpy(dtype=bool),
                     "scope": own["scope"].to_numpy(),

@@ -197,7 +197,7 @@ def test_template_round_trip(tmp_path, reg):
     assert got.loc[("示例一区", "med_cases")].approx
     assert set(res.facts["unit_id"]) == {"d1", "d1-s1"}
     assert got.loc[("示例一区第一街道", "med_cases")].parent_name == "示例一区"
-    assert got.loc[("示例一区", "nd_issued")].unit == "件" and got.loc[("示例一区", "med_amount")].unit == "万元"
+    assert got.loc[("示例一区", "nd_issued")].measure == "件" and got.loc[("示例一区", "med_amount")].measure == "万元"
     assert set(res.facts["source_note"]) == {"年报", ""}
     assert not res.facts["is_synthetic"].any()
 

@@ -24,7 +24,7 @@ REGISTRY = validate_indicators(
             id="issued",
             name_zh="出台规范性文件",
             name_en="Documents issued",
-            unit="件",
+            measure="件",
             area="p2_normative_docs",
             direction="neutral",
             framework_item="依法行政制度体系完善",
@@ -35,7 +35,7 @@ REGISTRY = validate_indicators(
             id="filed",
             name_zh="规范性文件备案",
             name_en="Documents filed",
-            unit="件",
+            measure="件",
             area="p2_normative_docs",
             direction="higher_better",
             framework_item="依法行政制度体系完善",
@@ -46,7 +46,7 @@ REGISTRY = validate_indicators(
             id="filing_rate",
             name_zh="报备率",
             name_en="Filing rate",
-            unit="%",
+            measure="%",
             area="p2_normative_docs",
             direction="higher_better",
             framework_item="依法行政制度体系完善",
@@ -60,7 +60,7 @@ REGISTRY = validate_indicators(
             id="loss_rate",
             name_zh="行政诉讼败诉率",
             name_en="Litigation loss rate",
-            unit="%",
+            measure="%",
             area="p1_effectiveness",
             direction="lower_better",
             framework_item="社会矛盾纠纷依法有效预防化解",
@@ -71,7 +71,7 @@ REGISTRY = validate_indicators(
             id="pop",
             name_zh="常住人口",
             name_en="Population",
-            unit="人",
+            measure="人",
             area="context",
             direction="neutral",
             framework_item="法治政府建设组织领导落实到位",
@@ -162,7 +162,7 @@ def test_compute_all_returns_the_contract_tables(raw):
                 year=2023,
                 indicator_id=i,
                 value=v,
-                unit="",
+                measure="",
                 value_state="exact",
                 approx=False,
                 scope="year",
@@ -288,14 +288,14 @@ def test_shipped_config_scores_raw_counts_only_with_a_fixed_anchor():
             "year": 2023,
             "indicator_id": ["issued", "filed", "filing_rate"],
             "value": [8.0, 7.0, np.nan],
-            "unit": ["件", "件", "%"],
+            "measure": ["件", "件", "%"],
             "value_state": ["exact", "exact", "not_reported"],
             "approx": False,
             "scope": "year",
         }
     )
     cfg = load_config()
-    assert cfg["normalization"]["count_goal_by_unit"] == {}
+    assert cfg["normalization"]["count_goal_by_measure"] == {}
     norm = compute_all(obs, REGISTRY, cfg)["normalized"]
     scored = set(norm.loc[norm["norm"].notna(), "indicator_id"].astype(str))
     assert "filing_rate" in scored and "filed" not in scored
@@ -319,3 +319,20 @@ def test_extraction_min_confidence_is_read_and_checked(tmp_path) -> None:
     bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match="extraction.min_confidence"):
         load_config(bad)
+
+
+def test_old_names_count_goal_by_unit_and_reference_unit_still_read(tmp_path, raw):
+    """A scoring.yaml written with the former names (``count_goal_by_unit``, a reference value's ``unit``) reads as
+    the current ones; giving both names is refused."""
+    doc = copy.deepcopy(raw)
+    doc["normalization"].pop("count_goal_by_measure")
+    doc["normalization"]["count_goal_by_unit"] = {"件": 5}
+    for r in doc["reference_values"]:
+        r["unit"] = r.pop("measure")
+    cfg = load_config(write(tmp_path, doc))
+    assert cfg["normalization"]["count_goal_by_measure"] == {"件": 5.0}
+    assert "count_goal_by_unit" not in cfg["normalization"]
+    assert [r["measure"] for r in cfg["reference_values"]] == [r["unit"] for r in doc["reference_values"]]
+    doc["normalization"]["count_goal_by_measure"] = {"件": 5}
+    with pytest.raises(ConfigError, match="count_goal_by_unit 是 count_goal_by_measure 的旧名"):
+        load_config(write(tmp_path, doc))

@@ -64,7 +64,7 @@ def test_dense_changes_line_up_with_the_input():
     inds = national.synthetic_indicators()
     obs = national.national_observations(inds, n_units=6).astype({"unit_id": str, "indicator_id": str})
     t = compute_all(obs, inds, config_with_count_goals())
-    counts = [i for i in inds.index if inds.at[i, "unit"] != "%"]
+    counts = [i for i in inds.index if inds.at[i, "measure"] != "%"]
     o = obs[obs["indicator_id"].isin(counts)].set_index(["unit_id", "year", "indicator_id"])["value"]
     c = t["changes"].astype({"unit_id": str, "indicator_id": str})
     c = c[c["indicator_id"].isin(counts)].set_index(["unit_id", "year", "indicator_id"])

@@ -54,7 +54,7 @@ def obs(rows: list[tuple], level: str = "district", parent: str = "city", names:
                 year=year,
                 indicator_id=iid,
                 value=np.nan if value is None else value,
-                unit="",
+                measure="",
                 value_state="not_reported" if value is None else "exact",
                 approx=approx,
                 scope="year",

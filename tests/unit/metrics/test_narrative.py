@@ -91,7 +91,7 @@ def obs(rows, names=None) -> pd.DataFrame:
         apx = bool(r[4]) if len(r) > 4 else False
         out.append(dict(unit_id=unit, unit_name=(names or {}).get(unit, unit), unit_level="district",
                         parent_unit_id="city", is_synthetic=True, year=year, indicator_id=iid,
-                        value=np.nan if value is None else value, unit="",
+                        value=np.nan if value is None else value, measure="",
                         value_state="not_reported" if value is None else ("approx" if apx else "exact"),
                         approx=apx, scope="year", source_file=f"{unit}.xlsx", locator=f"数据!{iid}{year}",
                         fact_id=f"{unit}:{iid}:{year}"))  # fmt: skip

@@ -102,7 +102,7 @@ INDICATORS = pd.DataFrame(
     {
         "id": ["nd_issued", "nd_filed", "nd_filing_rate", "lit_lost", "enf_certificates_new"],
         "name_zh": ["出台规范性文件", "规范性文件备案", "报备率", "行政诉讼败诉", "执法证新证申领"],
-        "unit": ["件", "件", "%", "件", "人"],
+        "measure": ["件", "件", "%", "件", "人"],
         "area": ["p2_normative_docs"] * 3 + ["p1_effectiveness", "p3_enforcement"],
     }
 ).set_index("id", drop=False)
@@ -114,7 +114,7 @@ def obs_frame(unit_id: str, synthetic: bool) -> pd.DataFrame:
         ("nd_filed", 30.0, "件", "approx", True, "备案30余件"),
         ("lit_lost", 0.0, "件", "zero_in_words", False, "无败诉案件"),
     ]
-    df = pd.DataFrame(rows, columns=["indicator_id", "value", "unit", "value_state", "approx", "evidence"])
+    df = pd.DataFrame(rows, columns=["indicator_id", "value", "measure", "value_state", "approx", "evidence"])
     df["value"] = df["value"].astype("Float64")
     name = UNITS.set_index("unit_id").loc[unit_id, "name"]
     return df.assign(
@@ -199,7 +199,7 @@ def all_builders(ids: list[str], synthetic: bool) -> dict:
             "year": 2023,
             "indicator_id": "enf_certificates_new",
             "value": pd.array([12.0, 4.0, None], dtype="Float64"),
-            "unit": "人",
+            "measure": "人",
             "value_state": ["exact", "exact", "not_reported"],
             "approx": False,
             "source_file": "sample",
@@ -394,7 +394,7 @@ def test_balance_marks_the_units_metrics_lists_below_target(indicators):
             "year": 2023,
             "indicator_id": "med_success_rate",
             "value": [99.0, 100.0, 92.0],
-            "unit": "%",
+            "measure": "%",
             "value_state": "exact",
             "approx": False,
         }

@@ -109,7 +109,7 @@ def test_comparison_table_puts_overall_robustness_on_the_district_row_once():
 def test_changes_table_reads_rates_in_points_and_drops_gaps():
     from analysis.present.pages.notebook import changes_table
 
-    ind = pd.DataFrame({"id": ["rate", "cnt"], "name_zh": ["败诉率", "案件数"], "unit": ["%", "件"]})
+    ind = pd.DataFrame({"id": ["rate", "cnt"], "name_zh": ["败诉率", "案件数"], "measure": ["%", "件"]})
     ch = pd.DataFrame(
         {
             "unit_id": "a",
@@ -138,7 +138,7 @@ def test_heatmap_prints_rate_change_in_points_and_leaves_out_empty_districts():
     from analysis.present.charts import figures
 
     units = _units()
-    ind = pd.DataFrame({"id": ["rate"], "name_zh": ["败诉率"], "unit": ["%"], "area": ["p1_effectiveness"]})
+    ind = pd.DataFrame({"id": ["rate"], "name_zh": ["败诉率"], "measure": ["%"], "area": ["p1_effectiveness"]})
     ch = pd.DataFrame(
         {
             "unit_id": ["a", "b"],

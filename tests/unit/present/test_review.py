@@ -151,7 +151,7 @@ def test_data_quality_review_rows_list_what_waits() -> None:
             "span_start": [1, 2, 3, 4, 5],
             "indicator_id": ["rec_accepted", "rec_concluded", "unmapped", "unmapped", "unmapped"],
             "value": [10.0, 8.0, 28.0, 5.0, 3.0],
-            "unit": ["件"] * 5,
+            "measure": ["件"] * 5,
             "scope": ["year", "year", "year", "year", "target"],
             "level": ["own"] * 5,
             "confidence": [0.9, 0.5, 0.0, 0.0, 0.0],

@@ -95,7 +95,7 @@ def test_registry_size_and_seed_ids(reg: pd.DataFrame) -> None:
     assert len(reg) >= 100
     assert len(SEED_UNITS) == 56
     for iid, unit in SEED_UNITS.items():
-        assert reg.loc[iid, "unit"] == unit, iid
+        assert reg.loc[iid, "measure"] == unit, iid
 
 
 def test_registry_has_at_least_180_indicators_each_with_a_one_line_caliber(reg: pd.DataFrame) -> None:
@@ -179,7 +179,7 @@ def test_every_entry_has_valid_enums_and_keywords(reg: pd.DataFrame) -> None:
     assert set(reg.area) <= set(AREAS) and set(reg.direction) <= set(DIRECTIONS)
     assert set(reg.area) == set(AREAS)
     assert all(isinstance(k, list) and k for k in reg.keywords)
-    assert (reg[reg.kind == "rate"].unit == "%").all()
+    assert (reg[reg.kind == "rate"].measure == "%").all()
 
 
 @pytest.mark.parametrize(
@@ -237,10 +237,10 @@ def _set(e: list[dict], iid: str, **changes) -> list[dict]:
         ("nd_filed", {"direction": "up"}, "direction 'up'"),
         ("nd_filed", {"framework_item": "别的"}, "framework_item"),
         ("nd_filed", {"keywords": "备案"}, "keywords 必须是非空文本组成的列表"),
-        ("nd_filed", {"unit": None}, "缺少字段 unit"),
+        ("nd_filed", {"measure": None}, "缺少字段 measure"),
         ("nd_filed", {"kind": "ratio"}, "kind 'ratio'"),
         ("nd_filed", {"at_most": "nd_nowhere"}, "at_most 引用了不存在的指标 'nd_nowhere'"),
-        ("nd_filing_rate", {"unit": "件"}, "比率（rate）的单位必须是 %"),
+        ("nd_filing_rate", {"measure": "件"}, "比率（rate）的单位必须是 %"),
         ("nd_filing_rate", {"numerator": None}, "numerator 和 denominator 必须同时给出"),
         ("nd_filing_rate", {"target": "full"}, "target 必须是数字"),
         ("nd_filing_rate", {"target": 120}, "必须在 0–100 之间"),
@@ -305,3 +305,19 @@ def test_accept_refuse_rules_are_validated() -> None:
         es[0].update(bad)
         with pytest.raises(RegistryError, match=msg):
             validate_indicators(es)
+
+
+def test_old_measure_key_unit_is_read_as_measure(entries: list[dict]) -> None:
+    """An analyst's own registry written with the former key ``unit:`` still reads, as ``measure``; both at once is
+    refused with a message naming the old name."""
+    old = copy.deepcopy(entries)
+    for e in old:
+        e["unit"] = e.pop("measure")
+    assert old[0]["unit"] and "measure" not in old[0]
+    reg = validate_indicators(old)
+    new = validate_indicators(copy.deepcopy(entries))
+    assert "unit" not in reg.columns and list(reg["measure"]) == list(new["measure"])
+    both = copy.deepcopy(entries)
+    both[0]["unit"] = both[0]["measure"]
+    with pytest.raises(RegistryError, match="unit 是 measure 的旧名"):
+        validate_indicators(both)

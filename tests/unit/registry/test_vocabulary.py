@@ -75,7 +75,7 @@ def test_every_module_reads_the_one_vocabulary():
     assert dictionary.AREA_ZH == v.labels("areas") and methodology.AREA_TITLES == v.labels("areas", "title")
     assert figures.STATE_COLORS == v.labels("value_states", "color")
     assert views.SCOPE_LABELS == v.labels("scopes")
-    assert numbers.MEASURE_WORDS == x.measure_words and facts.UNIT_ACCEPTS is x.unit_accepts
+    assert numbers.MEASURE_WORDS == x.measure_words and facts.MEASURE_ACCEPTS is x.measure_accepts
     assert facts.TRAP_RE is x.trap_re and facts.SCOPE_RE is x.scope_re and facts.LEVEL_RE is x.level_re
 
 
@@ -94,7 +94,7 @@ def test_approximation_prefixes_defined_once():
 def test_extraction_tables_compiled_from_the_data():
     x = load_extraction()
     assert x.measure_words[0] == "个百分点" and "%" in x.measure_words
-    assert x.unit_accepts["件"][0] == "件" and x.money_units["亿元"] == 1e4
+    assert x.measure_accepts["件"][0] == "件" and x.money_measures["亿元"] == 1e4
     assert x.trap_re.search("豫政文〔2024〕46号") and x.trap_re.search("惠企35条") and not x.trap_re.search("受理35件")
     assert x.scope_re.search("近3年").group() == "近3年"
     assert x.scope_re.search("较上年增长").group() == "较上年"  # the longest word first: 较上年, not 上年

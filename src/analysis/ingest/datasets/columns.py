@@ -26,7 +26,7 @@ _HEADER_UNIT_RE = re.compile(r"\(([^()]*)\)\s*\[")
 class Column:
     index: int
     indicator_id: str
-    unit: str
+    measure: str
     kind: str
 
 
@@ -105,17 +105,17 @@ def _indicator_column(
         return None
     seen_ids[iid] = i
     entry = indicators.loc[iid]
-    unit = str(entry["unit"])
+    measure = str(entry["measure"])
     um = _HEADER_UNIT_RE.search(name)
-    if um and norm(um.group(1)) != norm(unit):
+    if um and norm(um.group(1)) != norm(measure):
         findings.append(
             table_finding(
                 "header_unit_mismatch",
                 "warning",
-                f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {unit!r}；数值按 {unit} 读取",
+                f"表头写的单位是 {um.group(1)!r}，但指标 {iid} 的单位是 {measure!r}；数值按 {measure} 读取",
                 table,
                 loc,
                 indicator_id=iid,
             )
         )
-    return Column(i, iid, unit, indicator_kind(entry))
+    return Column(i, iid, measure, indicator_kind(entry))

@@ -38,7 +38,7 @@ DATASET_FACT_COLUMNS = [
     "year",
     "indicator_id",
     "value",
-    "unit",
+    "measure",
     "value_state",
     "approx",
     "scope",

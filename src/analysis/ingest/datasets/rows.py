@@ -65,12 +65,12 @@ def _check_value(p: Parsed, col: Column) -> tuple[str, str] | None:
     if abs(p.value) > MAX_ABS_VALUE:
         return (
             "absurd_value",
-            f"数值 {p.value:g} {col.unit} 大得不合理（超过 {MAX_ABS_VALUE:g}），未读取",
+            f"数值 {p.value:g} {col.measure} 大得不合理（超过 {MAX_ABS_VALUE:g}），未读取",
         )
     if col.kind == "rate" and not 0 <= p.value <= 100:
         return "rate_out_of_range", f"比率 {p.value:g}% 超出 0–100%"
     if p.value < 0:
-        return "negative_value", f"数值 {p.value:g}{col.unit} 为负数"
+        return "negative_value", f"数值 {p.value:g}{col.measure} 为负数"
     return None
 
 
@@ -210,7 +210,7 @@ def _read_row_values(
     for col in columns:
         raw = _cell(cells, col.index)
         loc = table.locator(row.rownum, col.index)
-        parsed = parse_value(raw, col.unit)
+        parsed = parse_value(raw, col.measure)
         bad = _check_value(parsed, col)
         if bad:
             findings.append(

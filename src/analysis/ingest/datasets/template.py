@@ -123,7 +123,7 @@ def _notes_sheet(wb: Workbook, indicators: pd.DataFrame) -> None:
             [
                 indicator_header(entry),
                 entry["id"],
-                entry["unit"],
+                entry["measure"],
                 kind,
                 _KIND_HELP.get(kind, ""),
             ]

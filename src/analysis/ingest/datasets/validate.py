@@ -63,7 +63,7 @@ def _facts_frame(rows: list[Row], table: Table) -> pd.DataFrame:
                     "year": row.year,
                     "indicator_id": iid,
                     "value": p.value,
-                    "unit": None,
+                    "measure": None,
                     "value_state": p.state,
                     "approx": p.approx,
                     "scope": "year",
@@ -147,7 +147,7 @@ def validate_table(
     rows = read_rows(table, fixed, columns, lookup, findings, synthetic)
     _mark_duplicates(rows, table, fixed, findings)
     facts = _facts_frame(rows, table)
-    facts["unit"] = facts["indicator_id"].map(indicators["unit"]).astype(object)
+    facts["measure"] = facts["indicator_id"].map(indicators["measure"]).astype(object)
     facts = _refuse_fraction_rates(facts, columns, table, findings)
     return DatasetResult(facts=facts, findings=findings_frame(findings), sheet=table.sheet)
 

@@ -45,21 +45,21 @@ def cell_text(value: object) -> str:
 
 
 def indicator_kind(entry: pd.Series | dict) -> str:
-    """count / rate / money / amount: the registry ``kind`` or, when absent, inferred from the unit."""
+    """count / rate / money / amount: the registry ``kind`` or, when absent, inferred from the measure."""
     kind = entry.get("kind")
     if isinstance(kind, str) and kind:
         return kind
-    unit = str(entry.get("unit") or "")
-    if unit == "%":
+    measure = str(entry.get("measure") or "")
+    if measure == "%":
         return "rate"
-    if unit.endswith("元"):
+    if measure.endswith("元"):
         return "money"
     return "count"
 
 
 def indicator_header(entry: pd.Series | dict) -> str:
     """Column header for an indicator: ``出台行政规范性文件（件）[nd_issued]``."""
-    return f"{entry['name_zh']}（{entry['unit']}）[{entry['id']}]"
+    return f"{entry['name_zh']}（{entry['measure']}）[{entry['id']}]"
 
 
 def _take(text: str, options: Iterable[str]) -> tuple[str, bool]:
@@ -69,15 +69,15 @@ def _take(text: str, options: Iterable[str]) -> tuple[str, bool]:
     return text, False
 
 
-def parse_value(raw: object, unit: str = "") -> Parsed:
+def parse_value(raw: object, measure: str = "") -> Parsed:
     """Read one indicator cell.
 
     What a report accepts, a cell accepts: full-width digits (NFKC), Chinese numerals (三, 二百, 一千零五, through the
     report extractor's own reader `analysis.ingest.reports.numbers.parse_chinese_numeral`: one implementation), and
     约/余/多/近 approximations of either (约二百 → approx 200, 十余 → approx 10).
     number → exact; ``80余`` / ``约80`` / ``近80`` / ``80多`` → approx 80; ``无`` / ``零`` → 0 zero_in_words;
-    ``0`` → 0 exact; blank → NaN not_reported; ``不适用`` → NaN not_applicable. The indicator's unit may follow the
-    number (``7件``, ``97.5%``); ``万`` multiplies by 10 000 unless the unit itself starts with 万. Anything else is a
+    ``0`` → 0 exact; blank → NaN not_reported; ``不适用`` → NaN not_applicable. The indicator's measure may follow the
+    number (``7件``, ``97.5%``); ``万`` multiplies by 10 000 unless the measure itself starts with 万. Anything else is a
     problem (value NaN, state not_reported, ``problem`` set).
     """
     if isinstance(raw, bool):
@@ -94,7 +94,7 @@ def parse_value(raw: object, unit: str = "") -> Parsed:
         return Parsed(0.0, "zero_in_words", False)
     if s in NOT_APPLICABLE_WORDS:
         return Parsed(np.nan, "not_applicable", False)
-    unit_n = norm(unit)
+    measure_n = norm(measure)
     rest, approx = _take(s, APPROX_PREFIXES)
     m = _NUMBER_RE.match(rest) or _CN_NUMBER_RE.match(rest)
     if not m:
@@ -104,11 +104,11 @@ def parse_value(raw: object, unit: str = "") -> Parsed:
         return Parsed(np.nan, "not_reported", False, _text_problem(text))
     rest, a1 = _take(rest[m.end() :], APPROX_SUFFIXES)
     mult = 1.0
-    if rest.startswith("万") and not unit_n.startswith("万"):
+    if rest.startswith("万") and not measure_n.startswith("万"):
         mult, rest = 10_000.0, rest[1:]
     rest, a2 = _take(rest, APPROX_SUFFIXES)
-    if unit_n and rest.startswith(unit_n):
-        rest = rest[len(unit_n) :]
+    if measure_n and rest.startswith(measure_n):
+        rest = rest[len(measure_n) :]
     rest, a3 = _take(rest, APPROX_SUFFIXES)
     if rest:
         return Parsed(np.nan, "not_reported", False, _text_problem(text))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from analysis.ingest.reports.markers import QUOTE_CHARS, SHARED_RE, SUBSET_AFTER_RE, SUBSET_END_RE, TOTAL_LIST_RE
-from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, scan_overlaps, unit_fit
+from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, measure_fit, scan_overlaps
 from analysis.ingest.reports.numbers import Quantity
 
 
@@ -33,7 +33,7 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
         fitting = m.fit_cache[key] = tuple(
             (iid, f, m.nouns[iid])
             for iid in ids
-            if (f := unit_fit(m.unit[iid], measure)) and (iid not in m.measures or measure in m.measures[iid])
+            if (f := measure_fit(m.measure_of[iid], measure)) and (iid not in m.measures or measure in m.measures[iid])
         )
     out = []
     for iid, fit, ns in fitting:

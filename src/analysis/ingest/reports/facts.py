@@ -74,12 +74,12 @@ from analysis.ingest.reports.markers import (
     scan_marks,
 )
 from analysis.ingest.reports.matcher import (
-    UNIT_ACCEPTS,
+    MEASURE_ACCEPTS,
     Matcher,
     build_matcher,
     get_matcher,
+    measure_fit,
     scan_keywords,
-    unit_fit,
 )
 from analysis.ingest.reports.numbers import NUMBER_RE, Quantity, normalize, quantity_from_match
 from analysis.ingest.reports.rows import Sink, facts_frame
@@ -92,7 +92,7 @@ __all__ = [
     "SCOPE_RE",
     "TRAP_RE",
     "TRAP_TRIGGERS",
-    "UNIT_ACCEPTS",
+    "MEASURE_ACCEPTS",
     "Matcher",
     "build_matcher",
     "change_value",
@@ -101,7 +101,7 @@ __all__ = [
     "get_matcher",
     "rule_confidence",
     "scan_keywords",
-    "unit_fit",
+    "measure_fit",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The registry preprocessed for matching (``Matcher``): one trie-shaped keyword regex, units, nouns, relations,
+"""The registry preprocessed for matching (``Matcher``): one trie-shaped keyword regex, measure words, nouns, relations,
 families and the registry's accept/refuse rules; keyword scans of a text span, with the sentence's word boundaries
 (``Words``) deciding which keyword hits are mentions.
 """
@@ -15,20 +15,20 @@ from analysis.ingest.reports.numbers import normalize
 from analysis.ingest.reports.segment import Segmenter
 from analysis.registry.vocabulary import load_extraction
 
-# Canonical unit → measure words that may state it (the first is the unit itself): registry/extraction.yaml.
-UNIT_ACCEPTS = load_extraction().unit_accepts
+# Canonical measure → measure words that may state it (the first is the measure itself): registry/extraction.yaml.
+MEASURE_ACCEPTS = load_extraction().measure_accepts
 
 
 @dataclass
 class Matcher:
-    """Registry preprocessed once for matching: one keyword regex, units, nouns, relations, families.
+    """Registry preprocessed once for matching: one keyword regex, measure words, nouns, relations, families.
 
     The family of an indicator is its id prefix before the first ``_`` (``rec``, ``lit``, ``nd`` …); a keyword shared
     by several families (审结, 结案率) goes to the family the sentence is about.
     """
 
     order: dict[str, int]
-    unit: dict[str, str]
+    measure_of: dict[str, str]  # indicator → its canonical measure word
     family: dict[str, str]
     nouns: dict[str, tuple[str, ...]]
     related: dict[str, frozenset[str]]
@@ -48,7 +48,7 @@ class Matcher:
     refuse_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     accept_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kw_any_re: re.Pattern = field(default_factory=lambda: re.compile("(?!)"))
-    # (indicator ids of a keyword, measure word) → (id, unit fit, nouns) of the ids whose unit fits
+    # (indicator ids of a keyword, measure word) → (id, measure fit, nouns) of the ids whose measure fits
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
         default_factory=dict
     )
@@ -87,7 +87,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
     user_words = set(kw_ids) | set(zero_ids) | {n for ns in nouns.values() for n in ns} | rule_words
     return Matcher(
         idx["order"],
-        idx["unit"],
+        idx["measure_of"],
         family,
         nouns,
         idx["related"],
@@ -107,13 +107,13 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
 
 
 def _index(indicators: pd.DataFrame) -> dict[str, dict]:
-    """Per indicator its order, unit, family, nouns, related ids and parts; keyword → ids, zero word → ids."""
+    """Per indicator its order, measure_of, family, nouns, related ids and parts; keyword → ids, zero word → ids."""
     kw_ids: dict[str, list[str]] = {}
     zero_ids: dict[str, list[str]] = {}
-    order, unit, family, nouns, related, parts = {}, {}, {}, {}, {}, {}
+    order, measure_of, family, nouns, related, parts = {}, {}, {}, {}, {}, {}
     for i, (iid, row) in enumerate(indicators.iterrows()):
         order[iid] = i
-        unit[iid] = row["unit"]
+        measure_of[iid] = row["measure"]
         family[iid] = iid.split("_", 1)[0]
         nouns[iid] = tuple(normalize(n) for n in _as_list(row.get("nouns")))
         rel = {_as_str(row.get(f)) for f in ("base", "denominator", "numerator", "at_most")} - {""}
@@ -127,7 +127,7 @@ def _index(indicators: pd.DataFrame) -> dict[str, dict]:
         "kw_ids": kw_ids,
         "zero_ids": zero_ids,
         "order": order,
-        "unit": unit,
+        "measure_of": measure_of,
         "family": family,
         "nouns": nouns,
         "related": related,
@@ -200,11 +200,11 @@ def get_matcher(indicators: pd.DataFrame | None = None) -> Matcher:
     return m
 
 
-def unit_fit(canonical: str, measure: str) -> int:
-    """2 when the measure word is the canonical unit, 1 when it may state it, 0 when it cannot."""
+def measure_fit(canonical: str, measure: str) -> int:
+    """2 when the measure word is the canonical measure, 1 when it may state it, 0 when it cannot."""
     if measure == canonical:
         return 2
-    return 1 if measure in UNIT_ACCEPTS.get(canonical, ()) else 0
+    return 1 if measure in MEASURE_ACCEPTS.get(canonical, ()) else 0
 
 
 Hit = tuple[int, int, str, tuple[str, ...]]  # start, end, keyword, indicator ids

@@ -52,7 +52,7 @@ CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _EXTRACTION = load_extraction()
 MEASURE_WORDS = _EXTRACTION.measure_words
 _MW_GUARD = _EXTRACTION.measure_guards
-MONEY_UNITS = _EXTRACTION.money_units
+MONEY_MEASURES = _EXTRACTION.money_measures
 
 _MW = "|".join(re.escape(m) + _MW_GUARD.get(m, "") for m in MEASURE_WORDS)
 NUMBER_RE = re.compile(
@@ -83,7 +83,7 @@ class Quantity(NamedTuple):
     start: int
     end: int
     value: float
-    unit_raw: str  # as written, with the 万/亿 scale: 万人次, 项, %, 万元
+    measure_raw: str  # as written, with the 万/亿 scale: 万人次, 项, %, 万元
     measure: str  # the bare measure word (人次, 项, %, 万元) or "" when none
     approx: bool
     chinese: bool
@@ -184,20 +184,20 @@ def quantity_from_match(m: re.Match, text: str, original: str | None = None) -> 
         if v is None or is_vague_magnitude(num, text, start):
             return None
         value, chinese = v, True
-    if measure in MONEY_UNITS:
+    if measure in MONEY_MEASURES:
         if scale:  # 2万元 is written 2万元 (scale absent); 1.5亿元 arrives as measure 亿元
             value *= CN_BIG[scale]
-        value *= MONEY_UNITS[measure]
-        unit_raw = measure
+        value *= MONEY_MEASURES[measure]
+        measure_raw = measure
     else:
         if scale:
             value *= CN_BIG[scale]
-        unit_raw = scale + measure
+        measure_raw = scale + measure
     if not chinese and minus_sign(text, start):
         start -= 1
         value = -value or 0.0  # -0 is written, but the value is 0 (not -0.0)
     approx = bool(approx1 or approx1b or approx2 or ji) or approx_prefix(text, start) > 0
-    return Quantity(start, m.end(), round(value, 6), unit_raw, measure, approx, chinese)
+    return Quantity(start, m.end(), round(value, 6), measure_raw, measure, approx, chinese)
 
 
 def iter_quantities(text: str, original: str | None = None):

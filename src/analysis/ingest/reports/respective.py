@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from analysis.ingest.reports.markers import CHANGE_RE, RESPECTIVE_SPLIT
-from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, scan_keywords, unit_fit
-from analysis.ingest.reports.numbers import MONEY_UNITS, Quantity
+from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, measure_fit, scan_keywords
+from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 
 
 def respective(
@@ -57,7 +57,7 @@ def _respective_lead(
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
     """The id of the list's shared leading verb (审结 → rec_concluded, lit_concluded) in the family this name
     names (行政复议 → rec), or None when the name names no family or none of the verb's ids fits."""
-    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+    measure = "万元" if q.measure in MONEY_MEASURES else q.measure
     fams = {
         fs.pop()
         for h in hits
@@ -65,7 +65,7 @@ def _respective_lead(
     }
     if m.family_re is not None:
         fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(norm, a, b)}
-    picks = [i for i in lead[0][3] if m.family[i] in fams and unit_fit(m.unit[i], measure)]
+    picks = [i for i in lead[0][3] if m.family[i] in fams and measure_fit(m.measure_of[i], measure)]
     return ([(picks[0], lead[0][2])], "respective+context", ()) if len(picks) == 1 else None
 
 
@@ -80,10 +80,10 @@ def _respective_one(
     q: Quantity,
     used: set[str],
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
-    measure = "万元" if q.measure in MONEY_UNITS else q.measure
+    measure = "万元" if q.measure in MONEY_MEASURES else q.measure
 
     def fit(hs) -> list[tuple[str, str]]:
-        return [(iid, h[2]) for h in hs for iid in h[3] if unit_fit(m.unit[iid], measure)]
+        return [(iid, h[2]) for h in hs for iid in h[3] if measure_fit(m.measure_of[iid], measure)]
 
     own = [h for h in hits if a <= h[0] and h[1] <= b]
     own_ids = {i for h in own for i in h[3]}

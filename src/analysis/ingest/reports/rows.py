@@ -37,8 +37,8 @@ class Sink:
         iid: str | None,
         k: int | None,
         value: float,
-        unit: str,
-        unit_raw: str,
+        measure: str,
+        measure_raw: str,
         approx: bool,
         state: str,
         where: tuple[str, str, int, int, tuple[str, int]],
@@ -55,8 +55,8 @@ class Sink:
             fid,
             iid or UNMAPPED,
             float(value),
-            unit,
-            unit_raw,
+            measure,
+            measure_raw,
             approx,
             state,
             scope,
@@ -78,10 +78,10 @@ class Sink:
         self.by_fid[fid] = row
         return fid
 
-    def relabel(self, fid: str, iid: str, unit: str, kw: str) -> None:
+    def relabel(self, fid: str, iid: str, measure: str, kw: str) -> None:
         """Give an unmapped total the indicator its parts name (其中…)."""
         row = self.by_fid[fid]
-        row[2], row[4], row[16] = iid, unit, kw
+        row[2], row[4], row[16] = iid, measure, kw
         row[18], row[19], row[20] = rule_confidence("parts"), "parts", ""
 
     def frame(self) -> pd.DataFrame:

@@ -23,12 +23,12 @@ from analysis.ingest.reports.markers import (
     FamilyMarks,
     named_together,
 )
-from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, scan_keywords, unit_fit
-from analysis.ingest.reports.numbers import MONEY_UNITS, Quantity
+from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, measure_fit, scan_keywords
+from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 from analysis.ingest.reports.respective import respective
 from analysis.ingest.reports.rows import Sink
 
-Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), unit of the total after 其中/包括
+Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), measure of the total after 其中/包括
 Where = tuple[str, str, int, int, tuple[str, int]]  # scope, level, span start, span end, (evidence, evidence start)
 
 
@@ -58,18 +58,18 @@ def change_value(value: float, change: re.Match | None) -> float:
     return -value if change is not None and change["verb"] in NEGATIVE_VERBS else value
 
 
-def parent_of(m: Matcher, total: Total | None, ids: list[str], unit: str) -> str:
+def parent_of(m: Matcher, total: Total | None, ids: list[str], measure: str) -> str:
     """The fact id of the total this number is a part of (after 其中/包括), or ""."""
     if total is None:
         return ""
-    t_fid, t_iid, t_unit = total
+    t_fid, t_iid, t_measure = total
     if t_iid is not None and m.parts.get(t_iid):
         return t_fid if ids and ids[0] in m.parts[t_iid] else ""
     if ids and t_iid is not None:
-        return t_fid if ids[0] != t_iid and m.unit[ids[0]] == t_unit else ""
+        return t_fid if ids[0] != t_iid and m.measure_of[ids[0]] == t_measure else ""
     if ids:  # an unmapped total: the part's measure must fit the total's
-        return t_fid if unit_fit(m.unit[ids[0]], t_unit) else ""
-    return t_fid if (t_unit == unit if t_iid is None else unit_fit(t_unit, unit)) else ""
+        return t_fid if measure_fit(m.measure_of[ids[0]], t_measure) else ""
+    return t_fid if (t_measure == measure if t_iid is None else measure_fit(t_measure, measure)) else ""
 
 
 class Sentence:
@@ -91,7 +91,7 @@ class Sentence:
         self.part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
         self.mapped: dict[str, int] = {}  # indicator → where the sentence last gave it a value
         self.prev_end_in_clause: dict[int, int] = {}  # clause start → end of its previous number
-        self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, unit
+        self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, measure
         self.total: Total | None = None
         self.resp: dict = {}
 
@@ -134,7 +134,7 @@ class Sentence:
                 iid,
                 k if len(ids) > 1 else None,
                 0.0,
-                m.unit[iid],
+                m.measure_of[iid],
                 "",
                 False,
                 "zero_in_words",
@@ -143,7 +143,7 @@ class Sentence:
                 rule="zero_words",
             )
             self.mapped[iid] = pos
-        self.last_fact = (z.end(), fid, ids[-1], m.unit[ids[-1]])
+        self.last_fact = (z.end(), fid, ids[-1], m.measure_of[ids[-1]])
 
     def _is_no_figure(self, q: Quantity, clause: tuple[int, int], seg: str) -> bool:
         """A rule (每季度…), a rank, a plan structure (8个方面), a view count or an honour: no fact at all."""
@@ -162,10 +162,10 @@ class Sentence:
         )
 
     def _unmapped(
-        self, q: Quantity, value: float, unit: str, state: str, where: Where, parent="", rule="", cands=()
+        self, q: Quantity, value: float, measure: str, state: str, where: Where, parent="", rule="", cands=()
     ) -> None:
-        fid = self.sink.add(None, None, value, unit, q.unit_raw, q.approx, state, where, "", parent, rule, cands)
-        self.last_fact = (q.end, fid, None, unit)
+        fid = self.sink.add(None, None, value, measure, q.measure_raw, q.approx, state, where, "", parent, rule, cands)
+        self.last_fact = (q.end, fid, None, measure)
 
     def _quantity(self, q: Quantity, clause: tuple[int, int], where: Where) -> None:
         """One number: dropped, a change, a target, or mapped (or left unmapped with its candidates)."""
@@ -178,13 +178,13 @@ class Sentence:
         if self._is_no_figure(q, clause, seg):
             return
         state = "approx" if q.approx else "exact"
-        base_unit = "万元" if q.measure in MONEY_UNITS else q.measure
+        base_measure = "万元" if q.measure in MONEY_MEASURES else q.measure
         change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
         r_entry = self.resp.get(q.start)
         if r_entry is not None and r_entry[3] is not None:
             change = r_entry[3]
         if change or q.measure == "个百分点":  # a change, never a level
-            self._unmapped(q, change_value(q.value, change), base_unit, state, ("change", *where[1:]), rule="change")
+            self._unmapped(q, change_value(q.value, change), base_measure, state, ("change", *where[1:]), rule="change")
             return
         if r_entry is not None:
             chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
@@ -207,9 +207,9 @@ class Sentence:
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
-            self._unmapped(q, q.value, base_unit, state, ("target", *where[1:]), rule="target", cands=named)
+            self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)
             return
-        self._assign(q, chosen, rule, cands, r_entry is not None, (base_unit, state, where))
+        self._assign(q, chosen, rule, cands, r_entry is not None, (base_measure, state, where))
 
     def _assign(
         self,
@@ -218,32 +218,32 @@ class Sentence:
         rule: str,
         cands: tuple[str, ...],
         respective_: bool,
-        fact: tuple[str, str, Where],  # base unit, state, where
+        fact: tuple[str, str, Where],  # base measure, state, where
     ) -> None:
         """The facts of a chosen number, with the total it is a part of; an unmapped total after 其中 takes the
         indicator its parts belong to."""
         m, total = self.m, self.total
-        base_unit, state, where = fact
+        base_measure, state, where = fact
         ids = [iid for iid, _ in chosen]
         if total is not None and ids and total[1] in ids and not respective_:  # a part is never its own total
             chosen, rule, cands, ids = [], "ambiguous", (total[1],), []
-        parent = parent_of(m, total, ids, base_unit)
+        parent = parent_of(m, total, ids, base_measure)
         if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):
             whole = m.part_of[ids[0]]
-            if unit_fit(m.unit[whole], total[2]):
-                self.sink.relabel(total[0], whole, m.unit[whole], "其中")
+            if measure_fit(m.measure_of[whole], total[2]):
+                self.sink.relabel(total[0], whole, m.measure_of[whole], "其中")
                 self.mapped[whole] = where[2]
-                self.total = (total[0], whole, m.unit[whole])
+                self.total = (total[0], whole, m.measure_of[whole])
         if not ids:
-            self._unmapped(q, q.value, base_unit, state, where, parent, rule, cands)
+            self._unmapped(q, q.value, base_measure, state, where, parent, rule, cands)
             return
         for k, (iid, kw) in enumerate(chosen):
             fid = self.sink.add(
                 iid,
                 k if len(ids) > 1 else None,
                 q.value,
-                m.unit[iid],
-                q.unit_raw,
+                m.measure_of[iid],
+                q.measure_raw,
                 q.approx,
                 state,
                 where,
@@ -252,7 +252,7 @@ class Sentence:
                 rule,
             )
             self.mapped[iid] = q.start
-            self.last_fact = (q.end, fid, iid, m.unit[iid])
+            self.last_fact = (q.end, fid, iid, m.measure_of[iid])
 
     def _earlier(self, clause: tuple[int, int]) -> list[Hit]:
         """Keyword hits of the clauses before ``clause``."""

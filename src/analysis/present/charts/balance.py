@@ -20,7 +20,7 @@ from analysis.present.charts.style import (
 
 
 def draw_balance(
-    fig: Canvas, values: pd.DataFrame, bal: pd.Series | None, title: str, unit_label: str, below: set[str]
+    fig: Canvas, values: pd.DataFrame, bal: pd.Series | None, title: str, measure_label: str, below: set[str]
 ) -> None:
     """Bars per sub-unit sorted by value; P10–P90 band shaded; target line; units below target in red."""
     ax = fig.add_subplot()
@@ -46,11 +46,11 @@ def draw_balance(
         ax.text(
             float(r.value),
             y,
-            f" {views.value_text(r.value, unit_label, r.value_state, r.approx)}",
+            f" {views.value_text(r.value, measure_label, r.value_state, r.approx)}",
             va="center",
             fontsize=8.5,
         )
-    ax.set_xlim(0, (105 if unit_label == "%" and vmax <= 100 else vmax * 1.25) if vmax > 0 else 1)
+    ax.set_xlim(0, (105 if measure_label == "%" and vmax <= 100 else vmax * 1.25) if vmax > 0 else 1)
     ax.set_yticks(ys, df["name"].tolist())
     ax.xaxis.grid(True, color=GRID, lw=0.6)
     ax.set_axisbelow(True)
@@ -107,12 +107,12 @@ def balance_figure(
         # metrics lists the units by name (or id); the bars are keyed by unit id
         below = set(vals.loc[vals["name"].isin(listed) | vals["unit_id"].isin(listed), "unit_id"])
     names = views.indicator_names(indicators)
-    unit_label = str(sub["unit"].dropna().iloc[0]) if "unit" in sub and sub["unit"].notna().any() else ""
+    measure_label = str(sub["measure"].dropna().iloc[0]) if "measure" in sub and sub["measure"].notna().any() else ""
     if not below and bal is not None and not views.is_missing(bal.get("target")):
         below = below_target(vals, float(bal["target"]), _direction(indicators, indicator_id))
     fig = new_figure(9.0, 0.36 * max(len(vals), 1) + 1.8)
     title = f"{unit_name(units, parent_unit_id)} {year}年 {names.get(indicator_id, indicator_id)}：街道/部门分布"
-    draw_balance(fig, vals, bal, title, unit_label, below)
+    draw_balance(fig, vals, bal, title, measure_label, below)
     note = "灰色带为P10–P90区间；红色为低于目标的单位"
     if bal is None or views.is_missing(bal.get("spread_p90_p10")):
         note = "单位数过少，未计算P10–P90区间"

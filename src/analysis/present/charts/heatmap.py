@@ -132,7 +132,7 @@ def heatmap_figure(
         present = set(changes.loc[(changes["year"] == int(year)) & changes["unit_id"].isin(unit_ids), "indicator_id"])
         indicator_ids = [i for i in names if i in present] + sorted(present - set(names))
     reg = indicators.set_index("id") if "id" in indicators.columns else indicators
-    rate_ids = {str(i) for i, u in reg["unit"].items() if str(u) == "%"} if "unit" in reg.columns else set()
+    rate_ids = {str(i) for i, u in reg["measure"].items() if str(u) == "%"} if "measure" in reg.columns else set()
     full = heatmap_matrix(changes, unit_ids, indicator_ids, year, rate_ids)
     mat = pick_heatmap_rows(full, max_rows)
     mat, empty_units = drop_empty_columns(mat)

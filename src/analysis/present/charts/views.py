@@ -23,7 +23,7 @@ PROFILE_COLUMNS = [
     "name_zh",
     "area",
     "value",
-    "unit",
+    "measure",
     "value_state",
     "approx",
     "scope",
@@ -221,14 +221,14 @@ def profile_rows(
     ``confidence`` holds the extraction confidence of the fact behind each value (NA for dataset values and for
     values not read from a report).
     """
-    reg = area_indicators(indicators, area)[["id", "name_zh", "area", "unit"]].rename(columns={"id": "indicator_id"})
+    reg = area_indicators(indicators, area)[["id", "name_zh", "area", "measure"]].rename(columns={"id": "indicator_id"})
     sel = obs[(obs["unit_id"] == unit_id) & (obs["year"] == int(year))]
-    cols = ["indicator_id", "value", "value_state", "approx", "scope", "evidence", "source_file", "locator", "unit"]
+    cols = ["indicator_id", "value", "value_state", "approx", "scope", "evidence", "source_file", "locator", "measure"]
     cols += ["fact_id"] if facts is not None else []
-    sel = sel[[c for c in cols if c in sel.columns]].rename(columns={"unit": "obs_unit"})
+    sel = sel[[c for c in cols if c in sel.columns]].rename(columns={"measure": "obs_measure"})
     df = reg.merge(sel.drop_duplicates("indicator_id"), on="indicator_id", how="left")
-    if "obs_unit" in df.columns:
-        df["unit"] = df["obs_unit"].where(df["obs_unit"].notna(), df["unit"])
+    if "obs_measure" in df.columns:
+        df["measure"] = df["obs_measure"].where(df["obs_measure"].notna(), df["measure"])
     for c in ("value", "value_state", "approx", "scope", "evidence", "source_file", "locator"):
         if c not in df.columns:
             df[c] = pd.NA
@@ -239,7 +239,9 @@ def profile_rows(
     df["value"] = df["value"].astype("Float64")
     df["value_text"] = [
         value_text(v, u, s, a, e)
-        for v, u, s, a, e in zip(df["value"], df["unit"], df["value_state"], df["approx"], df["evidence"], strict=True)
+        for v, u, s, a, e in zip(
+            df["value"], df["measure"], df["value_state"], df["approx"], df["evidence"], strict=True
+        )
     ]
     if rates is not None and len(rates):
         df = _fill_computed_rates(df, rates, unit_id, year, indicator_names(indicators))

@@ -16,7 +16,7 @@ def values_by_year(obs: pd.DataFrame, indicators: pd.DataFrame, unit_id: str, ye
     sel = obs[(obs["unit_id"] == unit_id) & (obs["year"].isin(years))].copy()
     sel["text"] = [
         views.value_text(v, u, s, a)
-        for v, u, s, a in zip(sel["value"], sel["unit"], sel["value_state"], sel["approx"], strict=True)
+        for v, u, s, a in zip(sel["value"], sel["measure"], sel["value_state"], sel["approx"], strict=True)
     ]
     wide = sel.pivot_table(index="indicator_id", columns="year", values="text", aggfunc="first").reindex(columns=years)
     wide = wide.fillna("未报告")
@@ -103,7 +103,7 @@ def review_rows(facts: pd.DataFrame, ledger: pd.DataFrame | None = None) -> pd.D
     from analysis.present.review import REVIEW_COLUMNS_ZH, review_list
 
     t = review_list(facts=facts, ledger=ledger)
-    cols = ["source_file", "fact_id", "value", "unit", "indicator_id", "confidence", "candidates", "reason_zh"]
+    cols = ["source_file", "fact_id", "value", "measure", "indicator_id", "confidence", "candidates", "reason_zh"]
     t = t[[c for c in [*cols, "evidence"] if c in t.columns]].copy()
     if "confidence" in t.columns:
         t["confidence"] = [views.confidence_text(c) for c in t["confidence"]]
@@ -271,11 +271,11 @@ def changes_table(changes: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFra
     the absolute change when last year was 0), 判断. Pairs with nothing to compare are left out (no NaN rows)."""
     names = views.indicator_names(indicators)
     reg = indicators.set_index("id") if "id" in indicators.columns else indicators
-    unit_of = reg["unit"].astype(str).to_dict() if "unit" in reg.columns else {}
+    measure_of = reg["measure"].astype(str).to_dict() if "measure" in reg.columns else {}
     ch = changes[changes["prev_value"].notna() & changes["value"].notna()]
     rows = []
     for r in ch.itertuples(index=False):
-        unit = unit_of.get(r.indicator_id, "")
+        unit = measure_of.get(r.indicator_id, "")
         unit = "" if unit in ("nan", "None") else unit
         delta = float(r.delta)
         if unit == "%":

@@ -30,7 +30,7 @@ COLUMN_LABELS = {
     "year": "年度",
     "indicator_id": "指标代码",
     "value": "数值",
-    "unit": "单位",
+    "measure": "单位",
     "value_state": "状态",
     "source_kind": "来源类型",
     "source_file": "来源文件",

@@ -7,7 +7,7 @@ import random
 import pandas as pd
 import pytest
 
-from analysis.ingest.reports.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, unit_fit
+from analysis.ingest.reports.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, measure_fit
 from analysis.ingest.reports.numbers import normalize
 from analysis.registry.schema import FACT_COLUMNS, LEVELS, SCOPES, UNMAPPED
 
@@ -155,8 +155,8 @@ def test_measure_word_may_change_inside_a_list() -> None:
         "enf_mitigated_penalty_cases",
         "enf_no_compulsion_cases",
     ]
-    assert list(df.unit) == ["件"] * 5
-    assert list(df.unit_raw) == ["件", "件", "项", "项", "项"]
+    assert list(df.measure) == ["件"] * 5
+    assert list(df.measure_raw) == ["件", "件", "项", "项", "项"]
     total_id = df.iloc[0].fact_id
     assert list(df.parent_fact_id) == ["", total_id, total_id, total_id, total_id]
 
@@ -203,7 +203,7 @@ def test_zero_in_words() -> None:
 
 def test_approx_state_and_scaling() -> None:
     row = one("全省新增法律援助案件2.5万多件。", "2.5万多件")
-    assert (row.value, row.unit, row.unit_raw, row.approx, row.value_state, row.level) == (
+    assert (row.value, row.measure, row.measure_raw, row.approx, row.value_state, row.level) == (
         25000.0,
         "件",
         "万件",
@@ -215,9 +215,9 @@ def test_approx_state_and_scaling() -> None:
 
 def test_money_stays_in_wan_yuan() -> None:
     row = one("为受援人挽回经济损失1200万元。", "1200万元")
-    assert (row.indicator_id, row.value, row.unit) == ("pls_recovered_losses", 1200.0, "万元")
+    assert (row.indicator_id, row.value, row.measure) == ("pls_recovered_losses", 1200.0, "万元")
     row = one("为受援人挽回经济损失1.5亿元。", "1.5亿元")
-    assert (row.value, row.unit, row.unit_raw) == (15000.0, "万元", "亿元")
+    assert (row.value, row.measure, row.measure_raw) == (15000.0, "万元", "亿元")
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_level(text: str, level: str) -> None:
 )
 def test_changes_are_unmapped_and_signed(text: str, value: float) -> None:
     df = facts(text)
-    change = df[df.unit.isin(["%", "个百分点"])]
+    change = df[df.measure.isin(["%", "个百分点"])]
     assert len(change) == 1
     assert change.iloc[0].indicator_id == UNMAPPED and change.iloc[0].value == value
 
@@ -275,7 +275,7 @@ def test_raised_to_is_a_level_not_a_change() -> None:
 
 def test_unmapped_quantities_are_kept() -> None:
     df = facts("12345热线受理诉求860件。")
-    assert list(zip(df.indicator_id, df.value, df.unit, df.keyword, strict=True)) == [(UNMAPPED, 860.0, "件", "")]
+    assert list(zip(df.indicator_id, df.value, df.measure, df.keyword, strict=True)) == [(UNMAPPED, 860.0, "件", "")]
 
 
 def test_full_width_digits_and_punctuation() -> None:
@@ -329,8 +329,8 @@ def test_trap_triggers_cover_every_trap() -> None:
 
 
 def test_unit_fit() -> None:
-    assert unit_fit("件", "件") == 2 and unit_fit("件", "项") == 1 and unit_fit("人", "人次") == 0
-    assert unit_fit("人次", "人") == 0 and unit_fit("万元", "亿元") == 1
+    assert measure_fit("件", "件") == 2 and measure_fit("件", "项") == 1 and measure_fit("人", "人次") == 0
+    assert measure_fit("人次", "人") == 0 and measure_fit("万元", "亿元") == 1
 
 
 def test_matcher_is_cached_per_registry(indicators) -> None:
@@ -428,7 +428,7 @@ def test_number_after_a_full_width_comma_is_read() -> None:
 
 def test_shi_ji_gives_an_approximate_fact() -> None:
     row = one("开展十几次培训。", "十几次")
-    assert (row.value, row.approx, row.value_state, row.unit_raw) == (10.0, True, "approx", "次")
+    assert (row.value, row.approx, row.value_state, row.measure_raw) == (10.0, True, "approx", "次")
 
 
 def test_negative_count_keeps_its_sign() -> None:

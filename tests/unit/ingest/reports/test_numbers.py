@@ -14,8 +14,8 @@ from analysis.ingest.reports.numbers import (
 
 
 def quantities(text: str) -> list[tuple[str, float, str, bool]]:
-    """(surface, value, unit_raw, approx) of every quantity in text."""
-    return [(text[q.start : q.end], q.value, q.unit_raw, q.approx) for q, _ in iter_quantities(normalize(text))]
+    """(surface, value, measure_raw, approx) of every quantity in text."""
+    return [(text[q.start : q.end], q.value, q.measure_raw, q.approx) for q, _ in iter_quantities(normalize(text))]
 
 
 @pytest.mark.parametrize(
