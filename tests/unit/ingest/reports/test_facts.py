@@ -328,7 +328,7 @@ def test_trap_triggers_cover_every_trap() -> None:
 # --- registry preprocessing -------------------------------------------------------------------------------------
 
 
-def test_unit_fit() -> None:
+def test_measure_fit() -> None:
     assert measure_fit("件", "件") == 2 and measure_fit("件", "项") == 1 and measure_fit("人", "人次") == 0
     assert measure_fit("人次", "人") == 0 and measure_fit("万元", "亿元") == 1
 
