@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.core.io import inside, safe_name
 from analysis.present.brief_city import city_summary_figure, write_city_pdf
 from analysis.present.brief_page import brief_figure, brief_inputs, draw_brief, header_lines, narrative_lines, wrap_zh
 from analysis.present.brief_rows import MAX_PANEL_ROWS, ranked_rows
 from analysis.present.charts import views
-from analysis.present.charts.naming import inside, safe_name
 from analysis.present.charts.style import save_figure
 from analysis.tidy import load
 

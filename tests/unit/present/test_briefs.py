@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.present.charts.naming import UnsafePathError, inside, safe_name
+from analysis.core.io import UnsafePathError, inside, safe_name
 from processed_dir import PAYLOAD, indicators_frame, make_processed  # noqa: E402
 
 # ---------------------------------------------------------------- briefs

@@ -235,9 +235,6 @@ def same_unit(a: str, b: str, names: dict[str, str]) -> bool:
     return bool(names.get(a)) and names.get(a) == names.get(b)
 
 
-_same_unit = same_unit  # the module's own older name, still used below
-
-
 def _finding(rule: str, severity: str, message: str, **kw) -> dict:
     kw = {"unit_id": "", "indicator_id": "", **kw}
     return finding(rule, message, severity=severity, **kw)
@@ -409,7 +406,7 @@ def _unknown_district_findings(
     """The district of the sidecar/folder or of the text is not in the unit registry (each name once)."""
     out: list[dict] = []
     for label, name in (("sidecar/folder", side_district), ("text", text_district)):
-        if name and known and not any(_same_unit(str(name), k, names) for k in known):
+        if name and known and not any(same_unit(str(name), k, names) for k in known):
             if not any(str(name) in f["message"] for f in out):
                 out.append(
                     _finding(

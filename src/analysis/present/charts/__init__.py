@@ -4,8 +4,8 @@ figure builders that take contract-shaped DataFrames and return matplotlib Figur
 Submodules: ``style`` (font, palette, source_note, mark_synthetic, save_figure), ``figures`` (all builders under one
 name; each chart lives in its own module: ``panel``, ``rate_chart``, ``peers``, ``trend``, ``balance``, ``heatmap``,
 ``quality``, shared pieces in ``common``),
-``views`` (value/rate labels and table shaping), ``naming`` (safe file names). Names below are loaded lazily so that
-``analysis.present.charts.naming`` can be used without importing matplotlib.
+``views`` (value/rate labels and table shaping). Names below are loaded lazily, so importing the package does not
+import matplotlib. Safe file names come from ``analysis.core.io`` (safe_name, inside).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ _EXPORTS = {
     "save_and_show": "style",
     "save_figure": "style",
     "source_note": "style",
-    "inside": "naming",
-    "safe_name": "naming",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -30,6 +28,6 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"analysis.present.charts.{_EXPORTS[name]}"), name)
-    if name in ("figures", "views", "style", "naming"):
+    if name in ("figures", "views", "style"):
         return importlib.import_module(f"analysis.present.charts.{name}")
     raise AttributeError(f"module 'analysis.present.charts' has no attribute {name!r}")

@@ -24,8 +24,10 @@ if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 
-from analysis.core.io import atomic_path  # noqa: E402
-from analysis.present.charts.naming import safe_name  # noqa: E402
+from analysis.core.io import (
+    atomic_path,  # noqa: E402
+    safe_name,  # noqa: E402
+)
 from analysis.registry.vocabulary import load_vocabulary  # noqa: E402
 
 FONT_FILE_NAME = "NotoSansCJKsc-Regular.otf"

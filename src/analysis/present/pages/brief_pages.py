@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.io import write_text
+from analysis.core.io import UnsafePathError, inside, write_text
 from analysis.present.charts.embed import data_uri
-from analysis.present.charts.naming import UnsafePathError, inside
 from analysis.present.pages.files import INDEX_NAME, href
 from analysis.present.pages.html import html_page
 from analysis.present.pages.site import (

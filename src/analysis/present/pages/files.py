@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-from analysis.present.charts.naming import UnsafePathError, inside
+from analysis.core.io import UnsafePathError, inside
 from analysis.present.pages.html import html_page
 
 INDEX_NAME = "index.html"
