@@ -46,8 +46,8 @@ def _cell(text: object) -> str:
 def _anchor_text(row: pd.Series) -> str:
     if math.isnan(row["goal"]):
         return f"— ({row['anchor_source']})"
-    unit = "%" if row["is_rate"] else row["measure"]
-    return f"{_num(row['floor'])} → {_num(row['goal'])} {unit} ({row['anchor_source']})"
+    measure = "%" if row["is_rate"] else row["measure"]
+    return f"{_num(row['floor'])} → {_num(row['goal'])} {measure} ({row['anchor_source']})"
 
 
 def indicator_table(indicators: pd.DataFrame, meta: pd.DataFrame, area: str) -> list[str]:

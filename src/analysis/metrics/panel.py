@@ -186,22 +186,22 @@ def _opt(ind: pd.DataFrame, col: str) -> pd.Series:
 def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per-indicator facts the metrics need, in registry order.
 
-    Columns: area, direction, unit, kind (rate/count/money), is_rate, numerator, denominator, target, floor, goal,
+    Columns: area, direction, measure, kind (rate/count/money), is_rate, numerator, denominator, target, floor, goal,
     anchor_source, weight, scored (enters an area score), balance_target, min_denominator (registry, else config),
     role (outcome/activity/volume), role_led (the registry has roles: outcome-led scoring), core (in the area's core
     outcome set of config roles.core_outcomes).
     """
     ind = indicators
     kind = _opt(ind, "kind")
-    unit = ind["measure"].astype(str)
-    is_rate = (kind == "rate") | ((kind.isna()) & (unit == "%"))
-    kind_out = np.where(is_rate, "rate", np.where((kind == "money") | (unit == "万元"), "money", "count"))
+    measure = ind["measure"].astype(str)
+    is_rate = (kind == "rate") | ((kind.isna()) & (measure == "%"))
+    kind_out = np.where(is_rate, "rate", np.where((kind == "money") | (measure == "万元"), "money", "count"))
     target = pd.to_numeric(_opt(ind, "target"), errors="coerce")
     norm_cfg = config["normalization"]
     per = norm_cfg["per_indicator"]
     anchors = [
         _anchor(iid, direction, u, rate, tgt, norm_cfg)
-        for iid, direction, u, rate, tgt in zip(ind.index, ind["direction"], unit, is_rate, target, strict=True)
+        for iid, direction, u, rate, tgt in zip(ind.index, ind["direction"], measure, is_rate, target, strict=True)
     ]
     floors, gls, srcs = [a[0] for a in anchors], [a[1] for a in anchors], [a[2] for a in anchors]
     weights = pd.Series([config["indicator_weights"].get(i, 1.0) for i in ind.index], index=ind.index)
@@ -221,7 +221,7 @@ def indicator_meta(indicators: pd.DataFrame, config: dict) -> pd.DataFrame:
         {
             "area": ind["area"],
             "direction": ind["direction"],
-            "measure": unit,
+            "measure": measure,
             "kind": kind_out,
             "is_rate": is_rate.astype(bool),
             "numerator": _opt(ind, "numerator"),

@@ -163,7 +163,7 @@ def _prev_texts(ids: pd.Series, indicators: pd.DataFrame, mine: pd.DataFrame, rt
     """Last year's value per row: a rate with its counts, else the changes table's previous value, else —."""
     prev = []
     for iid in ids:
-        unit = indicators.loc[iid, "measure"] if iid in indicators.index else ""
+        measure = indicators.loc[iid, "measure"] if iid in indicators.index else ""
         if rt is not None and iid in rt.index:
             r = rt.loc[iid]
             counts = r["source"] == "computed" and not views.is_missing(r["numerator"])
@@ -172,7 +172,9 @@ def _prev_texts(ids: pd.Series, indicators: pd.DataFrame, mine: pd.DataFrame, rt
             )
         elif iid in mine.index and not views.is_missing(mine.loc[iid, "prev_value"]):
             prev.append(
-                _fmt(mine.loc[iid, "prev_value"]) + ("" if unit == "%" else str(unit)) + ("%" if unit == "%" else "")
+                _fmt(mine.loc[iid, "prev_value"])
+                + ("" if measure == "%" else str(measure))
+                + ("%" if measure == "%" else "")
             )
         else:
             prev.append("—")

@@ -216,10 +216,12 @@ def _check(
             close = suggest(target, ind.index, limit=3)
             hint = f"；您是否要找：{'、'.join(close)}" if close else ""
             raise ReviewError(f"未知的指标编号 {target!r}{hint}")
-        unit = str(ind.at[target, "measure"])
+        canonical = str(ind.at[target, "measure"])
         measure = str(fact.get("measure_raw") or fact["measure"]).lstrip("万亿")
-        if not (measure_fit(unit, str(fact["measure"])) or measure_fit(unit, measure)):
-            raise ReviewError(f"数字的单位 {fact['measure']} 与指标 {target} 的单位 {unit} 不符；请换一个指标或舍弃")
+        if not (measure_fit(canonical, str(fact["measure"])) or measure_fit(canonical, measure)):
+            raise ReviewError(
+                f"数字的单位 {fact['measure']} 与指标 {target} 的单位 {canonical} 不符；请换一个指标或舍弃"
+            )
         value = target
     elif action == "scope":
         if target not in SCOPES:

@@ -111,8 +111,8 @@ def _range_findings(values: pd.DataFrame, indicators: pd.DataFrame, locs: pd.Dat
             continue
         col = values[iid].dropna()
         k = kind.get(iid)
-        unit = indicators.at[iid, "measure"]
-        if k == "rate" or unit == "%":
+        measure = indicators.at[iid, "measure"]
+        if k == "rate" or measure == "%":
             bad = col[(col < 0) | (col > 100)]
             for key, v in bad.items():
                 out.append(

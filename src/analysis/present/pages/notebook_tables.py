@@ -275,22 +275,22 @@ def changes_table(changes: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFra
     ch = changes[changes["prev_value"].notna() & changes["value"].notna()]
     rows = []
     for r in ch.itertuples(index=False):
-        unit = measure_of.get(r.indicator_id, "")
-        unit = "" if unit in ("nan", "None") else unit
+        measure = measure_of.get(r.indicator_id, "")
+        measure = "" if measure in ("nan", "None") else measure
         delta = float(r.delta)
-        if unit == "%":
+        if measure == "%":
             change = f"{delta:+.1f}个百分点"
         elif not views.is_missing(r.delta_pct):
-            change = f"{float(r.delta_pct):+.1f}%（{views.fmt_number(delta) if delta < 0 else '+' + views.fmt_number(delta)}{unit}）"
+            change = f"{float(r.delta_pct):+.1f}%（{views.fmt_number(delta) if delta < 0 else '+' + views.fmt_number(delta)}{measure}）"
         else:
-            change = f"{'+' if delta >= 0 else ''}{views.fmt_number(delta)}{unit}（上年为0）"
+            change = f"{'+' if delta >= 0 else ''}{views.fmt_number(delta)}{measure}（上年为0）"
         verdict = "无实质变化" if bool(r.within_neutral_band) else CHANGE_VERDICTS.get(str(r.better), "—")
         rows.append(
             {
                 "指标": names.get(r.indicator_id, r.indicator_id),
                 "年度": f"{int(r.prev_year)}→{int(r.year)}年",
-                "上年": views.fmt_number(r.prev_value) + unit,
-                "本年": views.fmt_number(r.value) + unit,
+                "上年": views.fmt_number(r.prev_value) + measure,
+                "本年": views.fmt_number(r.value) + measure,
                 "变化": change,
                 "判断": verdict,
             }
