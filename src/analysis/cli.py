@@ -176,13 +176,11 @@ def cmd_template(args) -> int:
     return 0
 
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示", "ok": "通过"}
-
-
 def cmd_validate(args) -> int:
     """Check one dataset file through the build's own code path (build.check_dataset_file)."""
     from analysis.registry import load_indicators
     from analysis.registry.units import load_units
+    from analysis.registry.vocabulary import load_vocabulary
     from analysis.tidy.build import check_dataset_file
 
     path = Path(args.path)
@@ -192,8 +190,9 @@ def cmd_validate(args) -> int:
         return _err(f"{path} 是文件夹；请给出一个数据集文件（.xlsx 或 .csv）")
     raw = paths.raw_dir()
     kept, findings = check_dataset_file(path.resolve(), raw, load_indicators(), load_units(include_sample=True))
+    severity_zh = load_vocabulary().labels("severities")  # error → 错误 … ok → 通过
     for r in findings:
-        sev = SEVERITY_ZH.get(r["severity"], r["severity"])
+        sev = severity_zh.get(r["severity"], r["severity"])
         loc = f" {r['locator']}" if r.get("locator") else ""
         print(f"{sev} [{r['rule']}] {r['source_file']}{loc}：{r['message']}")
     n_err = sum(r["severity"] == "error" for r in findings)

@@ -18,9 +18,11 @@ import pandas as pd
 from analysis.core.io import atomic_path, neutralise_frame
 from analysis.present.charts.style import AREA_LABELS
 from analysis.present.charts.views import SCOPE_LABELS, STATE_LABELS
+from analysis.registry.vocabulary import load_vocabulary
 
 WORKBOOK_NAME = "数据汇总.xlsx"
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+# the findings sheet labels error/warning/info; a passed check keeps its id "ok" there (as it always has)
+SEVERITY = {k: v for k, v in load_vocabulary().labels("severities").items() if k != "ok"}
 BETTER = {"better": "改善", "worse": "变差", "neutral": "无实质变化", "na": "无可比数据"}
 MARK = {"up": "上升", "down": "下降", "flat": "持平（中性带内）", "na": "无可比数据"}
 SOURCE_KIND = {"report": "报告", "dataset": "数据表", "sample": "示例数据（模拟）"}

@@ -8,9 +8,11 @@ severity.
 from __future__ import annotations
 
 from analysis.registry.schema import FINDING_COLUMNS
+from analysis.registry.vocabulary import load_vocabulary
 
-# "ok" marks a check that passed (e.g. a stated total that equals the sum of its parts)
-SEVERITIES = ("error", "warning", "info", "ok")
+# error, warning, info, ok (registry/vocabulary.yaml); "ok" marks a check that passed (e.g. a stated total that equals
+# the sum of its parts)
+SEVERITIES = load_vocabulary().ids("severities")
 
 
 def finding(

@@ -1,6 +1,6 @@
-"""The vocabulary as data, read by one loader: ``vocabulary.yaml`` (areas, value states, scopes, levels, directions with
-their Chinese labels, order and colours) and ``extraction.yaml`` (the report extractor's measure words, trap shapes,
-scope and level words, approximation markers).
+"""The vocabulary as data, read by one loader: ``vocabulary.yaml`` (areas, value states, scopes, levels, directions,
+finding severities, with their Chinese labels, order and colours) and ``extraction.yaml`` (the report extractor's
+measure words, trap shapes, scope and level words, approximation markers).
 
 Both files are read once per process (cached) and checked whole; a malformed file is an error that names the file and
 the key, never half-loaded. The regexes of the extractor are compiled here, from the data. Every module takes these
@@ -25,7 +25,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 VOCABULARY_FILE = paths.REGISTRY_DIR / "vocabulary.yaml"
 EXTRACTION_FILE = paths.REGISTRY_DIR / "extraction.yaml"
 
-KINDS = ("areas", "value_states", "scopes", "levels", "directions")
+KINDS = ("areas", "value_states", "scopes", "levels", "directions", "severities")
 # fields each entry of a kind must have (text unless named in _BOOL_FIELDS); other text fields are optional
 REQUIRED = {
     "areas": ("scored", "label", "color"),
@@ -33,6 +33,7 @@ REQUIRED = {
     "scopes": (),
     "levels": (),
     "directions": ("label", "method"),
+    "severities": ("label",),
 }
 _BOOL_FIELDS = frozenset({"scored"})
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -101,9 +102,10 @@ class Vocabulary:
     scopes: Mapping[str, Mapping[str, object]]
     levels: Mapping[str, Mapping[str, object]]
     directions: Mapping[str, Mapping[str, object]]
+    severities: Mapping[str, Mapping[str, object]]
 
     def ids(self, kind: str) -> tuple[str, ...]:
-        """The ids of ``kind`` (areas, value_states, scopes, levels, directions) in their order."""
+        """The ids of ``kind`` (areas, value_states, scopes, levels, directions, severities) in their order."""
         return tuple(getattr(self, kind))
 
     def labels(self, kind: str, field: str = "label") -> dict[str, str]:
@@ -178,6 +180,9 @@ class Extraction:
     money_measures: Mapping[str, float]  # money measure word → factor to 万元
     measure_accepts: Mapping[str, tuple[str, ...]]  # canonical measure → measure words that may state it
     approx_prefixes: tuple[str, ...]
+    approx_suffixes: tuple[str, ...]  # after the number or its measure word
+    approx_number_suffixes: tuple[str, ...]  # of those, the ones that may stand before the measure word
+    approx_cell_suffixes: tuple[str, ...]  # read in dataset cells only
     trap_re: re.Pattern
     trap_triggers: frozenset[str]
     scope_words: Mapping[str, str]  # word → scope class (or NO_SCOPE)
@@ -212,6 +217,18 @@ def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]
             raise _fail(path, key, f"{'、'.join(unknown)} 不在 measures.words 中")
         accepts[str(measure)] = ws
     return words, guards, money, accepts
+
+
+def _approximation(path: Path, doc: dict) -> tuple[tuple[str, ...], ...]:
+    sec = _mapping(path, "approximation", doc.get("approximation"))
+    prefixes = _texts(path, "approximation.prefixes", sec.get("prefixes"))
+    suffixes = _texts(path, "approximation.suffixes", sec.get("suffixes"))
+    inner = _texts(path, "approximation.number_suffixes", sec.get("number_suffixes"))
+    unknown = [w for w in inner if w not in suffixes]
+    if unknown:
+        raise _fail(path, "approximation.number_suffixes", f"{'、'.join(unknown)} 不在 approximation.suffixes 中")
+    cell = _texts(path, "approximation.cell_suffixes", sec.get("cell_suffixes"))
+    return prefixes, suffixes, inner, cell
 
 
 def _traps(path: Path, doc: dict) -> tuple[re.Pattern, frozenset[str]]:
@@ -259,7 +276,7 @@ def load_extraction(path: Path = EXTRACTION_FILE, vocabulary_file: Path = VOCABU
     voc = load_vocabulary(vocabulary_file)
     doc = _read(path)
     words, guards, money, accepts = _measures(path, doc)
-    approx = _mapping(path, "approximation", doc.get("approximation"))
+    prefixes, suffixes, number_suffixes, cell_suffixes = _approximation(path, doc)
     trap_re, triggers = _traps(path, doc)
     scope_words, scope_re = _scope(path, doc, voc.ids("scopes"))
     level_words, level_re = _levels(path, doc, voc.ids("levels"))
@@ -268,7 +285,10 @@ def load_extraction(path: Path = EXTRACTION_FILE, vocabulary_file: Path = VOCABU
         measure_guards=guards,
         money_measures=money,
         measure_accepts=accepts,
-        approx_prefixes=_texts(path, "approximation.prefixes", approx.get("prefixes")),
+        approx_prefixes=prefixes,
+        approx_suffixes=suffixes,
+        approx_number_suffixes=number_suffixes,
+        approx_cell_suffixes=cell_suffixes,
         trap_re=trap_re,
         trap_triggers=triggers,
         scope_words=scope_words,

@@ -85,6 +85,10 @@ def test_approximation_prefixes_defined_once():
 
     assert datasets.APPROX_PREFIXES is numbers.APPROX_PREFIXES is load_extraction().approx_prefixes
     assert "突破" in load_extraction().approx_prefixes
+    x = load_extraction()
+    assert datasets.APPROX_SUFFIXES == (*x.approx_suffixes, *x.approx_cell_suffixes)
+    assert set(datasets.APPROX_SUFFIXES) == {"左右", "以上", "有余", "余", "多"}
+    assert [q.approx for q, _ in numbers.iter_quantities("受理80余件，共80件左右")] == [True, True]
     p = datasets.parse_value("突破80", "件")  # a cell reads what a report reads (突破80件 → approx 80)
     assert (p.value, p.state, p.approx, p.problem) == (80.0, "approx", True, None)
     p = datasets.parse_value("大约80", "件")
@@ -164,3 +168,15 @@ def test_unreadable_or_malformed_file(tmp_path):
     bad.write_text("- a\n", encoding="utf-8")
     with pytest.raises(VocabularyError, match="顶层必须是映射"):
         load_vocabulary(bad)
+
+
+def test_severities_from_the_vocabulary():
+    from analysis.present import workbook
+    from analysis.present.charts import quality
+    from analysis.registry import findings
+
+    v = load_vocabulary()
+    assert findings.SEVERITIES == v.ids("severities") == ("error", "warning", "info", "ok")
+    assert v.labels("severities") == {"error": "错误", "warning": "警告", "info": "提示", "ok": "通过"}
+    assert quality.SEVERITY_LABELS == workbook.SEVERITY == {"error": "错误", "warning": "警告", "info": "提示"}
+    assert quality.SEVERITY_COLORS == {"error": "#c53030", "warning": "#dd6b20", "info": "#a0aec0"}

@@ -16,7 +16,8 @@ from analysis.registry.vocabulary import load_extraction
 ZERO_WORDS = ("无", "零")
 NOT_APPLICABLE_WORDS = ("不适用",)
 APPROX_PREFIXES = load_extraction().approx_prefixes  # the report extractor's markers (registry/extraction.yaml)
-APPROX_SUFFIXES = ("左右", "以上", "有余", "余", "多")
+# the report extractor's suffixes, and 有余 (cells only)
+APPROX_SUFFIXES = (*load_extraction().approx_suffixes, *load_extraction().approx_cell_suffixes)
 _NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 

@@ -55,13 +55,16 @@ _MW_GUARD = _EXTRACTION.measure_guards
 MONEY_MEASURES = _EXTRACTION.money_measures
 
 _MW = "|".join(re.escape(m) + _MW_GUARD.get(m, "") for m in MEASURE_WORDS)
+# the approximation suffixes (registry/extraction.yaml): 余|多 right after the number, 以上|左右|余|多 after the measure word
+_AX1 = "|".join(map(re.escape, _EXTRACTION.approx_number_suffixes))
+_AX2 = "|".join(map(re.escape, _EXTRACTION.approx_suffixes))
 NUMBER_RE = re.compile(
     # the group starts with one character class so the regex engine can skip to candidate characters fast;
     # a surface needs a measure word or a 万/亿 scale (dates, years and document numbers have neither)
     r"(?P<num>[0-9一二两三四五六七八九十](?:(?<=[0-9])(?<![0-9.][0-9])[0-9]*(?:,[0-9]{3})*(?:\.[0-9]+)?"
     r"|(?<=[一二两三四五六七八九十])[零〇一二两三四五六七八九十百千万]*))(?P<ji>(?<=十)几)?[ \t]*"
-    rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>余|多)?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>余|多)?[ \t]*(?P<mwb>{_MW}))"
-    r"(?P<approx2>以上|左右|余|多)?"
+    rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>{_AX1})?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>{_AX1})?[ \t]*(?P<mwb>{_MW}))"
+    rf"(?P<approx2>{_AX2})?"
 )
 APPROX_PREFIXES = _EXTRACTION.approx_prefixes  # 突破N: more than N (a lower bound)
 _APPROX_LAST = frozenset(p[-1] for p in APPROX_PREFIXES)
@@ -71,7 +74,7 @@ _VAGUE_HEADS = frozenset("十百千万")
 MINUS_SIGNS = frozenset("-\uff0d")  # ASCII hyphen-minus and full-width － (normalised to '-' anyway)
 # what may stand before the dash of a range (5件-10件, 5件 - 10件, 2021-2025, 1-10月, A-5): then '-' is no sign
 _RANGE_LEFT_RE = re.compile(
-    rf"(?:[0-9一二两三四五六七八九十百千][ \t]*[万亿]?(?:余|多)?[ \t]*(?:{_MW})(?:以上|左右|余|多)?"
+    rf"(?:[0-9一二两三四五六七八九十百千][ \t]*[万亿]?(?:{_AX1})?[ \t]*(?:{_MW})(?:{_AX2})?"
     r"|[0-9A-Za-z.,一二两三四五六七八九十百千万])[ \t]*$"
 )
 

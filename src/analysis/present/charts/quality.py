@@ -13,9 +13,11 @@ from analysis.present.charts.style import (
     new_figure,
     synthetic_flag,
 )
+from analysis.registry.vocabulary import load_vocabulary
 
-SEVERITY_COLORS = {"error": "#c53030", "warning": "#dd6b20", "info": "#a0aec0"}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+# the severities drawn (those with a colour: error, warning, info; passed checks are not), in their order
+SEVERITY_COLORS = load_vocabulary().labels("severities", "color")
+SEVERITY_LABELS = {s: label for s, label in load_vocabulary().labels("severities").items() if s in SEVERITY_COLORS}
 
 
 def findings_figure(findings: pd.DataFrame, units: pd.DataFrame, title: str = "质量规则发现") -> Figure:
