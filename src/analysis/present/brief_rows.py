@@ -4,7 +4,6 @@ the peer median."""
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 import pandas as pd
@@ -21,19 +20,6 @@ def _core_order() -> tuple[str, ...]:
 
     core = load_config()["roles"]["core_outcomes"]
     return tuple(i for a in AREA_ORDER for i in core.get(a, []))
-
-
-def _approx_text(text: str, value: object, evidence: object) -> str:
-    """An approximate value with the marker the source wrote (80余人次 stays 80余人次, not 约80人次)."""
-    from analysis.metrics.wording import fmt_num
-
-    if views.is_missing(value) or views.is_missing(evidence):
-        return text
-    num = fmt_num(float(value))
-    m = re.search(rf"(近|约|超过|超)?{re.escape(num)}(余|多)?", str(evidence))
-    if not m or not (m.group(1) or m.group(2)):
-        return text
-    return text.replace(f"约{num}", f"{m.group(1) or ''}{num}{m.group(2) or ''}", 1)
 
 
 def _fmt(v: float) -> str:
@@ -82,10 +68,7 @@ def ranked_rows(
     keys = _priorities(df, indicators, measure_of, reported, size, set(core_order))
     df["_prio"] = [k[0] for k in keys]
     df["_sub"] = [k[1] for k in keys]
-    df["value_text"] = [
-        _approx_text(t, v, e) if st == "approx" else t
-        for t, v, e, st in zip(df["value_text"], df["value"], df["evidence"], df["value_state"], strict=True)
-    ]
+    # value_text already carries the source's own approximation marker (views.value_text / views.source_marker)
     df["_size"] = size
     df["prev_text"] = _prev_texts(df["indicator_id"], indicators, mine, _last_year_rates(rates, unit_id, year))
     df["peer_text"] = _peer_texts(df["indicator_id"], indicators, ch, peers, year, min_peers)
