@@ -179,13 +179,7 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
         cands += c3
         findings += f3
 
-    cand_cols = [c for c in OBSERVATION_COLUMNS if c not in ("precedence_rank",) and c not in unit_info(units).columns]
-    candidates = (
-        pd.concat([c for c in cands if len(c)], ignore_index=True)
-        if any(len(c) for c in cands)
-        else pd.DataFrame(columns=cand_cols)
-    )
-    candidates["year"] = candidates["year"].astype(int)
+    candidates = _candidates(cands, units)
 
     # review decisions used on report facts are not applied again to the candidates
     report_fact_ids = {i for f in facts for i in f["fact_id"].astype(str)} if facts else set()
@@ -203,6 +197,71 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
     findings += check_candidates(candidates[~checked_at_import], indicators).to_dict("records")
     precedence = (config.get("precedence") or DEFAULT_PRECEDENCE) if isinstance(config, dict) else DEFAULT_PRECEDENCE
     ranked, conflicts = choose(candidates, precedence)
+    findings += _conflict_findings(conflicts)
+
+    observations, observations_all = _observations(ranked, indicators, units)
+    findings += check_year_jumps(observations).to_dict("records")
+
+    fact_frame = (
+        pd.concat(facts, ignore_index=True)
+        if facts
+        else pd.DataFrame(columns=[*FACT_COLUMNS, "source_file", "unit_id", "year"])
+    )
+    problem_frame = (
+        pd.concat(problems, ignore_index=True)
+        if problems
+        else pd.DataFrame(columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
+    )
+    metrics = (
+        derive(DeriveInputs(observations, indicators, config, problem_frame, units, fact_frame), say) if derive else {}
+    )
+    findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
+    findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")
+    tables = _tables(
+        observations, observations_all, fact_frame, conflicts, findings_frame, problem_frame, docs, units, metrics
+    )
+    raw_after = hash_tree(raw_dir)
+    if raw_after != raw_before:
+        changed = sorted(set(raw_before.items()) ^ set(raw_after.items()))
+        raise RuntimeError(f"构建期间 data/raw 被改动（{changed[:3]}）；未写出任何输出")
+
+    counts = _counts(
+        findings_frame, fact_frame, observations, conflicts, len(report_paths), len(dataset_paths), include_sample
+    )
+    manifest = {
+        "built_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "analysis_version": __version__,
+        "raw_files": raw_before,
+        "registry_sha256": sha256_file(paths.REGISTRY_DIR / "indicators.yaml"),
+        "units_sha256": sha256_file(paths.units_file()),
+        "include_sample": include_sample,
+        "counts": counts,
+        "tables": sorted(tables),
+    }
+    say(f"写出 {len(tables)} 张表到 {processed_dir}")
+    outputs = write_outputs(
+        tables, processed_dir, manifest, csv=("observations", "facts", "findings", "conflicts", "problems", "documents")
+    )
+    sev = findings_frame["severity"].value_counts().to_dict()
+    return BuildResult(processed_dir, counts, {str(k): int(v) for k, v in sev.items()}, outputs)
+
+
+def _candidates(cands: list[pd.DataFrame], units: pd.DataFrame) -> pd.DataFrame:
+    """Every candidate observation of the reports, datasets and sample in one frame (an empty one with the columns)."""
+    cand_cols = [c for c in OBSERVATION_COLUMNS if c not in ("precedence_rank",) and c not in unit_info(units).columns]
+    candidates = (
+        pd.concat([c for c in cands if len(c)], ignore_index=True)
+        if any(len(c) for c in cands)
+        else pd.DataFrame(columns=cand_cols)
+    )
+    candidates["year"] = candidates["year"].astype(int)
+    return candidates
+
+
+def _conflict_findings(conflicts: pd.DataFrame) -> list[dict]:
+    """One source_conflict finding per chosen value that had other candidates, naming them."""
+    findings: list[dict] = []
     for r in (
         conflicts[conflicts.get("chosen", pd.Series(dtype=bool))].itertuples(index=False) if len(conflicts) else []
     ):
@@ -228,7 +287,11 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
                 indicator_id=r.indicator_id,
             )
         )
+    return findings
 
+
+def _observations(ranked: pd.DataFrame, indicators: pd.DataFrame, units: pd.DataFrame):
+    """(observations: the chosen values on the full not-reported grid, observations_all: every ranked candidate)."""
     info = unit_info(units)
     for col in CORRECTION_COLUMNS:
         if col not in ranked.columns:
@@ -241,27 +304,14 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
     observations = observations[out_cols].sort_values(["is_synthetic", "unit_id", "year", "indicator_id"])
     observations = observations.reset_index(drop=True)
     observations["approx"] = observations["approx"].astype(bool)
-    findings += check_year_jumps(observations).to_dict("records")
+    return observations, observations_all
 
-    fact_frame = (
-        pd.concat(facts, ignore_index=True)
-        if facts
-        else pd.DataFrame(columns=[*FACT_COLUMNS, "source_file", "unit_id", "year"])
-    )
-    problem_frame = (
-        pd.concat(problems, ignore_index=True)
-        if problems
-        else pd.DataFrame(columns=["unit_id", "year", "source_file", "problem_no", "text", "area"])
-    )
-    metrics = (
-        derive(DeriveInputs(observations, indicators, config, problem_frame, units, fact_frame), say) if derive else {}
-    )
-    findings_frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
-    findings_frame["year"] = pd.to_numeric(findings_frame["year"], errors="coerce").astype("Int64")
+
+def _tables(observations, observations_all, fact_frame, conflicts, findings_frame, problem_frame, docs, units, metrics):
+    """The tables of one version folder, by name (metrics under metrics/)."""
     units_out = units.copy()
     units_out["aliases"] = units_out["aliases"].map(lambda a: ",".join(a))
-
-    tables = {
+    return {
         "observations": observations,
         "observations_all": observations_all,
         "facts": fact_frame,
@@ -292,11 +342,10 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
         "units": units_out,
         **{f"metrics/{k}": v for k, v in metrics.items()},
     }
-    raw_after = hash_tree(raw_dir)
-    if raw_after != raw_before:
-        changed = sorted(set(raw_before.items()) ^ set(raw_after.items()))
-        raise RuntimeError(f"构建期间 data/raw 被改动（{changed[:3]}）；未写出任何输出")
 
+
+def _counts(findings_frame, fact_frame, observations, conflicts, n_reports, n_datasets, include_sample) -> dict:
+    """The build's counts (summary line and manifest)."""
     from analysis.ingest.sample import SAMPLE_SOURCE
 
     is_error = findings_frame["severity"] == "error"
@@ -304,8 +353,8 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
     counts = {
         "errors_user": int((is_error & ~from_sample).sum()),
         "errors_sample": int((is_error & from_sample).sum()),
-        "reports": len(report_paths),
-        "datasets": len(dataset_paths),
+        "reports": n_reports,
+        "datasets": n_datasets,
         "sample": bool(include_sample),
         "facts": len(fact_frame),
         "facts_mapped": int((fact_frame["indicator_id"] != UNMAPPED).sum()),
@@ -315,20 +364,4 @@ def _build(raw_dir, processed_dir, include_sample, config, progress, derive) -> 
         "units": int(observations["unit_id"].nunique()),
         "conflicts": int(len(conflicts) and conflicts[["unit_id", "year", "indicator_id"]].drop_duplicates().shape[0]),
     }
-    manifest = {
-        "built_at": started.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "analysis_version": __version__,
-        "raw_files": raw_before,
-        "registry_sha256": sha256_file(paths.REGISTRY_DIR / "indicators.yaml"),
-        "units_sha256": sha256_file(paths.units_file()),
-        "include_sample": include_sample,
-        "counts": counts,
-        "tables": sorted(tables),
-    }
-    say(f"写出 {len(tables)} 张表到 {processed_dir}")
-    outputs = write_outputs(
-        tables, processed_dir, manifest, csv=("observations", "facts", "findings", "conflicts", "problems", "documents")
-    )
-    sev = findings_frame["severity"].value_counts().to_dict()
-    return BuildResult(processed_dir, counts, {str(k): int(v) for k, v in sev.items()}, outputs)
+    return counts
