@@ -2,7 +2,7 @@
 trap false-positive rate and unmapped-although-an-id-fits rate, overall and per class, for the whole corpus, the part
 the rules were tuned on and the held-out part (see analysis.ingest.reports.fidelity for the definitions).
 
-    .venv/bin/python bench/bench_fidelity.py [--errors] [--unseen-errors]
+    .venv/bin/python bench/bench_fidelity.py [--errors] [--unseen-errors] [--unseen2-errors]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def main(argv: list[str]) -> int:
         "tuned": "development corpus, tuned part",
         "heldout": "development corpus, held-out 20 %",
         "unseen": "unseen corpus tests/corpus/unseen.yaml (written before tuning, never tuned on: the honest figure)",
+        "unseen2": "unseen corpus tests/corpus/unseen2.yaml (held-out corpus written in round 3, never tuned on)",
     }
     for part in PARTS:
         print(f"\n== {part}: {titles[part]} ==")
@@ -36,6 +37,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(["", "errors (development corpus):"] + res["all"]["all"].errors))
     if "--unseen-errors" in argv:
         print("\n".join(["", "errors (unseen corpus):"] + res["unseen"]["all"].errors))
+    if "--unseen2-errors" in argv:
+        print("\n".join(["", "errors (unseen2 corpus):"] + res["unseen2"]["all"].errors))
     return 0
 
 
