@@ -150,7 +150,7 @@ def cmd_run(args) -> int:
         if args.no_progress:  # with the progress bar the runner prints its own summary
             print(summary.format().splitlines()[0])
         if not args.only:
-            out = publish(force=args.force)
+            out = publish(force=args.force, jobs=args.jobs)
             if out.get("skipped"):
                 print("简报、方法说明与索引：输入未变，沿用上次的文件")
             else:

@@ -85,10 +85,11 @@ def _unchanged(record_path: Path, key: str, reports_dir: Path) -> dict[str, obje
 
 
 def publish(
-    processed_dir: Path | None = None, reports_dir: Path | None = None, force: bool = False
+    processed_dir: Path | None = None, reports_dir: Path | None = None, force: bool = False, jobs: int | None = None
 ) -> dict[str, object]:
     """Write the briefs, city PDFs, methodology page and index, unless nothing they read changed since the last time
-    (``force`` rebuilds anyway). The result has ``skipped: True`` when nothing was rebuilt."""
+    (``force`` rebuilds anyway). The result has ``skipped: True`` when nothing was rebuilt. ``jobs``: processes that
+    draw the briefs (default: the cores); the workbook is written by one more process meanwhile."""
     processed_dir = paths.resolve_processed(processed_dir)  # one build for every page, brief and the workbook
     reports_dir = Path(reports_dir) if reports_dir else paths.reports_dir()
     record_path = reports_dir / PUBLISH_RECORD
@@ -96,7 +97,7 @@ def publish(
     if not force and (previous := _unchanged(record_path, key, reports_dir)) is not None:
         return previous
     old = {} if force else _read_record(record_path)
-    out = _publish(processed_dir, reports_dir, old)
+    out = _publish(processed_dir, reports_dir, old, jobs)
     _write_record(record_path, key, reports_dir, out)
     return out
 
@@ -159,9 +160,15 @@ def _write_record(record_path: Path, key: str, reports_dir: Path, out: dict[str,
     write_text(record_path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
-def _publish(processed_dir: Path, reports_dir: Path, old: dict | None = None) -> dict[str, object]:
-    """Rebuild what changed since the record ``old`` (empty: everything); the result lists it under ``rebuilt``."""
+def _publish(
+    processed_dir: Path, reports_dir: Path, old: dict | None = None, jobs: int | None = None
+) -> dict[str, object]:
+    """Rebuild what changed since the record ``old`` (empty: everything); the result lists it under ``rebuilt``.
+
+    The workbook is written in a forked process while the briefs are drawn (in ``jobs`` forked processes); both
+    write atomically, so a killed publish leaves the previous files whole."""
     from analysis.core.io import staged_dir
+    from analysis.core.parallel import Background
     from analysis.present.briefs import build_briefs
     from analysis.present.pages.index import build_index
     from analysis.present.workbook import write_workbook
@@ -170,35 +177,43 @@ def _publish(processed_dir: Path, reports_dir: Path, old: dict | None = None) ->
     old_parts = old.get("part_keys") or {}
     parts = _part_keys(processed_dir)
     rebuilt: list[str] = []
-    brief_dir = reports_dir / "briefs"
-    brief_keys: dict[str, str] = {}
-    drawn: list[str] = []
-    # the briefs switch as one set (a killed run leaves the previous set whole); unchanged files come from that set
-    with staged_dir(brief_dir) as stage:
-        staged = build_briefs(
-            processed_dir,
-            stage,
-            previous_keys=old.get("brief_keys") or {},
-            keys_out=brief_keys,
-            salt=parts["briefs_salt"],
-            drawn=drawn,
-            reuse_from=brief_dir if brief_dir.is_dir() else None,
-        )
-        briefs = [brief_dir / p.relative_to(stage) for p in staged]
-    rebuilt += [f"briefs/{d}" for d in drawn]
-    methodology = reports_dir / "methodology.html"
-    if old_parts.get("methodology") != parts["methodology"] or not methodology.is_file():
-        from analysis.metrics import load_config
-        from analysis.metrics.methodology import render_methodology
-        from analysis.present.pages.html import render_methodology_html
-        from analysis.registry import load_indicators
-
-        render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
-        rebuilt.append("methodology.html")
     workbook = reports_dir / WORKBOOK_NAME
+    writing = None
     if old_parts.get("workbook") != parts["workbook"] or not workbook.is_file():
-        workbook = write_workbook(processed_dir, workbook)
-        rebuilt.append(WORKBOOK_NAME)
+        writing = Background(write_workbook, processed_dir, workbook)  # meanwhile, in its own process
+    try:
+        brief_dir = reports_dir / "briefs"
+        brief_keys: dict[str, str] = {}
+        drawn: list[str] = []
+        # the briefs switch as one set (a killed run leaves the previous set whole); unchanged files come from that set
+        with staged_dir(brief_dir) as stage:
+            staged = build_briefs(
+                processed_dir,
+                stage,
+                previous_keys=old.get("brief_keys") or {},
+                keys_out=brief_keys,
+                salt=parts["briefs_salt"],
+                drawn=drawn,
+                reuse_from=brief_dir if brief_dir.is_dir() else None,
+                jobs=jobs,
+            )
+            briefs = [brief_dir / p.relative_to(stage) for p in staged]
+        rebuilt += [f"briefs/{d}" for d in drawn]
+        methodology = reports_dir / "methodology.html"
+        if old_parts.get("methodology") != parts["methodology"] or not methodology.is_file():
+            from analysis.metrics import load_config
+            from analysis.metrics.methodology import render_methodology
+            from analysis.present.pages.html import render_methodology_html
+            from analysis.registry import load_indicators
+
+            render_methodology_html(render_methodology(load_indicators(), load_config()), methodology)
+            rebuilt.append("methodology.html")
+        if writing is not None:
+            workbook = writing.result()
+            rebuilt.append(WORKBOOK_NAME)
+    finally:
+        if writing is not None:
+            writing.close()
     index = build_index(reports_dir, processed_dir)
     rebuilt += ["index.html", "files.html"]
     return {

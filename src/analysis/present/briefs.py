@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.core.io import inside, safe_name
+from analysis.core.parallel import fork_map
 from analysis.present.brief_city import city_summary_figure, write_city_pdf
 from analysis.present.brief_page import brief_figure, brief_inputs, draw_brief, header_lines, narrative_lines, wrap_zh
 from analysis.present.brief_rows import MAX_PANEL_ROWS, ranked_rows
@@ -141,6 +143,7 @@ def build_briefs(
     salt: str = "",
     drawn: list[str] | None = None,
     reuse_from: str | os.PathLike | None = None,
+    jobs: int | None = 1,
 ) -> list[Path]:
     """Write a brief per district (latest year by default, or ``year``) and one PDF per city. Returns all paths.
 
@@ -153,6 +156,9 @@ def build_briefs(
     this call go to ``keys_out``; the outputs that were drawn (relative to ``out_dir``) to ``drawn``. With
     ``reuse_from`` (the previous briefs folder, when ``out_dir`` is a fresh staging folder) an unchanged file is
     taken from there (hard link, else copy) instead of being drawn again.
+
+    ``jobs`` > 1 (``None``: the cores) draws the district pages in that many forked processes (when PDFs are written:
+    the city PDF joins the district PDFs); the files are the same as drawn one after the other.
     """
     t = _load_tables(processed_dir, indicators)
     obs, units = t["obs"], t["units"]
@@ -166,30 +172,65 @@ def build_briefs(
     if districts:
         chosen = chosen[chosen["unit_id"].isin([views.resolve_unit(units, d)["unit_id"] for d in districts])]
     years = latest_years(obs, chosen["unit_id"].tolist())
-    written: list[Path] = []
+    jobs_per_city: list[tuple[str, pd.DataFrame, Path, list]] = []
     for city, group in chosen.groupby("city", sort=False):
         city_dir = inside(out, out / safe_name(city))
-        pages: list[Path | Figure] = []
-        page_years, page_keys = [], []
+        todo = []
         for unit in group.itertuples(index=False):
             y = int(year) if year is not None else years.get(unit.unit_id)
             if y is None or not ((obs["unit_id"] == unit.unit_id) & (obs["year"] == y)).any():
                 continue
-            targets, page, key = _district_brief(t, unit, y, band, salt, fmts, city_dir, outputs)
-            written += targets
-            pages.append(page)
-            page_years.append(y)
-            page_keys.append(key)
-        if pages:
-            written.append(_city_pdf(t, str(city), group, max(page_years), pages, page_keys, salt, city_dir, outputs))
-    return written
+            todo.append((unit, y))
+        jobs_per_city.append((str(city), group, city_dir, todo))
+
+    def one(job: tuple) -> _Brief:
+        unit, y, city_dir = job
+        return _district_brief(t, unit, y, band, salt, fmts, city_dir, outputs)
+
+    every = [(unit, y, city_dir) for _c, _g, city_dir, todo in jobs_per_city for unit, y in todo]
+    # the district pages in parallel processes (each result is its files and key; the page for the city PDF is then
+    # the district's own PDF); without a PDF the pages are figures, drawn here
+    done = iter(fork_map(one, every, jobs if "pdf" in fmts else 1))
+    per_city: list[list[Path]] = []  # each city's files: its districts' briefs, then its PDF
+    cities = []
+    for city, group, city_dir, todo in jobs_per_city:
+        briefs = [next(done) for _ in todo]
+        per_city.append([])
+        for brief in briefs:
+            outputs.keys.update({outputs.rel(x): brief.key for x in brief.targets})
+            outputs.drawn.extend(brief.drawn)
+            per_city[-1] += brief.targets
+        if briefs:
+            cities.append((city, group, max(y for _u, y in todo), [b.page for b in briefs], [b.key for b in briefs],
+                           city_dir, len(per_city) - 1))  # fmt: skip
+
+    def city_pdf(job: tuple) -> _Brief:
+        city, group, summary_year, pages, page_keys, city_dir, _k = job
+        return _city_pdf(t, city, group, summary_year, pages, page_keys, salt, city_dir, outputs)
+
+    # then each city's PDF (its summary page drawn, its district pages joined), the cities in parallel processes
+    for job, brief in zip(cities, fork_map(city_pdf, cities, jobs if "pdf" in fmts else 1), strict=True):
+        outputs.keys[outputs.rel(brief.targets[0])] = brief.key
+        outputs.drawn.extend(brief.drawn)
+        per_city[job[-1]] += brief.targets
+    return [p for files in per_city for p in files]
+
+
+@dataclass
+class _Brief:
+    """One brief as drawn (or reused): its files, its key, the files drawn and its page for the city PDF (for a
+    city PDF: the PDF itself)."""
+
+    targets: list[Path]
+    key: str
+    drawn: list[str]
+    page: Path | Figure
 
 
 def _district_brief(
     t: dict, unit, y: int, band: float, salt: str, fmts: tuple[str, ...], city_dir: Path, outputs: _Outputs
-) -> tuple[list[Path], Path | Figure, str]:
-    """One district-year's brief in every format, drawn unless reused; returns its files, its page for the city PDF
-    and its key."""
+) -> _Brief:
+    """One district-year's brief in every format, drawn unless reused."""
     content = brief_inputs(
         unit.unit_id, y, t["obs"], t["indicators"], t["units"], t["area_scores"], t["ranks"], band, t["rates"],
         t["narrative"], t["changes"],
@@ -198,20 +239,20 @@ def _district_brief(
     stem = safe_name(f"{unit.name}_{y}")
     targets = [inside(outputs.out, city_dir / f"{stem}.{f}") for f in fmts]
     fig = None
+    drawn: list[str] = []
     if not outputs.reuse(targets, key):
         fig = draw_brief(content)
         save_figure(fig, f"{unit.name}_{y}", city_dir, fmts)
-        outputs.drawn.extend(outputs.rel(x) for x in targets)
-    outputs.keys.update({outputs.rel(x): key for x in targets})
+        drawn = [outputs.rel(x) for x in targets]
     pdf = city_dir / f"{stem}.pdf"
     page = pdf if "pdf" in fmts else (fig if fig is not None else draw_brief(content))
-    return targets, page, key
+    return _Brief(targets, key, drawn, page)
 
 
 def _city_pdf(
     t: dict, city: str, group: pd.DataFrame, summary_year: int, pages: list, page_keys: list[str], salt: str,
     city_dir: Path, outputs: _Outputs,
-) -> Path:  # fmt: skip
+) -> _Brief:  # fmt: skip
     """The city's PDF (summary page of its latest year, then the district pages), rebuilt unless reused."""
     obs, units, area_scores, narrative = t["obs"], t["units"], t["area_scores"], t["narrative"]
     in_year = group[group["unit_id"].isin(obs.loc[obs["year"] == summary_year, "unit_id"])]
@@ -227,9 +268,9 @@ def _city_pdf(
     }
     target = inside(outputs.out, city_dir / f"{safe_name(city)}_简报.pdf")
     key = content_key([salt, summary_content, page_keys])
+    drawn = []
     if not outputs.reuse([target], key):
         summary = city_summary_figure(city, summary_year, in_year, units, area_scores, narrative)
         write_city_pdf(target, summary, pages)
-        outputs.drawn.append(outputs.rel(target))
-    outputs.keys[outputs.rel(target)] = key
-    return target
+        drawn.append(outputs.rel(target))
+    return _Brief([target], key, drawn, target)

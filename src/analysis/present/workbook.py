@@ -191,21 +191,43 @@ def _about_sheet(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_workbook(processed_dir: str | os.PathLike | None, target: str | os.PathLike) -> Path:
-    """Write the workbook atomically (header row frozen, filters on, columns sized to their labels)."""
-    from openpyxl.utils import get_column_letter
+    """Write the workbook atomically (header row frozen, filters on, columns sized to their labels).
+
+    Written with xlsxwriter, a column at a time: numbers as numbers (a missing value is an empty cell), text as text
+    (never read as a formula, a number or a link: every text cell is also neutralised first)."""
+    import xlsxwriter
 
     target = Path(target)
     with atomic_path(target, suffix=".xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for name, df in sheets(processed_dir).items():
-                safe = neutralise_frame(df)
-                safe.to_excel(xw, sheet_name=name, index=False)
-                ws = xw.sheets[name]
-                ws.freeze_panes = "A2"
-                if len(safe):
-                    ws.auto_filter.ref = ws.dimensions
-                for j, col in enumerate(safe.columns, start=1):
-                    longest = max((len(str(v)) for v in safe[col].head(200).tolist() if not pd.isna(v)), default=0)
-                    width = max(len(str(col)) * 2 + 2, min(longest + 2, 60))
-                    ws.column_dimensions[get_column_letter(j)].width = min(width, 60)
+        options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+        book = xlsxwriter.Workbook(str(tmp), options)
+        header = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"})
+        for name, df in sheets(processed_dir).items():
+            _write_sheet(book.add_worksheet(name), neutralise_frame(df), header)
+        book.close()
     return target
+
+
+def _write_sheet(ws, safe: pd.DataFrame, header) -> None:
+    import numpy as np
+
+    for j, col in enumerate(safe.columns):
+        ws.write_string(0, j, str(col), header)
+        s = safe[col]
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            values = s.to_numpy(dtype="float64", na_value=np.nan)
+            for i in np.flatnonzero(~np.isnan(values)).tolist():
+                ws.write_number(i + 1, j, values[i])
+        else:
+            for i, v in enumerate(s.tolist()):
+                if isinstance(v, str):
+                    if v:
+                        ws.write_string(i + 1, j, v)
+                elif v is not None and not pd.isna(v):
+                    ws.write(i + 1, j, v if isinstance(v, bool | int | float) else str(v))
+        longest = max((len(str(v)) for v in s.head(200).tolist() if not pd.isna(v)), default=0)
+        width = max(len(str(col)) * 2 + 2, min(longest + 2, 60))
+        ws.set_column(j, j, min(width, 60))
+    ws.freeze_panes(1, 0)
+    if len(safe):
+        ws.autofilter(0, 0, len(safe), len(safe.columns) - 1)

@@ -114,3 +114,24 @@ def test_safe_name_and_inside():
     with pytest.raises(UnsafePathError):
         inside("/tmp/reports", "/tmp/reports/../x")
     assert inside("/tmp/reports", "/tmp/reports/a/b.png").name == "b.png"
+
+
+def test_briefs_drawn_in_parallel_processes_are_the_files_drawn_one_after_the_other(processed, tmp_path):
+    """jobs=2 forks the drawing (the district pages, then the city PDFs): same files, same keys, same bytes."""
+    from analysis.core.parallel import can_fork
+    from analysis.present.briefs import build_briefs
+
+    if not can_fork():
+        pytest.skip("needs fork")
+    runs = {}
+    for jobs in (1, 2):
+        out, keys, drawn = tmp_path / f"jobs{jobs}", {}, []
+        paths = build_briefs(processed, out, neutral_band=1.0, indicators=indicators_frame(), formats=("png", "pdf"),
+                             districts=["马村区", "demo-d1", "示例二区"], keys_out=keys, drawn=drawn, jobs=jobs)  # fmt: skip
+        runs[jobs] = ([p.relative_to(out).as_posix() for p in paths], keys, sorted(drawn),
+                      {p.relative_to(out).as_posix(): p.read_bytes() for p in paths})  # fmt: skip
+    assert runs[2][0] == runs[1][0] and runs[2][1] == runs[1][1] and runs[2][2] == runs[1][2]
+    assert "焦作市/马村区_2023.png" in runs[1][0] and "示例市/示例市_简报.pdf" in runs[1][0]
+    for name, data in runs[1][3].items():
+        if name.endswith(".png") or not name.endswith("简报.pdf"):
+            assert runs[2][3][name] == data, name
