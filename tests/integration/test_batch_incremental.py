@@ -94,6 +94,24 @@ def test_unchanged_data_keeps_every_fingerprint(repo, two_builds, tmp_path):
     assert _brief_keys(again) == _brief_keys(two_builds["after"])
 
 
+def test_editing_the_corrections_ledger_reruns_the_review_run_and_nothing_else(repo, two_builds, tmp_path, monkeypatch):
+    """data/corrections.csv lies outside data/processed: the runs that read it (runs.yaml ``also_reads``) hash it
+    at every batch, so a ledger edit reruns the review run — and no run that does not read the ledger."""
+    ledger = tmp_path / "corrections.csv"
+    ledger.write_text((repo / "data" / "corrections.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("ANALYSIS_CORRECTIONS", str(ledger))
+    notebooks, processed = repo / "notebooks", two_builds["after"]
+    before = _fingerprints(notebooks, processed)
+    assert _fingerprints(notebooks, processed) == before  # nothing edited: nothing reruns
+    with ledger.open("a", encoding="utf-8") as f:
+        f.write("马村区2023.txt,马村区,2023,gov_key_tasks_deployed,r:1,confirm,,核对原文,分析员,2024-03-02\n")
+    after = _fingerprints(notebooks, processed)
+    assert before.keys() == after.keys()
+    assert sorted(r for r in before if before[r] != after[r]) == ["review/all"]
+    ledger.unlink()  # a removed ledger counts as a change too
+    assert _fingerprints(notebooks, processed)["review/all"] not in (before["review/all"], after["review/all"])
+
+
 def test_output_folders_of_runs_no_longer_planned_are_removed(tmp_path):
     from analysis.batch.plan import RunSpec
     from analysis.batch.runner import remove_unplanned

@@ -1,7 +1,8 @@
 """The run manifest (reports/run_manifest.json) and the incremental-run decision.
 
 Each run's fingerprint hashes everything the run depends on: the notebook file, its parameters, the hash of the data
-slice it reads (see plan.py), the indicator registry and config files, and the package code (every .py under
+slice it reads (see plan.py), the files outside data/processed it reads (runs.yaml ``also_reads``: the review
+ledger), the indicator registry and config files, and the package code (every .py under
 src/analysis). A run is skipped when the previous manifest holds the same fingerprint with status ``ok`` (or
 ``skipped`` carried forward from an ``ok``) and its output folder still exists. ``--force`` ignores the manifest.
 
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.batch.plan import canonical_json, sha256_file, sha256_text
+from analysis.batch.plan import canonical_json, outside_files_hash, sha256_file, sha256_text
 from analysis.core import paths
 from analysis.core.io import write_text
 
@@ -76,6 +77,10 @@ def save(reports_dir: Path, records: list[RunRecord], plan_cache: dict, previous
         for source in (previous or {}, on_disk):
             by_id.update({r["run_id"]: r for r in source.get("runs", [])})
     by_id.update({r.run_id: r.to_dict() for r in records})
+    return _write(reports_dir, by_id, plan_cache, indent=1)
+
+
+def _write(reports_dir: Path, by_id: dict[str, dict], plan_cache: dict, indent: int | None) -> Path:
     data = {
         "version": MANIFEST_VERSION,
         "written": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -84,8 +89,37 @@ def save(reports_dir: Path, records: list[RunRecord], plan_cache: dict, previous
         "plan_cache": plan_cache,
     }
     path = manifest_path(reports_dir)
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    separators = None if indent else (",", ":")
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=indent, separators=separators, default=str))
     return path
+
+
+class Checkpoints:
+    """The manifest rewritten (atomically) each time a run ends, so a batch that is killed keeps the records of the
+    runs that finished and the next batch redoes only the rest. Between checkpoints the file holds the runs that
+    ended so far in this batch, the unchanged runs it skipped, the earlier record of each run still waiting or
+    executing (its previous outputs are still in place: a run replaces them only when it succeeds, so the next batch
+    decides on that record by fingerprint as usual) and, for an ``only`` selection, the earlier records of the runs
+    outside it. The batch's final :func:`save` writes the whole manifest as before."""
+
+    def __init__(
+        self, reports_dir: Path, plan_cache: dict, previous: dict | None, partial: bool, waiting: list[str]
+    ) -> None:
+        self.reports_dir, self.plan_cache = reports_dir, plan_cache
+        self.by_id: dict[str, dict] = {}
+        old = {r["run_id"]: r for r in (previous or {}).get("runs", [])}
+        if partial:
+            self.by_id.update(old)
+            self.by_id.update({r["run_id"]: r for r in load(reports_dir).get("runs", [])})
+        else:
+            self.by_id.update({i: old[i] for i in waiting if i in old})
+        self.added = 0
+
+    def add(self, records: list[RunRecord]) -> Path:
+        """Record the records not seen yet (``records`` only grows) and rewrite the manifest."""
+        self.by_id.update({r.run_id: r.to_dict() for r in records[self.added :]})
+        self.added = len(records)
+        return _write(self.reports_dir, self.by_id, self.plan_cache, indent=None)
 
 
 def _counts(records) -> dict[str, int]:
@@ -115,12 +149,15 @@ def run_inputs(spec, env: dict[str, str], notebook_hashes: dict[str, str]) -> di
     """The input hashes of one run (recorded in the manifest)."""
     if spec.notebook_path not in notebook_hashes:
         notebook_hashes[spec.notebook_path] = sha256_file(Path(spec.notebook_path))
-    return {
+    inputs = {
         "notebook": notebook_hashes[spec.notebook_path],
         "parameters": sha256_text(canonical_json(spec.params)),
         "data_slice": spec.data_hash,
         **env,
     }
+    if getattr(spec, "also_reads", None):  # files outside data/processed (the review ledger), hashed now
+        inputs["outside_files"] = outside_files_hash(spec.also_reads)
+    return inputs
 
 
 def fingerprint(inputs: dict[str, str]) -> str:

@@ -34,6 +34,11 @@ are hashed. Slices:
 * ``city`` — every unit of the run's city, every year (for a district run: its peer group);
 * ``all`` — the whole file's sha256.
 
+Files outside data/processed that a notebook reads are named under ``also_reads`` (known names only, see
+:data:`OUTSIDE_FILES`: ``corrections`` is the review ledger data/corrections.csv); their sha256 goes into the run's
+fingerprint at every batch (never cached in the plan), so editing the ledger reruns the runs that read it and nothing
+else.
+
 Rows of no known unit are read by every sliced run; a table whose rows cannot be placed, and every file of a run
 without a city (``once``), counts whole. So a change in one district's rows reruns that district's runs and the
 city runs of its city that read those rows, and nothing else.
@@ -83,6 +88,7 @@ class RunSpec:
     slug: str  # output folder name under reports/<notebook>/
     data_hash: str  # hash of the data slice this run reads
     city: list[str] = field(default_factory=list)  # the cities whose rows are in the slice (empty: whole files)
+    also_reads: list[str] = field(default_factory=list)  # names of files outside data/processed (OUTSIDE_FILES)
 
     @property
     def run_id(self) -> str:
@@ -93,7 +99,9 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        return cls(**{k: data[k] for k in ("notebook", "notebook_path", "params", "slug", "data_hash", "city")})
+        spec = cls(**{k: data[k] for k in ("notebook", "notebook_path", "params", "slug", "data_hash", "city")})
+        spec.also_reads = list(data.get("also_reads") or [])
+        return spec
 
 
 # --- names ---------------------------------------------------------------------------------------------------------
@@ -138,6 +146,23 @@ def canonical_json(obj: Any) -> str:
 # --- runs.yaml -----------------------------------------------------------------------------------------------------
 
 
+def _corrections_file() -> Path:
+    return paths.corrections_file()
+
+
+# files outside data/processed a notebook may read (runs.yaml ``also_reads``), each resolved when the batch runs
+OUTSIDE_FILES = {"corrections": _corrections_file}
+
+
+def outside_files_hash(names: list[str]) -> str:
+    """sha256 over the named outside files (their path and content; ``absent`` for a missing file)."""
+    parts = []
+    for name in sorted(names):
+        f = OUTSIDE_FILES[name]()
+        parts.append((name, str(f), sha256_file(f) if f.is_file() else "absent"))
+    return sha256_text(canonical_json(parts))
+
+
 def load_config(notebooks_dir: Path) -> dict[str, Any]:
     """runs.yaml as a dict with defaults filled in; an empty config when the file is missing."""
     path = Path(notebooks_dir) / RUNS_FILE
@@ -151,6 +176,11 @@ def load_config(notebooks_dir: Path) -> dict[str, Any]:
             raise PlanError(f"{RUNS_FILE}: {name}: for_each must be one of {FOR_EACH}, got {cfg['for_each']!r}")
         if cfg["slice"] not in SLICE_KINDS:
             raise PlanError(f"{RUNS_FILE}: {name}: slice must be one of {SLICE_KINDS}, got {cfg['slice']!r}")
+        unknown = [f for f in cfg.get("also_reads") or [] if f not in OUTSIDE_FILES]
+        if unknown:
+            raise PlanError(
+                f"{RUNS_FILE}: {name}: also_reads 只能列出 {'、'.join(OUTSIDE_FILES)}，不认识 {'、'.join(map(str, unknown))}"
+            )
         if cfg["for_each"] == "city_year_area" and not cfg.get("areas"):
             raise PlanError(f"{RUNS_FILE}: {name}: for_each city_year_area needs an 'areas' list")
         notebooks[name] = cfg
@@ -436,6 +466,7 @@ def _plan_fresh(notebooks_dir: Path, processed_dir: Path) -> list[RunSpec]:
                     slug=make_slug(params, cfg.get("slug")),
                     data_hash=_slice_hash(entries, processed_dir, cities, district, _run_years(params), hash_cache),
                     city=cities,
+                    also_reads=sorted(cfg.get("also_reads") or []),
                 )
             )
     _unique_slugs(specs)

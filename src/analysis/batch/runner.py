@@ -236,9 +236,12 @@ def _run_specs(
     if prune and not partial:
         summary.removed = remove_unplanned(reports_dir, specs, previous)
     bar = _progress(len(todo), progress)
+    # the manifest follows every run as it ends (a killed batch keeps what finished)
+    checkpoints = manifest.Checkpoints(reports_dir, plan_cache or {}, previous, partial, [s.run_id for s, *_ in todo])
 
     def on_done(rec: manifest.RunRecord) -> None:
         records.append(rec)
+        checkpoints.add(records)
         (summary.ran if rec.status == "ok" else summary.failed).append(rec if rec.status != "ok" else rec.run_id)
         if bar is not None:
             bar.update(1)

@@ -208,3 +208,60 @@ def test_notebook_threads_do_not_inherit_the_callers_event_loop_variable():
     seen_copy, seen_fresh = asyncio.run(main())
     assert seen_copy is not None  # to_thread does carry it over (so the test can fail)
     assert seen_fresh is None
+
+
+KILLED_BATCH = """
+import json, sys
+from pathlib import Path
+from analysis.batch import manifest, runner
+from analysis.batch.plan import RunSpec
+manifest.environment_hashes = lambda: {"registry": "r", "config": "c", "code": "k"}
+nbd, pdir, reports, hold = map(Path, sys.argv[1:5])
+specs = [RunSpec("echo", str(nbd / "echo.ipynb"), {"label": x}, x, "data") for x in ("a", "b")]
+specs.append(RunSpec("hold", str(nbd / "hold.ipynb"), {"hold": str(hold)}, "held", "data"))
+s = runner.run_specs(specs, jobs=2, reports_dir=reports, processed_dir=pdir, notebooks_dir=nbd, progress=False)
+print(json.dumps({"ran": sorted(s.ran), "skipped": sorted(s.skipped)}))
+"""
+
+
+def test_a_killed_batch_keeps_the_records_of_finished_runs_and_the_next_batch_redoes_only_the_rest(tree):
+    """The manifest is rewritten as each run ends: SIGKILL the batch while one run is still held open, and the next
+    batch skips the two runs that finished and runs only the held one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbd, pdir, reports = tree
+    shutil.copy(FIXTURES / "hold.ipynb", nbd)
+    hold = pdir.parent / "hold-open"
+    hold.write_text("", encoding="utf-8")
+    args = [sys.executable, "-c", KILLED_BATCH, str(nbd), str(pdir), str(reports), str(hold)]
+    batch = subprocess.Popen(args, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    path = manifest.manifest_path(reports)
+    status: dict[str, str] = {}
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and batch.poll() is None:
+            try:
+                status = {r["run_id"]: r["status"] for r in json.loads(path.read_text(encoding="utf-8"))["runs"]}
+            except (OSError, ValueError):
+                status = {}
+            if status.get("echo/a") == "ok" and status.get("echo/b") == "ok":
+                break
+            time.sleep(0.1)
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)  # the batch and the kernels it started, mid-run
+        batch.communicate()
+    assert batch.returncode == -signal.SIGKILL, "the batch ended before it was killed"
+    assert status == {"echo/a": "ok", "echo/b": "ok"}  # the held run has no record yet
+    assert not (reports / "hold" / "held").exists()
+
+    hold.unlink()
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300, check=True)
+    assert json.loads(again.stdout.strip().splitlines()[-1]) == {"ran": ["hold/held"], "skipped": ["echo/a", "echo/b"]}
+    assert (reports / "hold" / "held" / "done.txt").read_text(encoding="utf-8") == "done"
+    final = {r["run_id"]: r["status"] for r in json.loads(path.read_text(encoding="utf-8"))["runs"]}
+    assert final == {"echo/a": "skipped", "echo/b": "skipped", "hold/held": "ok"}
