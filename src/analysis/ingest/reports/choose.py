@@ -147,10 +147,11 @@ def choose(
 
     seg = text[seg_start : q.start]
     limit = q.start
-    if "、" in seg and TOTAL_LIST_RE.search(seg):  # A、B、C共计N次: the name precedes the list
+    total_list = TOTAL_LIST_RE.search(seg) is not None
+    if total_list and "、" in seg:  # A、B、C共计N次: the name precedes the list
         limit = seg_start + seg.index("、")
     before = [h for h in hits_by_end if h[0] >= seg_start and h[1] <= limit]
-    if TOTAL_LIST_RE.search(seg):  # 人大代表建议和政协提案共186件: a total of two named things, neither one's figure
+    if total_list:  # 人大代表建议和政协提案共186件: a total of two named things, neither one's figure
         both = _total_of_two(text, q, before, candidates)
         if both:
             return [], "ambiguous", both

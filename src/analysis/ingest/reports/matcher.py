@@ -300,5 +300,23 @@ def scan_overlaps(text: str, start: int, end: int, m: Matcher, words: Words | No
 
 
 def maximal(hits: list[Hit]) -> list[Hit]:
-    """Hits not contained in a longer hit (议案 inside 复议案件 says nothing)."""
-    return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+    """Hits not contained in a longer hit (议案 inside 复议案件 says nothing), in their order.
+
+    One sweep over the distinct spans by start, the longest first: a span is inside a longer one exactly when a span
+    before it in that order reaches as far as its end (the pairwise test, without its n² cost)."""
+    if len(hits) < 2:
+        return list(hits)
+    dropped = set()
+    reach = -1
+    for a, b in sorted({(h[0], h[1]) for h in hits}, key=_start_longest):
+        if reach >= b:
+            dropped.add((a, b))
+        elif b > reach:
+            reach = b
+    if not dropped:
+        return list(hits)
+    return [h for h in hits if (h[0], h[1]) not in dropped]
+
+
+def _start_longest(span: tuple[int, int]) -> tuple[int, int]:
+    return (span[0], -span[1])

@@ -28,6 +28,17 @@ from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 from analysis.ingest.reports.respective import respective
 from analysis.ingest.reports.rows import Sink
 
+# A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
+# the whole sentence: one search of the sentence then tells whether a search of a part can find anything.
+_CONTEXT_FREE = re.compile(r"\(\?[=!<]|[$^]|\\[bBAZ]")
+
+
+def _gateable(rx: re.Pattern) -> bool:
+    return _CONTEXT_FREE.search(rx.pattern) is None
+
+
+_RANK_GATE, _VIEW_HONOUR_GATE = _gateable(RANK_RE), _gateable(VIEW_HONOUR_RE)
+
 Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), measure of the total after 其中/包括
 Where = tuple[str, str, int, int, tuple[str, int]]  # scope, level, span start, span end, (evidence, evidence start)
 
@@ -94,6 +105,10 @@ class Sentence:
         self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, measure
         self.total: Total | None = None
         self.resp: dict = {}
+        # per sentence (first use): may RANK_RE / VIEW_HONOUR_RE match in it at all; per clause: STRUCTURE_RE
+        self._may_rank: bool | None = None
+        self._may_view: bool | None = None
+        self._structure: dict[int, bool] = {}
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
@@ -148,9 +163,22 @@ class Sentence:
     def _is_no_figure(self, q: Quantity, clause: tuple[int, int], seg: str) -> bool:
         """A rule (每季度…), a rank, a plan structure (8个方面), a view count or an honour: no fact at all."""
         norm = self.norm
-        if RULE_RE.search(seg) or RANK_RE.search(norm, q.end, clause[1]) or STRUCTURE_RE.search(norm, *clause):
+        if RULE_RE.search(seg):
             return True
-        return VIEW_HONOUR_RE.search(norm, clause[0], q.start) is not None  # 阅读量…万次, 荣获…称号N个
+        if self._may_rank is None:
+            self._may_rank = not _RANK_GATE or RANK_RE.search(norm, self.s0, self.s1) is not None
+        if self._may_rank and RANK_RE.search(norm, q.end, clause[1]):
+            return True
+        structure = self._structure.get(clause[0])
+        if structure is None:
+            structure = self._structure[clause[0]] = STRUCTURE_RE.search(norm, *clause) is not None
+        if structure:
+            return True
+        if self._may_view is None:
+            self._may_view = not _VIEW_HONOUR_GATE or VIEW_HONOUR_RE.search(norm, self.s0, self.s1) is not None
+        return (
+            self._may_view and VIEW_HONOUR_RE.search(norm, clause[0], q.start) is not None
+        )  # 阅读量…万次, 荣获…称号N个
 
     def _is_target(self, q: Quantity) -> bool:
         """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure."""
@@ -198,7 +226,7 @@ class Sentence:
                 hc,
                 self._hits_by_end[clause[0]],
                 lambda: self._earlier(clause),
-                lambda exclude: self._context(exclude, q, clause),
+                self._context_fn(q, clause),
                 self.total is not None,
                 self.mapped,
                 self.s0,
@@ -257,6 +285,19 @@ class Sentence:
     def _earlier(self, clause: tuple[int, int]) -> list[Hit]:
         """Keyword hits of the clauses before ``clause``."""
         return [h for c in self.clauses if c[1] <= clause[0] for h in self.clause_hits(c)]
+
+    def _context_fn(self, q: Quantity, clause: tuple[int, int]):
+        """``_context`` for the number q, remembered per ``exclude`` (one number's tie may ask several times; nothing
+        the context reads changes while its indicator is chosen)."""
+        memo: dict[frozenset[str], Context] = {}
+
+        def ctx(exclude: frozenset[str]) -> Context:
+            got = memo.get(exclude)
+            if got is None:
+                got = memo[exclude] = self._context(exclude, q, clause)
+            return got
+
+        return ctx
 
     def _context(self, exclude: frozenset[str], q: Quantity, clause: tuple[int, int]) -> Context:
         """What the sentence said before q; keywords naming one of ``exclude`` (the candidates) do not count."""
