@@ -140,9 +140,13 @@ def choose(
         noun_pos += 1
     head = text[noun_pos : noun_pos + 12]  # the counted noun (leading quotes skipped)
 
+    ruled = m.ruled
+
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
         return [
-            c for c in _fitting(m, ids, measure, head, strict) if _allowed(m, c[0], text, clause, q, head, s0, para)
+            c
+            for c in _fitting(m, ids, measure, head, strict)
+            if c[0] not in ruled or _allowed(m, c[0], text, clause, q, head, s0, para)
         ]
 
     seg = text[seg_start : q.start]
@@ -159,12 +163,17 @@ def choose(
         chosen = _shared(m, before, candidates, ctx_fn)
         if chosen:
             return chosen, "shared", ()
+    for h in before:  # the nearest keyword before the number (the first kind _keywords_in_order gives, inlined)
+        if not SUBSET_AFTER_RE.match(text, h[1]):
+            cands = candidates(h[3], False)
+            if cands:
+                return _decide(m, cands, ctx_fn, h[2], "keyword")
     after = [h for h in hits_clause if h[0] >= q.end]  # scan order: by start, the longest first
 
     def overlaps() -> list[Hit]:  # scanned only when no keyword before the number names it
         return scan_overlaps(text, seg_start, limit, m, words)
 
-    for h, strict, rule in _keywords_in_order(text, before, overlaps, after, noun_pos, earlier_fn, after_part_mark):
+    for h, strict, rule in _keywords_in_order(text, [], overlaps, after, noun_pos, earlier_fn, after_part_mark):
         cands = candidates(h[3], strict)
         if rule == "earlier_clause":  # a keyword that already named a number of this sentence does not name a second
             cands = [c for c in cands if c[0] not in taken]

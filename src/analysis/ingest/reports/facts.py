@@ -72,6 +72,7 @@ from analysis.ingest.reports.markers import (
     TRAP_TRIGGERS,
     FamilyMarks,
     scan_marks,
+    with_lead_class,
 )
 from analysis.ingest.reports.matcher import (
     MEASURE_ACCEPTS,
@@ -105,6 +106,9 @@ __all__ = [
 ]
 
 
+_TRAP_SCAN = with_lead_class(TRAP_RE)  # TRAP_RE's matches, found without trying its alternation at every position
+
+
 def _is_trap(norm: str, q: Quantity, quotes: tuple[list[int], list[int]], s0: int, s1: int) -> bool:
     """True for a number inside quotes or inside one of the TRAP_RE shapes around it."""
     i = bisect.bisect_right(quotes[0], q.start) - 1
@@ -113,7 +117,7 @@ def _is_trap(norm: str, q: Quantity, quotes: tuple[list[int], list[int]], s0: in
     lo, hi = max(s0, q.start - 6), min(s1, q.end + 6)
     if TRAP_TRIGGERS.isdisjoint(norm[lo:hi]):  # no TRAP_RE match fits in the window: skip the long alternation
         return False
-    for t in TRAP_RE.finditer(norm, lo, hi):
+    for t in _TRAP_SCAN.finditer(norm, lo, hi):
         if t.start() < q.end and q.start < t.end():
             return True
     return False

@@ -14,6 +14,12 @@ import re
 from analysis.ingest.reports.matcher import Matcher
 from analysis.registry.vocabulary import load_extraction
 
+try:  # the standard library's regex parser: only to read which characters a pattern's matches start with
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - another Python: the patterns are used as they are
+    _sre_parser = _sre_constants = None
+
 _EXTRACTION = load_extraction()
 
 SENTENCE_END_RE = re.compile(r"[。!?;\n]")  # a sentence (the evidence) ends at 。！？； or a line break
@@ -36,9 +42,10 @@ EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达�
 TARGET_RE = re.compile(
     r"计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|按照规划|不少于|不低于|至少|明年|今后|将于|控制在"
 )
+TARGET_HEADING_WORDS = ("下一步", "工作打算", "工作计划", "工作安排", "工作思路", "努力方向", "工作重点")
 TARGET_HEADING_RE = re.compile(
     r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十]+部分)?[^\n。]{0,12}"
-    r"(?:下一步|工作打算|工作计划|工作安排|工作思路|努力方向|工作重点)[^\n]{0,30}$"
+    rf"(?:{'|'.join(TARGET_HEADING_WORDS)})[^\n]{{0,30}}$"
 )
 HEADING_RE = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 # Numbers that are no performance figure: view counts and honours (阅读量10万次, 荣获表彰12个), looked for in the clause
@@ -64,6 +71,81 @@ SCOPE_RE = _EXTRACTION.scope_re  # the words longest first, then 近N年, 连续
 MONTH_RANGE_RE = re.compile(r"[0-9][0-9]?\s*[-—–~至]\s*[0-9][0-9]?月")
 LEVEL_WORDS = _EXTRACTION.level_words
 LEVEL_RE = _EXTRACTION.level_re
+
+
+def first_class(pattern: str) -> str | None:
+    """A character class (``[…]``) holding every character a match of ``pattern`` can start with, or None when that
+    cannot be read off the pattern (a leading lookahead, a negated class, case folding, an empty match…).
+    A superset is harmless: the class only lets the regex engine skip positions where no match can start."""
+    if _sre_parser is None:
+        return None
+    k = _sre_constants
+    cats = {k.CATEGORY_DIGIT: r"\d", k.CATEGORY_SPACE: r"\s", k.CATEGORY_WORD: r"\w"}
+    try:
+        tree = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if tree.state.flags & re.IGNORECASE:
+        return None
+
+    def seq(items) -> tuple[set[str] | None, bool]:  # (first characters, whether the sequence may match empty)
+        out: set[str] = set()
+        for op, av in items:
+            got, empty = item(op, av)
+            if got is None:
+                return None, False
+            out |= got
+            if not empty:
+                return out, False
+        return out, True
+
+    def item(op, av) -> tuple[set[str] | None, bool]:
+        if op is k.LITERAL:
+            return {re.escape(chr(av))}, False
+        if op is k.CATEGORY:
+            return ({cats[av]}, False) if av in cats else (None, False)
+        if op is k.IN:
+            got: set[str] = set()
+            for o, a in av:
+                if o is k.LITERAL:
+                    got.add(re.escape(chr(a)))
+                elif o is k.RANGE:
+                    got.add(re.escape(chr(a[0])) + "-" + re.escape(chr(a[1])))
+                elif o is k.CATEGORY and a in cats:
+                    got.add(cats[a])
+                else:  # a negated class and the like: not worth reading
+                    return None, False
+            return got, False
+        if op is k.BRANCH:
+            got, empty = set(), False
+            for alt in av[1]:
+                a, e = seq(alt)
+                if a is None:
+                    return None, False
+                got |= a
+                empty = empty or e
+            return got, empty
+        if op is k.SUBPATTERN:
+            return seq(av[3])
+        if op in (k.MAX_REPEAT, k.MIN_REPEAT, k.POSSESSIVE_REPEAT):
+            a, e = seq(av[2])
+            return (None, False) if a is None else (a, e or av[0] == 0)
+        if op in (k.ASSERT, k.ASSERT_NOT):  # a lookbehind (direction < 0) says nothing about what follows
+            return (set(), True) if av[0] < 0 else (None, False)
+        if op is k.AT:
+            return set(), True
+        return None, False
+
+    got, empty = seq(tree)
+    return None if got is None or empty or not got else "[" + "".join(sorted(got)) + "]"
+
+
+def with_lead_class(rx: re.Pattern) -> re.Pattern:
+    """``rx`` behind a lookahead for the characters its matches start with: the same matches at the same places (same
+    spans and groups), found faster when the pattern is an alternation the regex engine would otherwise try in full
+    at every position. ``rx`` itself when its first characters cannot be read off."""
+    lead = first_class(rx.pattern)
+    return rx if lead is None else re.compile(f"(?={lead})(?:{rx.pattern})", rx.flags)
 
 
 def scope_of(word: str) -> str:
@@ -112,7 +194,29 @@ _HEADING_LINE_RE = re.compile(
     r"(?m)^[ \t]*(?:(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
     r"[^\n]{0,40}|[^\n。;!?]{2,25})$"
 )
+_HEADING_NUMBER_START = frozenset("一二三四五六七八九十(0123456789第")  # the first character of a numbered heading
 _OPENING_END_RE = re.compile(r"[,:。;!?\n]")
+
+
+def heading_lines(norm: str) -> list[tuple[int, int]]:
+    """The spans of _HEADING_LINE_RE in ``norm``, the same as a scan of the whole text: a heading is one whole line, so
+    the pattern is only matched at the start of a line that can be one — a numbered one (its first character after
+    the indent starts a number) or one of at most 25 characters after its indent."""
+    out = []
+    start, n = 0, len(norm)
+    while start <= n:
+        end = norm.find("\n", start)
+        if end < 0:
+            end = n
+        indent = start
+        while indent < end and norm[indent] in " \t":
+            indent += 1
+        if (2 <= end - start and end - indent <= 25) or (indent < end and norm[indent] in _HEADING_NUMBER_START):
+            h = _HEADING_LINE_RE.match(norm, start)
+            if h is not None:
+                out.append(h.span())
+        start = end + 1
+    return out
 
 
 class FamilyMarks:
@@ -132,7 +236,7 @@ class FamilyMarks:
         """The spans that set the context of a sentence starting at s0: the nearest heading line above it (within
         2,000 characters) and its paragraph's opening clause, when these stand before the sentence."""
         if self.headings is None:
-            self.headings = [(h.start(), h.end()) for h in _HEADING_LINE_RE.finditer(self.norm)]
+            self.headings = heading_lines(self.norm)
             self.heading_starts = [h[0] for h in self.headings]
         out = []
         k = bisect.bisect_right(self.heading_starts, s0) - 1
@@ -186,9 +290,22 @@ def scan_marks(norm: str) -> tuple[Marks, Marks, list[int], list[tuple[int, int]
 
 
 def _target_sections(norm: str) -> list[tuple[int, int]]:
-    """Spans of sections headed 下一步/工作打算/工作计划…: from the heading to the next numbered heading (一、…)."""
+    """Spans of sections headed 下一步/工作打算/工作计划…: from the heading to the next numbered heading (一、…).
+
+    A heading is one whole line holding a TARGET_HEADING_WORDS word, so only the lines holding one are matched (the
+    same headings as a scan of the whole text, without trying the pattern at every line)."""
     out = []
-    for h in TARGET_HEADING_RE.finditer(norm):
-        nxt = HEADING_RE.search(norm, h.end())
-        out.append((h.start(), nxt.start() if nxt else len(norm)))
+    for start in sorted({norm.rfind("\n", 0, i) + 1 for w in TARGET_HEADING_WORDS for i in _find_all(norm, w)}):
+        h = TARGET_HEADING_RE.match(norm, start)
+        if h is not None:
+            nxt = HEADING_RE.search(norm, h.end())
+            out.append((h.start(), nxt.start() if nxt else len(norm)))
+    return out
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
     return out

@@ -58,6 +58,11 @@ class Matcher:
     # the registry's ``families`` section: words naming a family in context (行政复议 → rec), one regex
     family_re: re.Pattern | None = None
     family_of: dict[str, str] = field(default_factory=dict)
+    # the indicators with any accept/refuse rule (every other one is allowed wherever its keyword and unit fit)
+    ruled: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        self.ruled = frozenset(iid for f in _RULE_FIELDS for iid in getattr(self, f))
 
 
 def _as_list(v) -> list:
