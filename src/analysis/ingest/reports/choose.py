@@ -24,6 +24,17 @@ class Context:
     together: dict[frozenset[str], int] = field(default_factory=dict)
 
 
+def _indicator_fit(m: Matcher, iid: str, measure: str) -> int:
+    """``measure_fit`` of the indicator's canonical measure, or, when the registry lists the indicator's ``measures``,
+    whether the measure word is one of those (2 for the canonical one, 1 for another listed one, 0 otherwise)."""
+    own = m.measures.get(iid)
+    if own is None:
+        return measure_fit(m.measure_of[iid], measure)
+    if measure not in own:
+        return 0
+    return 2 if measure == m.measure_of[iid] else 1
+
+
 def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
     """(indicator, score) of the ids whose unit fits the measure word; with a keyword after the number
     (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some."""
@@ -31,9 +42,7 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
     fitting = m.fit_cache.get(key)
     if fitting is None:
         fitting = m.fit_cache[key] = tuple(
-            (iid, f, m.nouns[iid])
-            for iid in ids
-            if (f := measure_fit(m.measure_of[iid], measure)) and (iid not in m.measures or measure in m.measures[iid])
+            (iid, f, m.nouns[iid]) for iid in ids if (f := _indicator_fit(m, iid, measure))
         )
     out = []
     for iid, fit, ns in fitting:
