@@ -28,6 +28,10 @@ EXTRACT_COLUMNS = [
     "confidence",
     "rule",
     "candidates",
+    "subject",
+    "predicate",
+    "counted_noun",
+    "qualifiers",
 ]
 
 

@@ -68,7 +68,7 @@ def test_extract_csv_carries_confidence_rule_and_candidates():
     r = run_cli("extract", str(seed), "--format", "csv")
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert {"confidence", "rule", "candidates"} <= set(rows[0])
+    assert {"confidence", "rule", "candidates", "subject", "predicate", "counted_noun", "qualifiers"} <= set(rows[0])
     mapped = [row for row in rows if row["indicator_id"] != "unmapped"]
     assert mapped and all(row["rule"] for row in mapped)
     assert all(0 < float(row["confidence"]) <= 1 for row in mapped)

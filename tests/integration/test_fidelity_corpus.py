@@ -57,7 +57,7 @@ def test_corpus_shape(corpus) -> None:
 
 
 def test_unseen_corpus_shape(corpus) -> None:
-    """The unseen corpus (never tuned on, its figures are printed by bench_fidelity.py): well-formed, its own
+    """The unseen corpus (written before tuning, its figures are printed by bench_fidelity.py): well-formed, its own
     sentences (none of the development corpus), every class."""
     unseen = load_corpus(UNSEEN)
     assert len(unseen) >= 100 and {e["part"] for e in unseen} == {"unseen"}

@@ -59,8 +59,13 @@ LIST_FIELDS = ("keywords", "nouns", "zero_words", "parts", "measures")
 # to the end of the number's clause) must hold one of these words; refuse.words: none of these in the number's clause
 # (up to its counted noun); refuse.nouns: the counted noun after the measure word must not start with one;
 # refuse.predicates: none of these verbs in the clause before the number; refuse.context: none in the sentence;
-# accept.predicates: the number's clause must hold one of these verbs (as a word: 发放 for handed-out materials).
-RULE_FIELDS = {"accept": ("context", "predicates"), "refuse": ("words", "nouns", "predicates", "context")}
+# accept.predicates: the number's clause must hold one of these verbs (as a word: 发放 for handed-out materials);
+# refuse.subjects / accept.subjects: the clause's subject (who acts, analysis.ingest.reports.clause: 县法院, 区纪委监委,
+# 全区 …) must hold none of these / one of these (a clause without a subject passes accept.subjects).
+RULE_FIELDS = {
+    "accept": ("context", "predicates", "subjects"),
+    "refuse": ("words", "nouns", "predicates", "context", "subjects"),
+}
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

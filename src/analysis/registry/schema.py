@@ -40,6 +40,12 @@ FACT_COLUMNS = [
     "confidence",
     "rule",
     "candidates",
+    # the clause structure of the number (analysis.ingest.reports.clause): who acts, the verb, the thing counted after
+    # the measure word, the qualifier words before it (其中;累计 …)
+    "subject",
+    "predicate",
+    "counted_noun",
+    "qualifiers",
 ]
 
 OBSERVATION_COLUMNS = [

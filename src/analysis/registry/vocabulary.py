@@ -189,6 +189,17 @@ class Extraction:
     scope_re: re.Pattern
     level_words: Mapping[str, str]  # word → level
     level_re: re.Pattern
+    # the clause structure (section ``clause``): subject words, the place prefixes kept before one (县法院), the words
+    # before a subject that make it no actor, predicate verbs, qualifier words and which of them count only
+    # in the number's own clause
+    subject_re: re.Pattern = re.compile("(?!)")
+    place_prefixes: frozenset[str] = frozenset()
+    not_subject_before: tuple[str, ...] = ()
+    pivot_re: re.Pattern = re.compile("(?!)")
+    filler_re: re.Pattern = re.compile("(?!)")
+    predicate_re: re.Pattern = re.compile("(?!)")
+    qualifier_re: re.Pattern = re.compile("(?!)")
+    clause_qualifiers: frozenset[str] = frozenset()
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -269,6 +280,67 @@ def _levels(path: Path, doc: dict, levels: tuple[str, ...]) -> tuple[dict, re.Pa
     return words, re.compile("|".join(re.escape(w) for w in words))
 
 
+def _trie(words) -> list[str]:
+    """The words as the branches of a regex alternation shaped as a prefix trie, one branch per first character: the
+    longest word at each place wins, and the engine tests one branch per character instead of every word (a flat
+    alternation of a hundred words is slow to scan)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return [re.escape(ch) + build(sub) for ch, sub in sorted(trie.items())]
+
+
+def _alternation(words: tuple[str, ...], guards: Mapping[str, str] | None = None) -> str:
+    """The words as one regex, longest first at each place: the unguarded ones as a trie, then each guarded one
+    followed by its guard (a lookbehind over the word). Every branch starts with a literal, so the engine skips fast
+    to the places where one may start."""
+    guards = guards or {}
+    plain = [w for w in words if w not in guards]
+    guarded = [re.escape(w) + guards[w] for w in sorted(guards, key=len, reverse=True) if w in words]
+    return "|".join(_trie(plain) + guarded)
+
+
+def _clause(path: Path, doc: dict) -> dict:
+    """The ``clause`` section: subject, predicate and qualifier words as compiled regexes."""
+    sec = _mapping(path, "clause", doc.get("clause"))
+    subjects = _texts(path, "clause.subjects", sec.get("subjects"))
+    not_before = _texts(path, "clause.not_subject_before", sec.get("not_subject_before"))
+    pivots = _texts(path, "clause.pivot_verbs", sec.get("pivot_verbs"))
+    fillers = _texts(path, "clause.fillers", sec.get("fillers"))
+    predicates = _texts(path, "clause.predicates", sec.get("predicates"))
+    qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
+    in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
+    unknown = [w for w in in_clause if w not in qualifiers]
+    if unknown:
+        raise _fail(path, "clause.clause_qualifiers", f"{'、'.join(unknown)} 不在 clause.qualifiers 中")
+    guards = {}
+    for w, g in _mapping(path, "clause.qualifier_guards", sec.get("qualifier_guards", {})).items():
+        if w not in qualifiers:
+            raise _fail(path, f"clause.qualifier_guards.{w}", "不是 clause.qualifiers 中的词")
+        guards[w] = _regex(path, f"clause.qualifier_guards.{w}", _text(path, f"clause.qualifier_guards.{w}", g)).pattern
+    return {
+        "subject_re": re.compile(_alternation(subjects)),
+        "place_prefixes": frozenset(_text(path, "clause.place_prefixes", sec.get("place_prefixes"))),
+        "not_subject_before": not_before,
+        "pivot_re": re.compile(f"(?:{_alternation(pivots)})$"),
+        "filler_re": re.compile(_alternation(fillers)),
+        "predicate_re": re.compile(_alternation(predicates)),
+        "qualifier_re": re.compile(_alternation(qualifiers, guards)),
+        "clause_qualifiers": frozenset(in_clause),
+    }
+
+
 @functools.lru_cache(maxsize=4)
 def load_extraction(path: Path = EXTRACTION_FILE, vocabulary_file: Path = VOCABULARY_FILE) -> Extraction:
     """The checked extractor vocabulary with its compiled regexes (cached per file); scope classes and levels are
@@ -295,4 +367,5 @@ def load_extraction(path: Path = EXTRACTION_FILE, vocabulary_file: Path = VOCABU
         scope_re=scope_re,
         level_words=level_words,
         level_re=level_re,
+        **_clause(path, doc),
     )

@@ -31,7 +31,9 @@ def tree(tmp_path: Path, repo: Path, monkeypatch) -> dict:
     cfg_dir = tmp_path / "config"
     shutil.copytree(repo / "config", cfg_dir)
     scoring = yaml.safe_load((cfg_dir / "scoring.yaml").read_text(encoding="utf-8"))
-    scoring.setdefault("extraction", {})["min_confidence"] = 0.7  # the 检查单位 figure (0.6) waits for review
+    scoring.setdefault("extraction", {})["min_confidence"] = (
+        0.75  # the 检查单位 figure (0.7, borrowed) waits for review
+    )
     (cfg_dir / "scoring.yaml").write_text(yaml.safe_dump(scoring, allow_unicode=True), encoding="utf-8")
     ledger = tmp_path / "corrections.csv"
     ledger.write_text(
@@ -72,6 +74,8 @@ def test_review_list_decide_build_applies_and_keeps_the_original(tree: dict) -> 
     facts = pd.read_parquet(tree["processed"] / "facts.parquet")
     low = facts[(facts.indicator_id == "enf_supervision_units") & (facts.value == 20)].iloc[0]
     rate = facts[(facts.indicator_id == "unmapped") & (facts.value == 28)].iloc[0]  # 审结: 复议 or 诉讼?
+    pct = facts[(facts.indicator_id == "unmapped") & (facts.value == 100)].iloc[0]  # 结案率: 复议 or 诉讼?
+    assert pct.candidates == "rec_closure_rate;lit_closure_rate"
     obs = pd.read_parquet(tree["processed"] / "observations.parquet")
     got = obs[obs.unit_id == "jiaozuo-macun"].set_index("indicator_id")["value"]
     assert pd.isna(got.get("enf_supervision_units"))  # below the threshold: not an observation …
@@ -100,6 +104,7 @@ def test_review_list_decide_build_applies_and_keeps_the_original(tree: dict) -> 
     r = _cli(tree, "map", rate.fact_id, "rec_concluded", "--reason", "复议段落的审结数", "--date", "2026-12-01")
     assert r.returncode == 0, r.stderr
     assert _cli(tree, "confirm", low.fact_id, "--reason", "检查单位20家无误").returncode == 0
+    assert _cli(tree, "map", pct.fact_id, "rec_closure_rate", "--reason", "复议段落的结案率").returncode == 0
     r = _cli(tree, "confirm", low.fact_id, "--reason", "again")
     assert r.returncode == 2 and "已有 confirm 决定" in r.stderr
     text = tree["ledger"].read_text(encoding="utf-8")

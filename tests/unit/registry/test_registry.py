@@ -295,8 +295,12 @@ def test_accept_refuse_rules_are_validated() -> None:
     entries = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
     ok = validate_indicators(copy.deepcopy(entries))
     assert ok.loc["rec_accepted", "refuse"]["predicates"]
+    assert "法院" in ok.loc["rec_concluded", "refuse"]["subjects"]  # subjects are rule data like the others
     for bad, msg in (
         ({"refuse": {"verbs": ["审结"]}}, "refuse.verbs 未知"),
+        ({"refuse": {"subjects": "法院"}}, "refuse.subjects 必须是非空文本组成的非空列表"),
+        ({"accept": {"subjects": []}}, "accept.subjects 必须是非空文本组成的非空列表"),
+        ({"accept": {"subject": ["法院"]}}, "accept.subject 未知"),
         ({"accept": {"context": "执法"}}, "accept.context 必须是非空文本组成的非空列表"),
         ({"accept": {"nouns": ["乡镇"]}}, "accept.nouns 未知"),
         ({"refuse": ["审结"]}, "refuse 必须是映射"),

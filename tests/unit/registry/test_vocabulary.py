@@ -103,6 +103,10 @@ def test_extraction_tables_compiled_from_the_data():
     assert x.scope_re.search("近3年").group() == "近3年"
     assert x.scope_re.search("较上年增长").group() == "较上年"  # the longest word first: 较上年, not 上年
     assert x.scope_words["较上年"] == "none" and x.level_words["全市"] == "city"
+    # the clause structure: a place prefix kept before a subject, longer predicates first, guarded qualifiers
+    assert x.subject_re.search("县法院审结").group() == "法院" and "县" in x.place_prefixes
+    assert x.predicate_re.search("全年不予受理9件").group() == "不予受理"
+    assert [mm.group() for mm in x.qualifier_re.finditer("人均3件，办复率均为100%，其中列入计划2件")] == ["均", "其中"]
 
 
 def test_loader_is_cached():
@@ -147,6 +151,12 @@ def test_vocabulary_errors_name_file_and_key(tmp_path, edit, key, fragment):
         (lambda d: d["scope"]["cumulative_patterns"].append("近几年"), "scope.cumulative_patterns[2]", "{numeral}"),
         (lambda d: d["levels"]["words"].update({"全镇": "town"}), "levels.words.全镇", "层级 'town'"),
         (lambda d: d["approximation"].update(prefixes=[]), "approximation.prefixes", "非空列表"),
+        (lambda d: d.pop("clause"), "clause", "必须是映射"),
+        (lambda d: d["clause"].update(subjects=[]), "clause.subjects", "非空列表"),
+        (lambda d: d["clause"]["predicates"].append("受理"), "clause.predicates", "重复的条目 受理"),
+        (lambda d: d["clause"]["clause_qualifiers"].append("同期"), "clause.clause_qualifiers", "同期 不在"),
+        (lambda d: d["clause"]["qualifier_guards"].update({"均": "(?<![均)"}), "clause.qualifier_guards.均", "正则"),
+        (lambda d: d["clause"]["qualifier_guards"].update({"同期": "x"}), "clause.qualifier_guards.同期", "不是"),
     ],
 )
 def test_extraction_errors_name_file_and_key(tmp_path, edit, key, fragment):

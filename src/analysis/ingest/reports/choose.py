@@ -9,8 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from analysis.ingest.reports.markers import QUOTE_CHARS, SHARED_RE, SUBSET_AFTER_RE, SUBSET_END_RE, TOTAL_LIST_RE
-from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, measure_fit, scan_overlaps
+from analysis.ingest.reports.markers import (
+    LIST_END_RE,
+    QUOTE_CHARS,
+    RESPECTIVE_SPLIT,
+    SHARED_RE,
+    SUBSET_AFTER_RE,
+    SUBSET_END_RE,
+    TOTAL_LIST_RE,
+)
+from analysis.ingest.reports.matcher import (
+    Hit,
+    Matcher,
+    Words,
+    by_end,
+    maximal,
+    measure_fit,
+    scan_gapped,
+    scan_overlaps,
+    suffix_hits,
+)
 from analysis.ingest.reports.numbers import Quantity
 
 
@@ -35,6 +53,9 @@ def _indicator_fit(m: Matcher, iid: str, measure: str) -> int:
     return 2 if measure == m.measure_of[iid] else 1
 
 
+_fit = _indicator_fit  # the name the structure rules use
+
+
 def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
     """(indicator, score) of the ids whose unit fits the measure word; with a keyword after the number
     (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some."""
@@ -53,6 +74,11 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
     return out
 
 
+# why _allowed refuses an indicator; NO_CONTEXT is soft (the text does not say which family, it does not say "not this"):
+# an indicator refused only for it is still listed as a candidate when nothing else names the number
+NO_CONTEXT = "no_context"
+
+
 def _allowed(
     m: Matcher,
     iid: str,
@@ -62,41 +88,64 @@ def _allowed(
     head: str,
     s0: int,
     para: Callable[[], str] | None = None,
-) -> bool:
-    """False when the registry refuses ``iid`` here: a refused word in the clause up to the counted noun, a refused
-    counted noun, a refused predicate in the clause before the number, none of its accepted predicates in the clause,
-    a refused context word in the sentence (up to
-    the end of the number's clause), or none of the indicator's required context words there nor in ``para`` (the
-    heading and opening clause above the sentence)."""
-    words = m.refuse_words.get(iid)
-    if words:
+    subject: str = "",
+    words: Words | None = None,
+) -> str:
+    """ "" when the registry allows ``iid`` here, else why not (the rule kind): ``subjects`` — a refused subject of the
+    clause or, when the indicator accepts only some subjects, another one (a clause without a subject passes);
+    ``words`` — a refused word in the clause up to the counted noun; ``nouns`` — a refused counted noun;
+    ``predicates`` — a refused predicate in the clause before the number, or none of its accepted predicates in the
+    clause; ``context`` — a refused context word in the sentence up to the end of the number's clause; ``no_context``
+    (NO_CONTEXT) — none of the indicator's required context words there nor in ``para`` (the heading and opening clause
+    above the sentence)."""
+    if subject:
+        subs = m.refuse_subjects.get(iid)
+        if subs and any(w in subject for w in subs):
+            return "subjects"  # 区纪委监委对12个单位开展监督检查: no 执法监督; 县法院审结…: no 复议
+        subs = m.accept_subjects.get(iid)
+        if subs and not any(w in subject for w in subs):
+            return "subjects"
+    refused = m.refuse_words.get(iid)
+    if refused:
         window = text[clause[0] : min(clause[1], q.end + 8)]
-        if any(w in window for w in words):
-            return False
+        if any(w in window for w in refused):
+            return "words"
     nouns = m.refuse_nouns.get(iid)
     if nouns and head.startswith(nouns):
-        return False
+        return "nouns"
     preds = m.refuse_predicates.get(iid)
     if preds:
         clause_before = text[clause[0] : q.start]
         if any(w in clause_before for w in preds):
-            return False
+            return "predicates"
     preds = m.accept_predicates.get(iid)
-    if preds and not any(w in text[clause[0] : clause[1]] for w in preds):
-        return False  # the clause holds none of the verbs the indicator counts (发放 for handed-out materials)
+    if preds and not _has_word(text, clause, preds, words):
+        return "predicates"  # the clause holds none of the verbs the indicator counts (常务会议…学习法律法规16次)
+    ctx = m.refuse_context.get(iid)
+    if ctx:
+        said = text[s0 : clause[1]]
+        if any(w in said for w in ctx):
+            return "context"
     ctx = m.accept_context.get(iid)
     if ctx:
         said = text[s0 : clause[1]]  # the sentence up to the end of the number's clause
         if not any(w in said for w in ctx):
             above = para() if para is not None else ""
             if not any(w in above for w in ctx):
-                return False
-    ctx = m.refuse_context.get(iid)
-    if ctx:
-        said = text[s0 : clause[1]]
-        if any(w in said for w in ctx):
-            return False
-    return True
+                return NO_CONTEXT
+    return ""
+
+
+def _has_word(text: str, clause: tuple[int, int], ws: tuple[str, ...], words: Words | None) -> bool:
+    """True when one of ``ws`` stands in the clause as a word, or ends a word after a modifier (专题|学法), not inside
+    one (学习 in 理论学习中心组, 法律 in 法律顾问)."""
+    for w in ws:
+        i = text.find(w, clause[0], clause[1])
+        while i >= 0:
+            if words is None or words.bounds is None or (words.starts_word(i) and words.ends_word(i + len(w))):
+                return True
+            i = text.find(w, i + 1, clause[1])
+    return False
 
 
 def _rank(m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[str]], Context]) -> list[str]:
@@ -114,7 +163,7 @@ def _rank(m: Matcher, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[
 
     ranked = sorted(cands, key=key)
     best, second = key(ranked[0]), key(ranked[1])
-    if best[0] == second[0] and best[1] == 0:
+    if best[0] == second[0] and (best[1] == 0 or best[1] == second[1]):
         return []  # equally fitting and nothing in the sentence says which: better unmapped than wrong
     fa, fb = m.family[ranked[0][0]], m.family[ranked[1][0]]
     pair_end = ctx.together.get(frozenset((fa, fb)), -1) if fa != fb and best[0] == second[0] else -1
@@ -140,23 +189,54 @@ def choose(
     s0: int = 0,
     words: Words | None = None,
     para: Callable[[], str] | None = None,
+    subject: str = "",
+    counted_noun: str = "",
+    fam_cache: dict | None = None,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
-    no id when unmapped (the candidates then list the indicators that fitted equally well, if any)."""
+    no id when unmapped (the candidates then list the indicators that fitted equally well, if any).
+
+    ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``); ``fam_cache`` keeps, per clause of the
+    sentence, the families its text names (filled here). Two structural checks besides the
+    registry's rules: an indicator of a family that has family words (registry ``families``) is not chosen when an
+    earlier clause of the sentence names other families and nothing up to the end of the number's clause names its
+    own (「深化行政复议体制改革，全年
+    接待来访咨询380人次」 is no 法律咨询); and a keyword borrowed from an earlier clause names a counted-thing
+    indicator (one with ``nouns``) only when the number's own counted noun is one of those nouns (「对18家执法单位
+    …开展执法监督，发现问题46个」: 46 problems are no agencies)."""
     measure = q.measure
     noun_pos = q.end
     while noun_pos < clause[1] and text[noun_pos] in QUOTE_CHARS:
         noun_pos += 1
     head = text[noun_pos : noun_pos + 12]  # the counted noun (leading quotes skipped)
 
+    def other_family(iid: str) -> bool:
+        fam = m.family[iid]
+        if clause[0] <= s0 or fam not in m.worded_families or m.family_re is None:
+            return False  # the first clause of its sentence has no earlier clause to name another family
+        got = fam_cache.get(clause) if fam_cache is not None else None
+        if got is None:
+            found = [(mm.start(), m.family_of[mm.group()]) for mm in m.family_re.finditer(text, s0, clause[1])]
+            got = (frozenset(f for a, f in found if a < clause[0]), frozenset(f for _, f in found))
+            if fam_cache is not None:
+                fam_cache[clause] = got  # families named before the clause / up to its end
+        return bool(got[0]) and fam not in got[1]
+
+    refusals: dict[str, str] = {}  # indicator that fitted the measure → why the registry or the structure refused it
+
     ruled = m.ruled
 
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
-        return [
-            c
-            for c in _fitting(m, ids, measure, head, strict)
-            if c[0] not in ruled or _allowed(m, c[0], text, clause, q, head, s0, para)
-        ]
+        out = []
+        for c in _fitting(m, ids, measure, head, strict):
+            why = (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words)) or (
+                "family" if other_family(c[0]) else ""
+            )
+            if why:
+                refusals.setdefault(c[0], why)
+            else:
+                out.append(c)
+        return out
 
     seg = text[seg_start : q.start]
     limit = q.start
@@ -176,22 +256,99 @@ def choose(
         if not SUBSET_AFTER_RE.match(text, h[1]):
             cands = candidates(h[3], False)
             if cands:
+                if LIST_END_RE.search(text, h[1], q.start):
+                    mixed = _mixed_list(text, seg_start, h, before, candidates)
+                    if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
+                        return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
                 return _decide(m, cands, ctx_fn, h[2], "keyword")
     after = [h for h in hits_clause if h[0] >= q.end]  # scan order: by start, the longest first
 
     def overlaps() -> list[Hit]:  # scanned only when no keyword before the number names it
         return scan_overlaps(text, seg_start, limit, m, words)
 
-    for h, strict, rule in _keywords_in_order(text, [], overlaps, after, noun_pos, earlier_fn, after_part_mark):
+    for h, strict, rule in _keywords_in_order(
+        m,
+        text,
+        before,
+        overlaps,
+        after,
+        noun_pos,
+        earlier_fn,
+        after_part_mark,
+        lambda ids: any(_fit(m, i, measure) for i in ids),
+        lambda: scan_gapped(text, seg_start, limit, m),
+    ):
         cands = candidates(h[3], strict)
         if rule == "earlier_clause":  # a keyword that already named a number of this sentence does not name a second
-            cands = [c for c in cands if c[0] not in taken]
+            # …nor a sibling of the same measure (已解决 gave sup_npc_resolved: not sup_cppcc_resolved for the next)
+            used = {m.measure_of[iid] for iid in h[3] if iid in taken}
+            for c in cands:
+                if c[0] not in taken and m.measure_of[c[0]] not in used and not _noun_fits(m, c[0], counted_noun):
+                    refusals.setdefault(c[0], "counted_noun")
+            cands = [
+                c
+                for c in cands
+                if c[0] not in taken and m.measure_of[c[0]] not in used and _noun_fits(m, c[0], counted_noun)
+            ]
         if cands:
+            if rule == "keyword" and LIST_END_RE.search(text, h[1], q.start):
+                mixed = _mixed_list(text, seg_start, h, before, candidates)
+                if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
+                    return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
-    return [], "no_keyword", ()
+    return _unmapped(m, refusals)
+
+
+def _unmapped(m: Matcher, refusals: dict[str, str]) -> tuple[list, str, tuple[str, ...]]:
+    """No indicator named the number: ``no_keyword`` when none fitted; ``ambiguous`` with the candidates refused only
+    because their family's context is missing (全年审结28件: 复议 or 诉讼, the text does not say); else
+    ``refused:<kind>`` with the rule kind that refused the first fitting indicator (a subject, a word, …)."""
+    if not refusals:
+        return [], "no_keyword", ()
+    soft = [iid for iid, why in refusals.items() if why == NO_CONTEXT]
+    if soft:
+        return [], "ambiguous", tuple(sorted(soft, key=m.order.__getitem__))
+    return [], "refused:" + next(iter(refusals.values())), ()
+
+
+# a counted noun ending in one of these names the quantity, not the thing (参考人数, 案件数量)
+_QUANTITY_NOUN_ENDS = ("数", "量")
+
+
+def _noun_fits(m: Matcher, iid: str, counted_noun: str) -> bool:
+    """False when the indicator counts declared things (``nouns``) and the number's counted noun is another thing:
+    Chinese compounds are headed on the right, so a noun whose last character is the last character of none of the
+    indicator's nouns counts something else (问题 is no 单位; 测试人员 may be 执法人员)."""
+    ns = m.nouns[iid]
+    if not ns or not counted_noun or counted_noun.endswith(_QUANTITY_NOUN_ENDS):
+        return True
+    return any(n[-1] == counted_noun[-1] for n in ns)
 
 
 Candidates = Callable[[tuple[str, ...], bool], list[tuple[str, int]]]  # (ids, strict) → fitting, allowed (id, score)
+
+
+def _mixed_list(text: str, seg_start: int, h: Hit, before: list[Hit], candidates: Candidates) -> tuple[str, ...]:
+    """The ids named by a list ``A、B等…`` that ends after keyword ``h`` when its items name different indicators (or
+    some item names none that fits): the number after it counts several kinds of things, so it is no one item's
+    figure. () when every item names the same indicator (进企业、进社区等活动: all publicity events)."""
+    end = LIST_END_RE.search(text, h[1]).start()
+    cut = text.rfind(",", seg_start, end)
+    start = max(seg_start, cut + 1)
+    if "、" not in text[start:end]:
+        return ()
+    hits = maximal([x for x in before if start <= x[0] and x[1] <= end])
+    cuts = [i for i in range(start, end) if text[i] in RESPECTIVE_SPLIT and not any(x[0] <= i < x[1] for x in hits)]
+    picks: list[str | None] = []
+    named: list[str] = []
+    for a, b in zip([start, *(i + 1 for i in cuts)], [*cuts, end], strict=True):
+        own = [x for x in hits if a <= x[0] and x[1] <= b]
+        cands = candidates(own[-1][3], False) if own else []
+        picks.append(cands[0][0] if len(cands) == 1 else None)
+        named += [c[0] for c in cands]
+    if len(picks) >= 2 and (None in picks or len(set(picks)) > 1):
+        return tuple(dict.fromkeys(named))
+    return ()
 
 
 def _total_of_two(text: str, q: Quantity, before: list[Hit], candidates: Candidates) -> tuple[str, ...]:
@@ -225,6 +382,7 @@ def _shared(
 
 
 def _keywords_in_order(
+    m: Matcher,
     text: str,
     before: list[Hit],
     overlaps: Callable[[], list[Hit]],
@@ -232,14 +390,26 @@ def _keywords_in_order(
     noun_pos: int,
     earlier_fn: Callable[[], list[Hit]],
     after_part_mark: bool,
+    measure_ok: Callable[[tuple[str, ...]], bool] = lambda ids: True,
+    gapped: Callable[[], list[Hit]] = list,
 ) -> Iterator[tuple[Hit, bool, str]]:
     """(keyword hit, strict noun check, rule) in the order they may name the number, lazily: the nearest keyword
-    before it in its segment, a keyword overlapping another there, a keyword after the counted noun, the counted noun
+    before it in its segment, a keyword that ends one of those (its head), a keyword overlapping another there, a
+    keyword found with the segment's filler words left out (调解各类纠纷), a keyword after the counted noun, the counted noun
     itself (25家执法单位), then a keyword of an earlier clause (not for a part after 其中 without a keyword of its own)."""
+    # (the nearest keyword before the number, in ``before``, is tried by choose itself, before this generator)
+    # the head of a keyword whose indicators fit the measure but are refused by the registry's rules (法律知识培训
+    # refused next to 执法人员: its head 培训); not when they do not fit it (主要负责人出庭应诉2次: a subset, no total)
+    seen = {(h[0], h[2]) for h in before}
     for h in before:
-        if not SUBSET_AFTER_RE.match(text, h[1]):
-            yield h, False, "keyword"
+        if not SUBSET_AFTER_RE.match(text, h[1]) and measure_ok(h[3]):
+            for x in suffix_hits(m, h):
+                if (x[0], x[2]) not in seen:
+                    seen.add((x[0], x[2]))
+                    yield x, False, "keyword"
     for h in sorted(overlaps(), key=by_end):
+        yield h, False, "keyword"
+    for h in gapped():  # a verb–object keyword with a filler inside (调解各类纠纷)
         yield h, False, "keyword"
     for h in after:
         if h[0] > noun_pos:

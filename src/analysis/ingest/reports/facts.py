@@ -24,14 +24,26 @@ How a number is read (``extract_facts``):
    its clause (审结…案件 is no 受理), whose refused word is in the clause (主办件 is no 办件) or whose counted noun is
    refused (6个乡镇 is no agency). A keyword followed by 中 (…案件中，维持…N件; 建议中已解决的N件) names the set the
    number is a part of, never the number; a part after 其中 never takes its total's id. Values after 分别 go to their
-   own names in order (``respective.respective``). Numbers in a plan (计划, 下一步, 拟, 预计, 不少于…; a section headed
-   下一步/工作打算) and explicit targets (力争, 目标, 需达到, 到2025年…) get scope ``target``, unmapped, with the
-   fitting ids as candidates; rules (每季度…, 偶数年) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
+   own names in order (``respective.respective``). Numbers in a plan (计划 but not 列入计划, 下一步, 拟 but not
+   拟…的, 预计, 不少于…; a section headed 下一步/工作打算) and explicit targets (力争, 目标, 需达到, 到2025年…) get scope
+   ``target``, unmapped, with the fitting ids as candidates; rules (每季度…, 偶数年) give no fact. View counts and honours (阅读量, 荣获…称号) give no fact.
 7. Word boundaries: a keyword counts only where it is a word of the sentence as cut by the registry-aware segmenter
    (``analysis.ingest.reports.segment``, rjieba with the registry's words as user dictionary): 督|办件 and 主|办件 hold no
    办件, 审结|案件 holds no 结案; a modifier before the keyword keeps it (业务|培训). See ``matcher.Words``.
 8. Every fact says which rule decided it (``rule``) and how sure that is (``confidence``, RULE_CONFIDENCE); when
-   indicators fit equally and nothing in the sentence says which, the fact is unmapped with ``candidates``.
+   indicators fit equally and nothing in the sentence says which (no relative, or the same family for both), the fact
+   is unmapped with ``candidates``.
+9. The clause structure of every number is on its fact (``analysis.ingest.reports.clause``, word lists in
+   registry/extraction.yaml ``clause``): ``subject`` (who acts: 县法院, 区纪委监委, 全区 …), ``predicate`` (the verb),
+   ``counted_noun`` (the thing after the measure word, else the noun before the number) and ``qualifiers`` (其中, 分别,
+   均, 截至, 累计, 同比, 计划 … before it). It decides where it is data or a general rule: the registry's
+   ``accept``/``refuse`` ``subjects`` (a discipline body's checks are no enforcement supervision, a court's totals no
+   复议 figure); a keyword borrowed from an earlier clause names a counted thing (an indicator with ``nouns``) only when
+   the number's counted noun has the same head (发现问题46个 are no agencies); an indicator of a family with family words
+   is not chosen when an earlier clause names other families and nothing names its own (深化行政复议体制改革，接待来访
+   咨询380人次 is no 法律咨询); a list A、B等 of things naming different indicators is none's total (审查重大行政决策、
+   合同协议等涉法事项286件); the head keyword of a keyword refused by the rules may name the number (法律知识培训 next to
+   执法人员 → 培训).
 
 Sign convention of reductions: a percentage reduction (压减/压缩/减少/下降 X%, also 分别压减 X%、Y%) is a change with
 value −X (scope ``change``, unmapped); a reduction stated as a count (精简材料126份) is a plain positive count.

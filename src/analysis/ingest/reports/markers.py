@@ -39,8 +39,11 @@ EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达�
 # indicators that would fit listed as candidates; rules, RULE_RE, give no fact at all). Looked for in the sentence
 # before the number; a section headed
 # 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
+# Not a plan: 列入计划/纳入计划 (a status: 列入计划逐步解决的41件) and 拟…的 (a modifier: 县政府拟出台的12件文件 are
+# documents reviewed this year).
 TARGET_RE = re.compile(
-    r"计划|下一步|下步|打算|拟(?!修改|修订)|预计|争取|确保|按照规划|不少于|不低于|至少|明年|今后|将于|控制在"
+    r"(?<!列入)(?<!纳入)计划|下一步|下步|打算|拟(?!修改|修订)(?![^,:;。的]{0,12}的)|预计|争取|确保|按照规划|不少于|不低于"
+    r"|至少|明年|今后|将于|控制在"
 )
 TARGET_HEADING_WORDS = ("下一步", "工作打算", "工作计划", "工作安排", "工作思路", "努力方向", "工作重点")
 TARGET_HEADING_RE = re.compile(
@@ -53,6 +56,7 @@ VIEW_HONOUR_RE = re.compile(
     r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
 )
 RESPECTIVE_SPLIT = "、和及与"
+LIST_END_RE = re.compile(r"等(?![级次第待])")  # A、B等…: the end of a list of named things (等级, 等次 are no list end)
 SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在审结的行政诉讼案件中，: the set, not the number
 SUBSET_AFTER_RE = re.compile(r"(?:案件|事项)?中(?=[已的有])")  # 人大代表建议中已解决的41件: a part of the named set
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure

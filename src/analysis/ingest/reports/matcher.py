@@ -47,6 +47,9 @@ class Matcher:
     refuse_context: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refuse_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     accept_predicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # subjects of the clause (clause.Structure.subject) the indicator refuses, or the only ones it accepts
+    refuse_subjects: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    accept_subjects: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kw_any_re: re.Pattern = field(default_factory=lambda: re.compile("(?!)"))
     # (indicator ids of a keyword, measure word) → (id, measure fit, nouns) of the ids whose measure fits
     fit_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int, tuple[str, ...]], ...]] = field(
@@ -58,6 +61,10 @@ class Matcher:
     # the registry's ``families`` section: words naming a family in context (行政复议 → rec), one regex
     family_re: re.Pattern | None = None
     family_of: dict[str, str] = field(default_factory=dict)
+    worded_families: frozenset[str] = frozenset()  # the families the ``families`` section gives words for
+    keywords_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator → its normalised keywords
+    # keyword → the keywords it ends with (法律知识培训 → 培训), longest first, found on first use
+    suffixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
     # the indicators with any accept/refuse rule (every other one is allowed wherever its keyword and unit fit)
     ruled: frozenset[str] = field(init=False, default=frozenset())
 
@@ -108,7 +115,17 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         measures={iid: frozenset(ms) for iid, row in indicators.iterrows() if (ms := _as_list(row.get("measures")))},
         family_re=re.compile(_trie_pattern(family_of)) if family_of else None,
         family_of=family_of,
+        worded_families=frozenset(family_of.values()),
+        keywords_of=_keywords_of(kw_ids),
     )
+
+
+def _keywords_of(kw_ids: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for kw, ids in kw_ids.items():
+        for iid in ids:
+            out.setdefault(iid, []).append(kw)
+    return {iid: tuple(kws) for iid, kws in out.items()}
 
 
 def _index(indicators: pd.DataFrame) -> dict[str, dict]:
@@ -148,6 +165,8 @@ _RULE_FIELDS = {
     "refuse_context": ("refuse", "context"),
     "refuse_predicates": ("refuse", "predicates"),
     "accept_predicates": ("accept", "predicates"),
+    "refuse_subjects": ("refuse", "subjects"),
+    "accept_subjects": ("accept", "subjects"),
 }
 
 
@@ -272,6 +291,12 @@ class Words:
         i = bisect.bisect_right(self.starts, r) - 1  # the start of the word a is inside
         return r - self.starts[i] >= 2
 
+    def sorted_bounds(self) -> list[int]:
+        """The word boundaries (offsets in the sentence), sorted; [] without a segmenter."""
+        if self.starts is None:
+            self.starts = sorted(self.bounds) if self.bounds is not None else []
+        return self.starts
+
     def ends_word(self, b: int) -> bool:
         return self.bounds is None or b - self.s0 in self.bounds
 
@@ -302,6 +327,43 @@ def scan_overlaps(text: str, start: int, end: int, m: Matcher, words: Words | No
             )
             reach = e
     return hits
+
+
+FILLER_RE = load_extraction().filler_re
+
+
+def scan_gapped(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
+    """Keywords that text[start:end] holds once its filler words are left out (调解各类纠纷 → 调解纠纷; registry/
+    extraction.yaml clause.fillers), as hits over the original text; only the ones that span a left-out filler, nearest
+    end first. [] when the span holds no filler."""
+    cuts = [mm.span() for mm in FILLER_RE.finditer(text, start, end)]
+    if not cuts or m.kw_re is None:
+        return []
+    keep: list[int] = []  # original offset of every kept character
+    pos = start
+    for a, b in cuts:
+        keep.extend(range(pos, a))
+        pos = b
+    keep.extend(range(pos, end))
+    stripped = "".join(text[i] for i in keep)
+    hits: list[Hit] = []
+    for mm in m.kw_re.finditer(stripped):
+        a, b = keep[mm.start()], keep[mm.end() - 1] + 1
+        if b - a > mm.end() - mm.start():  # it spans a left-out filler
+            kw, ids = m.prefixes[mm.group()][0]
+            hits.append((a, b, kw, ids))
+    return sorted(hits, key=by_end)
+
+
+def suffix_hits(m: Matcher, h: Hit) -> list[Hit]:
+    """The keywords that end keyword hit ``h`` (its head: 法律知识培训 → 培训), longest first, as hits."""
+    kw = h[2]
+    got = m.suffixes.get(kw)
+    if got is None:
+        got = m.suffixes[kw] = tuple(
+            (kw[k:], m.prefixes[kw[k:]][0][1]) for k in range(1, len(kw) - 1) if kw[k:] in m.prefixes
+        )
+    return [(h[1] - len(s), h[1], s, ids) for s, ids in got]
 
 
 def maximal(hits: list[Hit]) -> list[Hit]:

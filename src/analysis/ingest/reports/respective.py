@@ -32,6 +32,10 @@ def respective(
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
         cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
         segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
+        if len(nums) >= 2 and len(segs) == 1:  # 满意率分别为x和y: the names stand in an earlier clause
+            for q, got in zip(nums, _earlier_names(m, norm, s0, c, hits, nums, words), strict=False):
+                change = CHANGE_RE.search(norm, pos, nums[0].start) if q.measure in ("%", "个百分点") else None
+                out[q.start] = (*got, change)
         if len(nums) >= 2 and len(segs) >= 2:
             change = CHANGE_RE.search(norm, pos, nums[0].start) if nums[0].measure in ("%", "个百分点") else None
             if len(segs) != len(nums):
@@ -45,7 +49,7 @@ def respective(
                 for (a, b), q in zip(segs, nums, strict=True):
                     got = _respective_lead(m, norm, a, b, lead, hits, q) if lead else None
                     if got is None:
-                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used)
+                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used, segs[0], s0, c[1])
                     used.update(iid for iid, _ in got[0])
                     out[q.start] = (*got, change)
         pos = norm.find("分别", pos + 2, s1)
@@ -79,15 +83,28 @@ def _respective_one(
     all_ids: set[str],
     q: Quantity,
     used: set[str],
+    first: tuple[int, int] | None = None,
+    s0: int = 0,
+    end: int = 0,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     measure = "万元" if q.measure in MONEY_MEASURES else q.measure
 
     def fit(hs) -> list[tuple[str, str]]:
-        return [(iid, h[2]) for h in hs for iid in h[3] if measure_fit(m.measure_of[iid], measure)]
+        return [
+            (iid, h[2])
+            for h in hs
+            for iid in h[3]
+            if measure_fit(m.measure_of[iid], measure) and _name_allowed(m, norm, iid, a, b, s0, end)
+        ]
+
+    def fits_measure(hs) -> bool:
+        return any(measure_fit(m.measure_of[iid], measure) for h in hs for iid in h[3])
 
     own = [h for h in hits if a <= h[0] and h[1] <= b]
     own_ids = {i for h in own for i in h[3]}
     cands = fit(own[-1:]) or fit(own)
+    if not cands and fits_measure(own):  # its own rate refused by the registry (12345热线按期办结率): no borrowing
+        return [], "ambiguous", ()
     if not cands and (a, b) != last and m.kw_re is not None:  # 从轻 + 处罚案件 → 从轻处罚
         name, tail = norm[a:b], norm[last[0] : last[1]]
         for k in range(1, len(tail) + 1):
@@ -100,8 +117,17 @@ def _respective_one(
             ]
             if cands := fit(got):
                 break
+    if not cands and m.kw_re is not None:  # 人大代表议案、建议 / 议案、建议: the modifier another name carries
+        cands = fit(_with_modifier(m, norm, a, b, first, hits))
     if not cands:  # 人大代表建议、政协提案满意率: the shared 满意率 of another name (not one another name took)
         cands = [c for c in fit([h for h in hits if not (a <= h[0] and h[1] <= b)]) if c[0] not in used]
+    if cands and len(own) >= 2:  # 政府信息公开申请按期答复率: the name's leading keyword says whose rate it is
+        fams = {fs.pop() for h in own[:-1] if len(fs := {m.family[i] for i in h[3]}) == 1}
+        if fams:
+            lead_ids = {i for h in own[:-1] for i in h[3]}
+            cands = [c for c in cands if m.family[c[0]] in fams or m.related[c[0]] & lead_ids]
+            if not cands:
+                return [], "ambiguous", ()
     ids = list(dict.fromkeys(iid for iid, _ in cands))
     if not ids:
         return [], "no_keyword", ()
@@ -117,3 +143,68 @@ def _respective_one(
     if score(ranked[0]) > score(ranked[1]):
         return [(ranked[0], kw[ranked[0]])], "respective+context", ()
     return [], "ambiguous", tuple(ids)
+
+
+def _with_modifier(m: Matcher, norm: str, a: int, b: int, first: tuple[int, int] | None, hits: list[Hit]) -> list[Hit]:
+    """Keywords a name without one of its own makes with a modifier of the list (as hits of the name): the text
+    before the first name's keyword (人大代表议案、建议 → 人大代表建议), else what the keywords of another name's
+    indicators put before that name's keyword (议案 is named by 人大议案 → 人大建议)."""
+    name = norm[a:b]
+    mods: list[str] = []
+    if first is not None and first[0] != a:
+        lead = [h for h in hits if first[0] <= h[0] and h[1] <= first[1]]
+        if lead:
+            pre = norm[first[0] : lead[0][0]]
+            mods += [pre[-k:] for k in range(len(pre), 0, -1)]
+    for h in hits:
+        if a <= h[0] and h[1] <= b:
+            continue
+        for iid in h[3]:
+            mods += [kw[: -len(h[2])] for kw in m.keywords_of.get(iid, ()) if kw.endswith(h[2]) and kw != h[2]]
+    for mod in dict.fromkeys(mods):
+        got = m.prefixes.get(mod + name)
+        if got:
+            return [(a, b, got[0][0], got[0][1])]
+    return []
+
+
+def _earlier_names(
+    m: Matcher,
+    norm: str,
+    s0: int,
+    c: tuple[int, int],
+    hits: list[Hit],
+    nums: list[Quantity],
+    words: Words | None,
+) -> list[tuple[list[tuple[str, str]], str, tuple[str, ...]]]:
+    """One shared name before 分别 (满意率分别为98.9%和97.3%) whose values belong, in order, to the things named in
+    the earlier clauses (人大代表建议87件、政协委员提案112件): the rate of each named base, in the order the bases
+    were named; [] unless there are exactly as many such rates as values."""
+    measure = "万元" if nums[0].measure in MONEY_MEASURES else nums[0].measure
+    rates = [(iid, h[2]) for h in hits[-1:] for iid in h[3] if measure_fit(m.measure_of[iid], measure)]
+    if len(rates) < len(nums) or c[0] <= s0:
+        return []
+    picked: list[tuple[str, str]] = []
+    for h in maximal(scan_keywords(norm, s0, c[0], m, words)):
+        for iid, kw in rates:
+            if m.related[iid] & set(h[3]) and all(iid != p[0] for p in picked):
+                picked.append((iid, kw))
+    if len(picked) != len(nums):
+        return []
+    return [([p], "respective+context", ()) for p in picked]
+
+
+def _name_allowed(m: Matcher, norm: str, iid: str, a: int, b: int, s0: int, end: int) -> bool:
+    """The registry's rules for one name of a list norm[a:b] (the sentence starts at s0, the list's clause ends at
+    ``end``): none of the indicator's refused words in the name (12345热线按期办结率 is no 复议 closure rate), one of
+    its accepted context words in the sentence up to the clause's end (受理、审结行政复议案件: 复议 is said after the
+    name), none of its refused context words there."""
+    refused = m.refuse_words.get(iid)
+    if refused and any(w in norm[a:b] for w in refused):
+        return False
+    said = norm[s0 : max(b, end)]
+    ctx = m.accept_context.get(iid)
+    if ctx and not any(w in said for w in ctx):
+        return False
+    ctx = m.refuse_context.get(iid)
+    return not (ctx and any(w in said for w in ctx))

@@ -23,6 +23,7 @@ _NUMERIC = {
 
 
 _STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
+_NO_STRUCTURE = ("", "", "", "")  # subject, predicate, counted noun, qualifiers (a zero stated in words has none)
 
 
 class Sink:
@@ -42,14 +43,16 @@ class Sink:
         measure_raw: str,
         approx: bool,
         state: str,
-        where: tuple[str, str, int, int, tuple[str, int]],
+        where: tuple,
         kw: str = "",
         parent: str = "",
         rule: str = "",
         candidates: tuple[str, ...] = (),
     ) -> str:
-        """Append one fact; ``where`` = (scope, level, span_start, span_end, (evidence, evidence_start))."""
-        scope, level, s, e, ev = where
+        """Append one fact; ``where`` = (scope, level, span_start, span_end, (evidence, evidence_start)[, structure])
+        with ``structure`` the clause's (subject, predicate, counted noun, qualifiers) (``clause.Structure``)."""
+        scope, level, s, e, ev = where[:5]
+        st = where[5] if len(where) > 5 else _NO_STRUCTURE
         fid = f"{self.doc_id}:{s}" + (f":{k}" if k is not None else "")
         row = [
             self.doc_id,
@@ -73,6 +76,7 @@ class Sink:
             rule_confidence(rule) if iid else 0.0,
             rule,
             ";".join(candidates),
+            *st,
             k or 0,
         ]
         self.rows.append(row)

@@ -10,6 +10,7 @@ import bisect
 import re
 
 from analysis.ingest.reports.choose import Context, choose
+from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
     CHANGE_RE,
     CLAUSE_SEP_RE,
@@ -40,7 +41,8 @@ def _gateable(rx: re.Pattern) -> bool:
 _RANK_GATE, _VIEW_HONOUR_GATE = _gateable(RANK_RE), _gateable(VIEW_HONOUR_RE)
 
 Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), measure of the total after 其中/包括
-Where = tuple[str, str, int, int, tuple[str, int]]  # scope, level, span start, span end, (evidence, evidence start)
+# scope, level, span start, span end, (evidence, evidence start)[, clause structure (clause.Structure)]
+Where = tuple
 
 
 def clauses_of(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -93,6 +95,8 @@ class Sentence:
         self.clauses = clauses_of(norm, s0, s1)
         self.clause_starts = [c[0] for c in self.clauses]
         self.words = Words(m, norm, s0, s1)
+        self.structure = ClauseReader(norm, s0, s1, self.words)
+        self._fam_named: dict = {}  # clause → families named before it / up to its end (choose fills it)
         self._hits: dict[int, list[Hit]] = {}  # clause start → its keyword hits (scanned on first use)
         self._hits_by_end: dict[int, list[Hit]] = {}  # clause start → its hits, nearest end first, the longest first
         self.scopes, self.levels, all_parts, target_sections = marks[:4]
@@ -205,6 +209,8 @@ class Sentence:
         seg = self.norm[seg_start : q.start]
         if self._is_no_figure(q, clause, seg):
             return
+        st = self.structure.structure(q, clause)
+        where = (*where, st)
         state = "approx" if q.approx else "exact"
         base_measure = "万元" if q.measure in MONEY_MEASURES else q.measure
         change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
@@ -232,6 +238,9 @@ class Sentence:
                 self.s0,
                 self.words,
                 self._para_text,
+                st.subject,
+                st.counted_noun,
+                self._fam_named,
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands

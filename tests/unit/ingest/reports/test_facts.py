@@ -578,8 +578,10 @@ def test_new_measure_words() -> None:
         ("一是做好行政复议和行政应诉，结案率100%。", [("100%", UNMAPPED)]),
         # a verb shared by a respective list goes to each name's family
         ("审结行政复议、行政诉讼案件分别为61件、40件。", [("61件", "rec_concluded"), ("40件", "lit_concluded")]),
-        # 备案审查 is the review of filed documents, not the legality review before issuing
-        ("备案审查规范性文件15件。", [("15件", "nd_received_filings")]),
+        # 备案审查 alone may be documents filed up or filings received: it waits for review; received when said so
+        ("备案审查规范性文件15件。", [("15件", UNMAPPED)]),
+        ("接受部门备案规范性文件19件。", [("19件", "nd_received_filings")]),
+        ("对各镇街、部门报送的规范性文件进行备案审查，共审查31件。", [("31件", "nd_received_filings")]),
         # printing is not handing out (accept/refuse predicates as registry data)
         ("印制宣传手册3000册。", [("3000册", UNMAPPED)]),
         ("发放宣传手册3000册。", [("3000册", "pub_publicity_materials")]),
@@ -608,3 +610,94 @@ def test_a_total_of_two_named_things_is_neither() -> None:
 def test_enforcement_inspections_need_supervision_context() -> None:
     assert one("全年共开展执法检查3260次。", "3260次")["indicator_id"] == UNMAPPED  # inspecting firms, not supervising
     assert one("开展行政执法监督检查6次。", "6次")["indicator_id"] == "enf_inspections"
+
+
+def test_filing_review_alone_lists_both_readings() -> None:
+    row = one("备案审查规范性文件15件。", "15件")
+    assert row["rule"] == "ambiguous" and set(row["candidates"].split(";")) == {"nd_filed", "nd_received_filings"}
+
+
+# --- clause structure (subject, predicate, counted noun, qualifiers) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "subject", "predicate", "counted_noun", "qualifiers"),
+    [
+        ("区纪委监委对12个单位开展专项监督检查。", "12个", "区纪委监委", "开展", "单位", ""),
+        ("对20家执法单位和6个乡镇开展执法监督。", "6个", "", "开展", "乡镇", ""),
+        ("县法院共审结以县政府为被告的行政诉讼案件52件。", "52件", "县法院", "审结", "行政诉讼案件", "共"),
+        ("截至11月底，全县受理法律援助案件412件，其中刑事案件98件。", "98件", "全县", "", "刑事案件", "截至;其中"),
+        ("走访企业312家。", "312家", "", "走访", "企业", ""),
+        ("明年拟在全县新建规范化司法所3个。", "3个", "全县", "新建", "规范化司法所", ""),
+        ("对县政府拟出台的12件规范性文件进行合法性审核。", "12件", "", "出台", "规范性文件", ""),
+        ("办复率和满意率均为100%，平均每人3件。", "3件", "", "", "每人", ""),
+        ("全年不予受理行政复议申请9件。", "9件", "", "不予受理", "行政复议申请", "全年"),
+    ],
+)
+def test_clause_structure_fields(text, number_text, subject, predicate, counted_noun, qualifiers) -> None:
+    row = one(text, number_text)
+    assert (row["subject"], row["predicate"], row["counted_noun"], row["qualifiers"]) == (
+        subject,
+        predicate,
+        counted_noun,
+        qualifiers,
+    )
+
+
+def test_shared_value_records_its_qualifier() -> None:
+    rows = facts("人大代表建议办复率和满意率均为100%。")
+    assert len(rows) == 2 and set(rows["qualifiers"]) == {"均"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the clause's subject decides (registry accept/refuse subjects): a discipline body's checks are no
+        # enforcement supervision; a court's totals are no 复议 figure; legal advisors' lectures are no cadre lectures
+        ("区纪委监委对12个单位开展专项监督检查。", [("12个", UNMAPPED)]),
+        ("对12个执法单位开展执法监督检查。", [("12个", "enf_supervision_units")]),
+        ("县人民法院审结各类民商事案件8420件。", [("8420件", UNMAPPED)]),
+        ("村居法律顾问开展法治讲座460场。", [("460场", UNMAPPED)]),
+        ("举办领导干部法治讲座12期。", [("12期", "gov_law_lectures")]),
+    ],
+)
+def test_subject_decides_the_indicator(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _mapped(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "number_text", "indicator", "rule"),
+    [
+        # a borrowed keyword names a counted thing only when the number counts that thing (the noun's head)
+        ("对12家执法单位开展执法监督，督促整改商户31家。", "31家", UNMAPPED, "refused:counted_noun"),
+        # an earlier clause names another family: a keyword of a worded family not named is not that family's
+        ("深化行政复议体制改革，接待群众来访咨询210人次。", "210人次", UNMAPPED, "refused:family"),
+        ("健全公共法律服务体系，接待群众来访咨询210人次。", "210人次", "pls_legal_aid_consultations", "keyword"),
+        # a list A、B等 of different things before its total: none's figure
+        ("审核规范性文件、重大合同等各类文件96件。", "96件", UNMAPPED, "ambiguous"),
+        ("开展送法进社区、进校园等活动40场。", "40场", "pub_publicity_events", "keyword"),
+        # an earlier keyword that named a figure names no same-measure sibling for the next
+        ("政协提案中，已解决的40件，正在解决的12件。", "12件", "sup_cppcc_in_progress", "keyword+context"),
+        # 分别 after one shared name: the names of the earlier clauses, in order
+        (
+            "办理人大代表建议60件、政协提案45件，满意率分别为98%和97%。",
+            "97%",
+            "sup_cppcc_satisfaction_rate",
+            "respective+context",
+        ),
+        # a name without a keyword of its own takes the list's modifier
+        ("议案、建议分别收到3件和98件。", "98件", "sup_npc_suggestions", "respective"),
+        # the head keyword of a keyword the rules refuse
+        ("组织执法人员开展法律知识培训3期。", "3期", "enf_street_training_sessions", "keyword"),
+        # a verb–object keyword with a filler inside
+        ("审查各类合同312份。", "312份", "dec_contracts_reviewed", "keyword"),
+        # 拟…的 is a modifier and 列入计划 a status, neither a plan
+        ("对区政府拟出台的规范性文件9件进行合法性审查。", "9件", "nd_reviewed_docs", "keyword_after"),
+        ("人大代表建议中，列入计划解决的15件。", "15件", "sup_npc_in_progress", "keyword+context"),
+        # who acts decides, and the unmapped fact says which rule refused
+        ("区纪委监委对12个单位开展专项监督检查。", "12个", UNMAPPED, "refused:subjects"),
+    ],
+)
+def test_general_structure_rules(text: str, number_text: str, indicator: str, rule: str) -> None:
+    row = one(text, number_text)
+    assert (row["indicator_id"], row["rule"]) == (indicator, rule), row[["indicator_id", "rule", "candidates"]]
