@@ -8,6 +8,7 @@ state), so nothing needs closing in a batch and a notebook kernel's inline backe
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import os
@@ -233,6 +234,8 @@ def save_figure(
     out = Path(output_dir)
     name = safe_name(stem)
     written = []
+    if formats and formats[0].lower().lstrip(".") == "png":
+        solve_layout(fig, dpi)
     for fmt in formats:
         fmt = fmt.lower().lstrip(".")
         meta = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {"Software": None}}.get(fmt)
@@ -244,10 +247,43 @@ def save_figure(
     return written
 
 
+def solve_layout(fig: Figure, dpi: float) -> None:
+    """Solve the layout engine's layout once, as a PNG save at ``dpi`` would, and freeze it (see freeze_layout).
+
+    With a layout engine, ``savefig`` first draws the whole figure without rendering only to run the engine, then
+    draws it again for real: every text is laid out twice. Running the engine here with the renderer that save will
+    use (Agg at the same dpi, the same renderer object) gives the same positions, and the save then draws once.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return
+    if fig.axes:  # Figure.draw runs the engine only for figures with axes
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        if not isinstance(fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(fig)  # the canvas a PNG save uses; attached to the figure, so save reuses its renderer
+        shown = fig.dpi
+        fig.dpi = dpi
+        try:
+            with contextlib.suppress(ValueError):  # as in Figure.draw
+                engine.execute(fig)
+        finally:
+            fig.dpi = shown
+    freeze_layout(fig)
+
+
 def freeze_layout(fig: Figure) -> None:
-    """Keep the positions the layout engine found and stop re-solving it on every later save (a third faster)."""
-    if fig.get_layout_engine() is not None:
-        fig.set_layout_engine("none")
+    """Keep the positions the layout engine found and stop re-solving it on every later save (a third faster).
+
+    The engine is removed, not replaced by matplotlib's placeholder (``"none"``): with any engine set, even the
+    placeholder, savefig draws the whole figure once more without rendering before the real draw.
+    """
+    if fig.get_layout_engine() is None:
+        return
+    if matplotlib.rcParams["figure.autolayout"] or matplotlib.rcParams["figure.constrained_layout.use"]:
+        fig.set_layout_engine("none")  # None would mean "the rc default engine" here
+    else:
+        fig.set_layout_engine(None)
 
 
 def png_bytes(fig: Figure, dpi: float = DPI) -> bytes:
