@@ -296,7 +296,29 @@ def _sort_out(
             summary.failed.append(rec)
             continue
         todo.append((spec, out_dir, inputs))
-    return todo
+    return longest_first(todo, prev_by_id)
+
+
+def longest_first(todo: list, prev_by_id: dict[str, dict]) -> list:
+    """The runs ordered by their last recorded duration, longest first (runs never timed before go first, then those
+    whose notebook has no record at all keep their planned order among themselves). With ``jobs`` workers taking the
+    next run as they finish, a long run started last would leave the other workers idle at the end of the batch."""
+    import statistics
+
+    by_notebook: dict[str, list[float]] = {}
+    for rec in prev_by_id.values():
+        if rec.get("duration_s") and rec.get("status") in ("ok", "skipped"):
+            by_notebook.setdefault(rec.get("notebook", ""), []).append(float(rec["duration_s"]))
+
+    def expected(item) -> float:
+        spec = item[0]
+        rec = prev_by_id.get(spec.run_id) or {}
+        if rec.get("duration_s") and rec.get("status") in ("ok", "skipped"):
+            return float(rec["duration_s"])
+        known = by_notebook.get(spec.notebook)
+        return statistics.median(known) if known else float("inf")
+
+    return sorted(todo, key=lambda item: -expected(item))  # stable: ties keep the planned order
 
 
 def run_all(

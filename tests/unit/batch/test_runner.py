@@ -265,3 +265,20 @@ def test_a_killed_batch_keeps_the_records_of_finished_runs_and_the_next_batch_re
     assert (reports / "hold" / "held" / "done.txt").read_text(encoding="utf-8") == "done"
     final = {r["run_id"]: r["status"] for r in json.loads(path.read_text(encoding="utf-8"))["runs"]}
     assert final == {"echo/a": "skipped", "echo/b": "skipped", "hold/held": "ok"}
+
+
+def test_runs_are_ordered_longest_first_from_the_last_manifest():
+    def spec(nb: str, rid: str) -> tuple:
+        return (RunSpec(nb, f"{nb}.ipynb", {}, rid, "d"), None, {})
+
+    todo = [spec("profile", "a"), spec("profile", "b"), spec("profile", "new"), spec("fresh", "x"), spec("cmp", "c")]
+    prev = {
+        "profile/a": {"notebook": "profile", "status": "ok", "duration_s": 2.0},
+        "profile/b": {"notebook": "profile", "status": "skipped", "duration_s": 4.0},
+        "cmp/c": {"notebook": "cmp", "status": "ok", "duration_s": 9.0},
+        "profile/gone": {"notebook": "profile", "status": "failed", "duration_s": 50.0},
+    }
+    order = [s.run_id for s, _, _ in runner.longest_first(todo, prev)]
+    # never timed and no record of its notebook first; a new profile run counts as the median of its notebook (3 s)
+    assert order == ["fresh/x", "cmp/c", "profile/b", "profile/new", "profile/a"]
+    assert [s.run_id for s, _, _ in runner.longest_first(todo, {})] == [s.run_id for s, _, _ in todo]
