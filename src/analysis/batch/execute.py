@@ -164,6 +164,7 @@ async def execute_into(
     title = export.notebook_title(executed, spec.run_id)
     page = export.to_html(executed, title, template, base_dir=out_dir, index_href=export.INDEX_HREF)
     (out_dir / f"{spec.notebook}.html").write_text(page, encoding="utf-8")
+    export.drop_page_copies(out_dir)
     return sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
 
 

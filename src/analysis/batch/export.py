@@ -130,6 +130,15 @@ def embed_images(page: str, base_dir: str | Path) -> str:
     return _IMG_SRC.sub(repl, page)
 
 
+def drop_page_copies(out_dir: str | Path) -> None:
+    """Remove the charts' page copies the kernel kept for this run's page (embedded now; never an output)."""
+    import shutil
+
+    from analysis.present.charts.embed import PAGE_COPY_DIR
+
+    shutil.rmtree(Path(out_dir) / PAGE_COPY_DIR, ignore_errors=True)
+
+
 def to_html(
     nb: Any, title: str, template: str = "basic", base_dir: str | Path | None = None, index_href: str | None = None
 ) -> str:

@@ -296,6 +296,24 @@ def test_layout_solved_once_gives_the_pixels_of_matplotlibs_own_save(tmp_path: P
     assert a.shape == b.shape and (a == b).all()
 
 
+@pytest.mark.parametrize("formats", [("png",), ("png", "svg", "pdf")])
+def test_page_copy_from_the_rendered_pixels_is_the_copy_read_back_from_the_png(tmp_path: Path, formats):
+    """The kernel's page copy (made from the pixels in memory) must be byte for byte what the page would embed by
+    reading the PNG back; without page_copy nothing is kept."""
+    from analysis.present.charts.embed import PAGE_COPY_DIR, data_uri, page_copy_path, page_png
+
+    for name, fig in all_builders(["d1", "d2"], synthetic=True).items():
+        paths = save_figure(fig, name, tmp_path, formats, dpi=120, page_copy=True)
+        copy = page_copy_path(paths[0])
+        assert copy.parent.name == PAGE_COPY_DIR and copy.is_file(), name
+        assert copy.read_bytes() == page_png(paths[0]), name
+        uri = data_uri(paths[0])
+        copy.unlink()
+        assert data_uri(paths[0]) == uri, name  # the page is the same with or without the copy
+    save_figure(all_builders(["d1", "d2"], synthetic=True)["rates"], "plain", tmp_path / "plain", ("png",))
+    assert not (tmp_path / "plain" / PAGE_COPY_DIR).exists()
+
+
 # ---------------------------------------------------------------- values, states, labels
 
 

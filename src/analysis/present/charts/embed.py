@@ -13,8 +13,29 @@ from __future__ import annotations
 import base64
 import io
 import os
+from pathlib import Path
 
 PALETTE_COLOURS = 128
+
+
+# Batch kernels write each chart's page copy here, beside the chart, when they save it (see
+# analysis.present.charts.style.save_and_show): the pixels are still in memory then, so the runner, which embeds them in
+# every page, neither decodes the PNG again nor quantizes it in its one process. The runner removes the folder once the
+# page is written; it is never part of a run's outputs.
+PAGE_COPY_DIR = ".page-copies"
+
+
+def compact_png(im, width: int | None = None) -> bytes:
+    """A PIL image as compact PNG bytes for embedding (palette-reduced, optionally downscaled)."""
+    from PIL import Image
+
+    im = im.convert("RGB")
+    if width and im.width > width:
+        im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+    im = im.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def page_png(path: str | os.PathLike, width: int | None = None) -> bytes:
@@ -22,13 +43,13 @@ def page_png(path: str | os.PathLike, width: int | None = None) -> bytes:
     from PIL import Image
 
     with Image.open(path) as im:
-        im = im.convert("RGB")
-        if width and im.width > width:
-            im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-        im = im.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        buf = io.BytesIO()
-        im.save(buf, format="PNG")
-    return buf.getvalue()
+        return compact_png(im, width)
+
+
+def page_copy_path(png: str | os.PathLike) -> Path:
+    """Where the page copy of the chart ``png`` is kept until its page is written."""
+    png = Path(png)
+    return png.parent / PAGE_COPY_DIR / png.name
 
 
 def data_uri(path: str | os.PathLike, width: int | None = None) -> str:
@@ -36,4 +57,6 @@ def data_uri(path: str | os.PathLike, width: int | None = None) -> str:
     if str(path).lower().endswith(".svg"):
         with open(path, "rb") as f:
             return "data:image/svg+xml;base64," + base64.b64encode(f.read()).decode("ascii")
-    return "data:image/png;base64," + base64.b64encode(page_png(path, width)).decode("ascii")
+    copy = page_copy_path(path) if width is None else None
+    data = copy.read_bytes() if copy is not None and copy.is_file() else page_png(path, width)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")

@@ -225,8 +225,12 @@ def save_figure(
     output_dir: str | os.PathLike,
     formats: Sequence[str] = ("png", "svg", "pdf"),
     dpi: float = DPI,
+    page_copy: bool = False,
 ) -> list[Path]:
     """Write ``fig`` as ``<output_dir>/<stem>.<fmt>`` for each format, each file atomically. Returns the paths.
+
+    ``page_copy``: also keep the PNG's compact copy for the page that will embed it (batch kernels; see
+    analysis.present.charts.embed.PAGE_COPY_DIR).
 
     The stem goes through :func:`safe_name`, so a unit name cannot lead outside ``output_dir``. Metadata dates are
     left out so the same figure gives the same PDF/SVG bytes.
@@ -243,8 +247,30 @@ def save_figure(
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
         written.append(target)
+        if fmt == "png" and page_copy:
+            _write_page_copy(fig, target)
         freeze_layout(fig)
     return written
+
+
+def _write_page_copy(fig: Figure, png: Path) -> None:
+    """The page copy of the PNG just saved (see analysis.present.charts.embed), from the pixels the Agg canvas still
+    holds: the same bytes as palette-reducing the PNG file read back (PNG is lossless), without decoding it."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from analysis.present.charts.embed import compact_png, page_copy_path
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        return  # the save ran on a temporary canvas: the page reads the PNG itself
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    target = page_copy_path(png)
+    target.parent.mkdir(exist_ok=True)
+    with atomic_path(target) as tmp:
+        Path(tmp).write_bytes(
+            compact_png(Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1))
+        )
 
 
 def solve_layout(fig: Figure, dpi: float) -> None:
@@ -254,14 +280,14 @@ def solve_layout(fig: Figure, dpi: float) -> None:
     draws it again for real: every text is laid out twice. Running the engine here with the renderer that save will
     use (Agg at the same dpi, the same renderer object) gives the same positions, and the save then draws once.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)  # the canvas a PNG save uses; attached to the figure, so save reuses its renderer
     engine = fig.get_layout_engine()
     if engine is None:
         return
     if fig.axes:  # Figure.draw runs the engine only for figures with axes
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        if not isinstance(fig.canvas, FigureCanvasAgg):
-            FigureCanvasAgg(fig)  # the canvas a PNG save uses; attached to the figure, so save reuses its renderer
         shown = fig.dpi
         fig.dpi = dpi
         try:
@@ -316,11 +342,12 @@ def save_and_show(fig: Figure, stem: str, output_dir: str | os.PathLike, formats
     stay small and exporting them is fast. Interactively the PNG is embedded.
     """
     leadership = any(f.lower().lstrip(".") in ("svg", "pdf") for f in formats)
-    paths = save_figure(fig, stem, output_dir, formats, dpi=DPI if leadership else NOTEBOOK_DPI)
+    linked = os.environ.get("ANALYSIS_LINK_CHARTS") == "1"
+    paths = save_figure(fig, stem, output_dir, formats, dpi=DPI if leadership else NOTEBOOK_DPI, page_copy=linked)
     from IPython.display import HTML, Image, display
 
     png = next((p for p in paths if p.suffix == ".png"), None)
-    if png is not None and os.environ.get("ANALYSIS_LINK_CHARTS") == "1":
+    if png is not None and linked:
         from html import escape
         from urllib.parse import quote
 
