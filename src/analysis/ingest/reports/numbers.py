@@ -92,6 +92,9 @@ class Quantity(NamedTuple):
     chinese: bool
 
 
+_new_quantity = tuple.__new__  # Quantity from its fields in order, without the keyword handling of Quantity(...)
+
+
 def parse_chinese_numeral(s: str) -> float | None:
     """Value of a Chinese numeral (三, 两, 十, 十二, 二十五, 一百零五, 一千, 三万); None when not a valid numeral."""
     if not s:
@@ -200,7 +203,7 @@ def quantity_from_match(m: re.Match, text: str, original: str | None = None) -> 
         start -= 1
         value = -value or 0.0  # -0 is written, but the value is 0 (not -0.0)
     approx = bool(approx1 or approx1b or approx2 or ji) or approx_prefix(text, start) > 0
-    return Quantity(start, m.end(), round(value, 6), measure_raw, measure, approx, chinese)
+    return _new_quantity(Quantity, (start, m.end(), round(value, 6), measure_raw, measure, approx, chinese))
 
 
 def iter_quantities(text: str, original: str | None = None):

@@ -112,9 +112,14 @@ def facts_frame(rows: list[list]) -> pd.DataFrame:
 
     Numeric columns become one numpy block per dtype; every string is converted to arrow in one call and each string
     column is a zero-copy slice of it, wrapped as pandas' default string dtype. The frame is assembled from these
-    blocks (``pandas.api.internals.create_dataframe_from_blocks``): no dict handling, dtype inference or block
-    consolidation, the costs of the public constructor.
+    blocks: no dict handling, dtype inference or block consolidation, the costs of the public constructor. The blocks
+    are made directly (pandas internals, ``_assemble``) when that gives the frame the public
+    ``pandas.api.internals.create_dataframe_from_blocks`` gives (checked once at import), else by that function.
     """
+    return _frame(rows, _string_array, _assemble)
+
+
+def _frame(rows: list[list], string_array: Callable, assemble: Callable) -> pd.DataFrame:
     n = len(rows)
     columns = list(zip(*rows, strict=False)) if rows else [()] * len(FACT_COLUMNS)
     flat: list[str] = []
@@ -126,5 +131,78 @@ def facts_frame(rows: list[list]) -> pd.DataFrame:
         for dtype, idx, places in _NUMERIC_BLOCKS
     ]
     for k, places in enumerate(_STRING_PLACES):
-        blocks.append((pd.arrays.ArrowStringArray(pa.chunked_array([strings.slice(k * n, n)]), dtype=_STR), places))
+        blocks.append((string_array(pa.chunked_array([strings.slice(k * n, n)])), places))
+    return assemble(blocks, n)
+
+
+def _public_string_array(values: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.ArrowStringArray(values, dtype=_STR)
+
+
+def _public_assemble(blocks: list, n: int) -> pd.DataFrame:
     return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), _FACT_INDEX)
+
+
+def _direct() -> tuple[Callable, Callable] | None:
+    """(string array, assemble) made with pandas internals, skipping the checks of the public paths (the inputs are
+    built right here); None when this pandas lacks them."""
+    try:
+        from pandas._libs.internals import BlockPlacement
+        from pandas.core.internals.blocks import ExtensionBlock, NumpyBlock
+        from pandas.core.internals.managers import BlockManager
+
+        template = _public_string_array(pa.chunked_array([pa.array([], type=_LARGE_STRING)]))
+        from_arrow = template._from_pyarrow_array
+    except (ImportError, AttributeError):  # pragma: no cover - another pandas
+        return None
+
+    def assemble(blocks: list, n: int) -> pd.DataFrame:
+        made = [
+            (NumpyBlock if isinstance(v, np.ndarray) else ExtensionBlock)(v, ndim=2, placement=BlockPlacement(p))
+            for v, p in blocks
+        ]
+        mgr = BlockManager(made, [_FACT_INDEX, pd.RangeIndex(n)], verify_integrity=False)
+        return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+
+    return from_arrow, assemble
+
+
+def _same_frames(a: Callable, b: Callable) -> bool:
+    """True when both (string array, assemble) pairs build the same frame from a sample of rows."""
+    row = [
+        "d",
+        "d:1",
+        "x",
+        1.5,
+        "件",
+        "件",
+        True,
+        "exact",
+        "year",
+        "own",
+        "1件",
+        1,
+        3,
+        "证据",
+        0,
+        "",
+        "",
+        "",
+        0.9,
+        "r",
+        "",
+        0,
+    ]
+    try:
+        for x, y in ((_frame(rows, *a), _frame(rows, *b)) for rows in ([row, row], [])):
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+            if [type(x[c].array) for c in x.columns] != [type(y[c].array) for c in y.columns]:
+                return False
+        return True
+    except Exception:  # pragma: no cover - the direct path breaks on this pandas: keep the public one
+        return False
+
+
+_PUBLIC = (_public_string_array, _public_assemble)
+_DIRECT = _direct()
+_string_array, _assemble = _DIRECT if _DIRECT is not None and _same_frames(_PUBLIC, _DIRECT) else _PUBLIC

@@ -113,6 +113,7 @@ class Sentence:
         self._may_rank: bool | None = None
         self._may_view: bool | None = None
         self._structure: dict[int, bool] = {}
+        self._ctx_memo: dict[tuple[int, frozenset[str]], Context] = {}  # (number start, exclude) → its context
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
@@ -298,12 +299,12 @@ class Sentence:
     def _context_fn(self, q: Quantity, clause: tuple[int, int]):
         """``_context`` for the number q, remembered per ``exclude`` (one number's tie may ask several times; nothing
         the context reads changes while its indicator is chosen)."""
-        memo: dict[frozenset[str], Context] = {}
 
         def ctx(exclude: frozenset[str]) -> Context:
-            got = memo.get(exclude)
+            key = (q.start, exclude)
+            got = self._ctx_memo.get(key)
             if got is None:
-                got = memo[exclude] = self._context(exclude, q, clause)
+                got = self._ctx_memo[key] = self._context(exclude, q, clause)
             return got
 
         return ctx
