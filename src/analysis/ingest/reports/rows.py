@@ -191,6 +191,10 @@ def _same_frames(a: Callable, b: Callable) -> bool:
         0.9,
         "r",
         "",
+        "区政府",
+        "出台",
+        "文件",
+        "其中",
         0,
     ]
     try:
