@@ -73,7 +73,7 @@ def unseen2() -> list[dict]:
 
 
 def test_unseen2_corpus_shape(corpus, unseen2) -> None:
-    """The round-3 held-out corpus (never tuned on, printed by bench_fidelity.py): well-formed, at least 220 sentences,
+    """The round-3 held-out corpus (no rule writer read it; printed by bench_fidelity.py): well-formed, at least 220 sentences,
     every class, none of the development or the first unseen corpus, and every mapped row in its indicator's canonical
     measure."""
     assert len(unseen2) >= 220 and {e["part"] for e in unseen2} == {"unseen2"}
