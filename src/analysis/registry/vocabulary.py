@@ -223,11 +223,16 @@ def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]
         ws = _texts(path, key, ws)
         if ws[0] != measure:
             raise _fail(path, key, f"第一项必须是单位本身 {measure!r}")
-        unknown = [w for w in ws if w not in words]
-        if unknown:
-            raise _fail(path, key, f"{'、'.join(unknown)} 不在 measures.words 中")
+        _require_subset(path, key, ws, words, "measures.words")
         accepts[str(measure)] = ws
     return words, guards, money, accepts
+
+
+def _require_subset(path: Path, key: str, words, allowed, allowed_key: str) -> None:
+    """Every word of ``words`` must be one of ``allowed`` (the section ``allowed_key``), else a Chinese error at ``key``."""
+    unknown = [w for w in words if w not in allowed]
+    if unknown:
+        raise _fail(path, key, f"{'、'.join(unknown)} 不在 {allowed_key} 中")
 
 
 def _approximation(path: Path, doc: dict) -> tuple[tuple[str, ...], ...]:
@@ -235,9 +240,7 @@ def _approximation(path: Path, doc: dict) -> tuple[tuple[str, ...], ...]:
     prefixes = _texts(path, "approximation.prefixes", sec.get("prefixes"))
     suffixes = _texts(path, "approximation.suffixes", sec.get("suffixes"))
     inner = _texts(path, "approximation.number_suffixes", sec.get("number_suffixes"))
-    unknown = [w for w in inner if w not in suffixes]
-    if unknown:
-        raise _fail(path, "approximation.number_suffixes", f"{'、'.join(unknown)} 不在 approximation.suffixes 中")
+    _require_subset(path, "approximation.number_suffixes", inner, suffixes, "approximation.suffixes")
     cell = _texts(path, "approximation.cell_suffixes", sec.get("cell_suffixes"))
     return prefixes, suffixes, inner, cell
 
@@ -280,7 +283,7 @@ def _levels(path: Path, doc: dict, levels: tuple[str, ...]) -> tuple[dict, re.Pa
     return words, re.compile("|".join(re.escape(w) for w in words))
 
 
-def _trie(words) -> list[str]:
+def trie_branches(words) -> list[str]:
     """The words as the branches of a regex alternation shaped as a prefix trie, one branch per first character: the
     longest word at each place wins, and the engine tests one branch per character instead of every word (a flat
     alternation of a hundred words is slow to scan)."""
@@ -301,6 +304,12 @@ def _trie(words) -> list[str]:
     return [re.escape(ch) + build(sub) for ch, sub in sorted(trie.items())]
 
 
+def trie_pattern(words) -> str:
+    """The words as one regex alternation shaped as a prefix trie (longest match first at each position)."""
+    branches = trie_branches(words)
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")" if branches else ""
+
+
 def _alternation(words: tuple[str, ...], guards: Mapping[str, str] | None = None) -> str:
     """The words as one regex, longest first at each place: the unguarded ones as a trie, then each guarded one
     followed by its guard (a lookbehind over the word). Every branch starts with a literal, so the engine skips fast
@@ -308,7 +317,7 @@ def _alternation(words: tuple[str, ...], guards: Mapping[str, str] | None = None
     guards = guards or {}
     plain = [w for w in words if w not in guards]
     guarded = [re.escape(w) + guards[w] for w in sorted(guards, key=len, reverse=True) if w in words]
-    return "|".join(_trie(plain) + guarded)
+    return "|".join(trie_branches(plain) + guarded)
 
 
 def _clause(path: Path, doc: dict) -> dict:
@@ -321,9 +330,7 @@ def _clause(path: Path, doc: dict) -> dict:
     predicates = _texts(path, "clause.predicates", sec.get("predicates"))
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
-    unknown = [w for w in in_clause if w not in qualifiers]
-    if unknown:
-        raise _fail(path, "clause.clause_qualifiers", f"{'、'.join(unknown)} 不在 clause.qualifiers 中")
+    _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
     guards = {}
     for w, g in _mapping(path, "clause.qualifier_guards", sec.get("qualifier_guards", {})).items():
         if w not in qualifiers:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.ingest.reports.numbers import normalize
 from analysis.ingest.reports.segment import Segmenter
-from analysis.registry.vocabulary import load_extraction
+from analysis.registry.vocabulary import load_extraction, trie_pattern
 
 # Canonical measure → measure words that may state it (the first is the measure itself): registry/extraction.yaml.
 MEASURE_ACCEPTS = load_extraction().measure_accepts
@@ -88,9 +88,9 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         kw: tuple(sorted(((p, tuple(kw_ids[p])) for p in kw_ids if kw.startswith(p)), key=lambda t: -len(t[0])))
         for kw in kw_ids
     }
-    kw_re = re.compile(_trie_pattern(kw_ids)) if kw_ids else None
+    kw_re = re.compile(trie_pattern(kw_ids)) if kw_ids else None
     # every keyword start, also inside a longer keyword (法治宣传资料: 法治宣传 and 宣传资料 overlap)
-    kw_any_re = re.compile("(?=(" + _trie_pattern(kw_ids) + "))") if kw_ids else re.compile("(?!)")
+    kw_any_re = re.compile("(?=(" + trie_pattern(kw_ids) + "))") if kw_ids else re.compile("(?!)")
     zero_re = re.compile("|".join(re.escape(z) for z in sorted(zero_ids, key=len, reverse=True))) if zero_ids else None
     part_of = {p: total for total, ps in idx["parts"].items() for p in sorted(ps)}
     families = indicators.attrs.get("families") or {}
@@ -113,7 +113,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         kw_any_re=kw_any_re,
         segmenter=Segmenter(user_words | set(family_of)),
         measures={iid: frozenset(ms) for iid, row in indicators.iterrows() if (ms := _as_list(row.get("measures")))},
-        family_re=re.compile(_trie_pattern(family_of)) if family_of else None,
+        family_re=re.compile(trie_pattern(family_of)) if family_of else None,
         family_of=family_of,
         worded_families=frozenset(family_of.values()),
         keywords_of=_keywords_of(kw_ids),
@@ -184,25 +184,6 @@ def _rules(indicators: pd.DataFrame) -> tuple[dict[str, dict[str, tuple[str, ...
             if sections[section].get(key):
                 out[f][iid] = tuple(normalize(w) for w in sections[section][key])
     return out, words
-
-
-def _trie_pattern(words) -> str:
-    """A regex alternation shaped as a prefix trie (longest match first at each position)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
 
 
 _MATCHER_CACHE: dict[int, tuple[pd.DataFrame, Matcher]] = {}
