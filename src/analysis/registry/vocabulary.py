@@ -327,6 +327,10 @@ def _clause(path: Path, doc: dict) -> dict:
     not_before = _texts(path, "clause.not_subject_before", sec.get("not_subject_before"))
     pivots = _texts(path, "clause.pivot_verbs", sec.get("pivot_verbs"))
     fillers = _texts(path, "clause.fillers", sec.get("fillers"))
+    attributes = tuple(
+        _regex(path, f"clause.attributes[{i}]", _text(path, f"clause.attributes[{i}]", x)).pattern
+        for i, x in enumerate(sec.get("attributes") or ())
+    )
     predicates = _texts(path, "clause.predicates", sec.get("predicates"))
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
@@ -341,7 +345,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "place_prefixes": frozenset(_text(path, "clause.place_prefixes", sec.get("place_prefixes"))),
         "not_subject_before": not_before,
         "pivot_re": re.compile(f"(?:{_alternation(pivots)})$"),
-        "filler_re": re.compile(_alternation(fillers)),
+        "filler_re": re.compile("|".join([_alternation(fillers), *attributes])),
         "predicate_re": re.compile(_alternation(predicates)),
         "qualifier_re": re.compile(_alternation(qualifiers, guards)),
         "clause_qualifiers": frozenset(in_clause),

@@ -6,6 +6,7 @@ its rule, and ``rule_confidence`` says how sure that rule is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -40,6 +41,8 @@ class Context:
     families: dict[str, int] = field(default_factory=dict)
     # pairs of families named together as the latest mention of each (行政复议和行政应诉): a tie between them is open
     together: dict[frozenset[str], int] = field(default_factory=dict)
+    # two things named together (人大代表建议和政协提案): (ids of the first, ids of the second, end of the pair)
+    pairs: list[tuple[frozenset[str], frozenset[str], int]] = field(default_factory=list)
 
 
 def _indicator_fit(m: Matcher, iid: str, measure: str) -> int:
@@ -90,12 +93,14 @@ def _allowed(
     para: Callable[[], str] | None = None,
     subject: str = "",
     words: Words | None = None,
+    inherited: str = "",
 ) -> str:
     """ "" when the registry allows ``iid`` here, else why not (the rule kind): ``subjects`` — a refused subject of the
     clause or, when the indicator accepts only some subjects, another one (a clause without a subject passes);
     ``words`` — a refused word in the clause up to the counted noun; ``nouns`` — a refused counted noun;
-    ``predicates`` — a refused predicate in the clause before the number, or none of its accepted predicates in the
-    clause; ``context`` — a refused context word in the sentence up to the end of the number's clause; ``no_context``
+    ``predicates`` — a refused predicate in the clause before the number or ``inherited`` (the predicate of the total
+    a part after 其中 belongs to: 培训执法人员1500人次，其中新录用执法人员200人 is no stock of officers), or none of its
+    accepted predicates in the clause; ``context`` — a refused context word in the sentence up to the end of the number's clause; ``no_context``
     (NO_CONTEXT) — none of the indicator's required context words there nor in ``para`` (the heading and opening clause
     above the sentence)."""
     if subject:
@@ -116,7 +121,7 @@ def _allowed(
     preds = m.refuse_predicates.get(iid)
     if preds:
         clause_before = text[clause[0] : q.start]
-        if any(w in clause_before for w in preds):
+        if any(w in clause_before for w in preds) or (inherited and inherited in preds):
             return "predicates"
     preds = m.accept_predicates.get(iid)
     if preds and not _has_word(text, clause, preds, words):
@@ -192,11 +197,13 @@ def choose(
     subject: str = "",
     counted_noun: str = "",
     fam_cache: dict | None = None,
+    inherited: str = "",
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any).
 
-    ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``); ``fam_cache`` keeps, per clause of the
+    ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the predicate of the total
+    a part after 其中 belongs to (its refused predicates hold for the part too); ``fam_cache`` keeps, per clause of the
     sentence, the families its text names (filled here). Two structural checks besides the
     registry's rules: an indicator of a family that has family words (registry ``families``) is not chosen when an
     earlier clause of the sentence names other families and nothing up to the end of the number's clause names its
@@ -229,7 +236,7 @@ def choose(
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
         out = []
         for c in _fitting(m, ids, measure, head, strict):
-            why = (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words)) or (
+            why = (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words, inherited)) or (
                 "family" if other_family(c[0]) else ""
             )
             if why:
@@ -244,10 +251,15 @@ def choose(
     if total_list and "、" in seg:  # A、B、C共计N次: the name precedes the list
         limit = seg_start + seg.index("、")
     before = [h for h in hits_by_end if h[0] >= seg_start and h[1] <= limit]
-    if total_list:  # 人大代表建议和政协提案共186件: a total of two named things, neither one's figure
-        both = _total_of_two(text, q, before, candidates)
+    # 人大代表建议和政协提案(共)186件, 行政复议和行政诉讼案件共40件: a total of two named things, neither one's figure
+    if total_list or (before and before[0][1] == q.start):
+        both = _total_of_two(m, text, q, before, candidates, total_list)
         if both:
             return [], "ambiguous", both
+    if measure == "%" and SHARE_RE.fullmatch(seg):  # A类42件，占比58.3%: the share of the count just given
+        share = _share(m, text, q, taken, candidates)
+        if share:
+            return share, "share", ()
     if measure == "%" and SHARED_RE.search(seg):  # 办复率和满意率均为100%: one value, several rates
         chosen = _shared(m, before, candidates, ctx_fn)
         if chosen:
@@ -351,16 +363,55 @@ def _mixed_list(text: str, seg_start: int, h: Hit, before: list[Hit], candidates
     return ()
 
 
-def _total_of_two(text: str, q: Quantity, before: list[Hit], candidates: Candidates) -> tuple[str, ...]:
-    """The ids of two things named together before a total (人大代表建议和政协提案共186件), or () when there are none:
-    the total is neither one's figure."""
+_AND = ("和", "及", "与", "以及")
+# the whole text between a count and its share (A类42件，占比58.3%)
+SHARE_RE = re.compile(r",?(?:占比|占)(?:为|达到|达)?")
+_DIGIT_RUN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _total_of_two(
+    m: Matcher, text: str, q: Quantity, before: list[Hit], candidates: Candidates, total_list: bool
+) -> tuple[str, ...]:
+    """The ids of two things named together before a total (人大代表建议和政协提案共186件; without 共 only when the
+    second name stands right before the number), or () when there are none: the total is neither one's figure. The
+    first thing may be named by a family word alone (行政复议和行政诉讼案件共40件: 行政复议 is no keyword)."""
     named = sorted(maximal([h for h in before if h[1] <= q.start]))
     for x, y in zip(named, named[1:], strict=False):
-        if text[x[1] : y[0]] in ("和", "及", "与", "以及") and set(x[3]).isdisjoint(y[3]):
+        if not total_list and y[1] != q.start:
+            continue
+        if text[x[1] : y[0]] in _AND and set(x[3]).isdisjoint(y[3]):
             both = [c[0] for h in (x, y) for c in candidates(h[3], False)]
             if len(both) >= 2:
                 return tuple(dict.fromkeys(both))
+    if m.family_re is None or not named:
+        return ()
+    y = named[-1] if total_list else next((h for h in named if h[1] == q.start), None)
+    if y is None:
+        return ()
+    own = {m.family[i] for i in y[3]}
+    for w in _AND:  # a family word, a conjunction, then the keyword: 行政复议和|行政诉讼案件
+        a = y[0] - len(w)
+        if text[a : y[0]] != w:
+            continue
+        fam = next(
+            (m.family_of[mm.group()] for mm in m.family_re.finditer(text, max(0, a - 8), a) if mm.end() == a), None
+        )
+        if fam is not None and fam not in own:
+            return tuple(dict.fromkeys(c[0] for c in candidates(y[3], False)))
     return ()
+
+
+def _share(m: Matcher, text: str, q: Quantity, taken: dict[str, int], candidates: Candidates) -> list[tuple[str, str]]:
+    """The rate whose numerator is the count the sentence gave right before this share (A类42件，占比58.3% → the
+    share of A类 among the suggestions), or [] when the number before was no mapped count or no rate counts it."""
+    if not taken:
+        return []
+    last, pos = max(taken.items(), key=lambda t: t[1])
+    if pos >= q.start or len(_DIGIT_RUN_RE.findall(text, pos, q.start)) != 1:
+        return []  # another number stands between: the share may be of that one
+    rates = m.rate_of.get(last, ())
+    cands = candidates(rates, False) if rates else []
+    return [(cands[0][0], "占比")] if len(cands) == 1 else []
 
 
 def _shared(
@@ -429,9 +480,28 @@ def _decide(
     """The best candidate named by keyword ``kw`` (rule ``rule``, ``+context`` when the sentence's family or a
     related indicator broke a tie), or none with every candidate listed when nothing in the sentence says which."""
     r = _rank(m, cands, ctx_fn)
-    if not r:
+    if not r or (len(r) >= 2 and _pair_open(m, r[0], r[1], cands, ctx_fn)):
         return [], "ambiguous", tuple(sorted({c[0] for c in cands}, key=m.order.__getitem__))
     return [(r[0], kw)], rule if len(cands) == 1 else rule + "+context", ()
+
+
+def _pair_open(
+    m: Matcher, a: str, b: str, cands: list[tuple[str, int]], ctx_fn: Callable[[frozenset[str]], Context]
+) -> bool:
+    """True when the two best candidates fit equally and their relatives are the two things of a pair the sentence
+    named together (办理人大代表建议和政协提案186件，办复率100%: whose rate?), with no later mention of either
+    relative saying which."""
+    fit = dict(cands)
+    if fit[a] != fit[b]:
+        return False
+    ctx = ctx_fn(frozenset(fit))
+    ra, rb = m.related[a], m.related[b]
+    for x, y, end in ctx.pairs:
+        if (ra & x and rb & y) or (ra & y and rb & x):
+            later = max((ctx.ids.get(r, -1) for r in ra | rb), default=-1)
+            if later <= end:
+                return True
+    return False
 
 
 # How sure a decision rule is (0–1): a keyword right before the number in its own clause is the strongest evidence,
@@ -442,6 +512,7 @@ RULE_CONFIDENCE = {
     "noun": 0.85,
     "earlier_clause": 0.7,
     "shared": 0.85,
+    "share": 0.8,
     "zero_words": 0.9,
     "parts": 0.75,
 }

@@ -65,6 +65,8 @@ class Matcher:
     keywords_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator → its normalised keywords
     # keyword → the keywords it ends with (法律知识培训 → 培训), longest first, found on first use
     suffixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    # count → the rates whose registry ``numerator`` it is (sup_npc_resolved → sup_npc_resolved_rate): 占比X% after it
+    rate_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # the indicators with any accept/refuse rule (every other one is allowed wherever its keyword and unit fit)
     ruled: frozenset[str] = field(init=False, default=frozenset())
 
@@ -117,7 +119,17 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         family_of=family_of,
         worded_families=frozenset(family_of.values()),
         keywords_of=_keywords_of(kw_ids),
+        rate_of=_rates_of(indicators),
     )
+
+
+def _rates_of(indicators: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Count indicator → the rate indicators that name it as their ``numerator``."""
+    out: dict[str, list[str]] = {}
+    for iid, row in indicators.iterrows():
+        if num := _as_str(row.get("numerator")):
+            out.setdefault(num, []).append(iid)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _keywords_of(kw_ids: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:

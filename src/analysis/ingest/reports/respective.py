@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from analysis.ingest.reports.markers import CHANGE_RE, RESPECTIVE_SPLIT
 from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, measure_fit, scan_keywords
@@ -17,11 +18,15 @@ def respective(
     clauses: list[tuple[int, int]],
     quantities: list[Quantity],
     words: Words | None = None,
+    para: Callable[[], str] | None = None,
 ) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
     """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
     (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
     (not inside a registry keyword); a name without a fitting keyword of its own borrows the shared head of the last
-    name (从轻、减轻处罚案件) or a keyword of another name, ranked by its relation to the name's own keywords."""
+    name (从轻、减轻处罚案件) or a keyword of another name, ranked by its relation to the name's own keywords and to what
+    the sentence named before the list (政协提案中，A类、B类…: the proposals' classes). A name with a leading verb of
+    its own (新收、审结行政应诉案件) takes that verb, else the list's leading verb. The registry's rules hold per name
+    (``_name_allowed``; ``para`` gives the heading above the sentence for a required context word)."""
     out: dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]] = {}
     pos = norm.find("分别", s0, s1)
     while pos >= 0:
@@ -43,21 +48,34 @@ def respective(
                     out[q.start] = ([], "ambiguous", (), change)
             else:
                 all_ids = {i for h in hits for i in h[3]}
+                if c[0] > s0:  # what the sentence named before the list's clause
+                    all_ids.update(i for h in scan_keywords(norm, s0, c[0], m, words) for i in h[3])
                 used: set[str] = set()
+                ctx = (s0, c[1], para)
+
                 # a verb shared by the list, naming several families (审结行政复议、行政诉讼案件分别为…)
-                lead = [h for h in hits if h[0] == segs[0][0] and len({m.family[i] for i in h[3]}) > 1][:1]
+                lead = _verb_at(m, hits, segs[0][0])
                 for (a, b), q in zip(segs, nums, strict=True):
-                    got = _respective_lead(m, norm, a, b, lead, hits, q) if lead else None
+                    own_lead = _verb_at(m, hits, a) or lead  # 新收、审结行政应诉案件: the second name has its own verb
+                    got = _respective_lead(m, norm, a, b, own_lead, hits, q, ctx) if own_lead else None
                     if got is None:
-                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used, segs[0], s0, c[1])
+                        got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used, segs[0], ctx)
                     used.update(iid for iid, _ in got[0])
                     out[q.start] = (*got, change)
         pos = norm.find("分别", pos + 2, s1)
     return out
 
 
+def _verb_at(m: Matcher, hits: list[Hit], a: int) -> list[Hit]:
+    """The keyword at a name's start that names several families (a verb: 审结, 新收), as a one-hit list, or []."""
+    return [h for h in hits if h[0] == a and len({m.family[i] for i in h[3]}) > 1][:1]
+
+
+Where = tuple[int, int, "Callable[[], str] | None"]  # sentence start, end of the list's clause, heading text
+
+
 def _respective_lead(
-    m: Matcher, norm: str, a: int, b: int, lead: list[Hit], hits: list[Hit], q: Quantity
+    m: Matcher, norm: str, a: int, b: int, lead: list[Hit], hits: list[Hit], q: Quantity, ctx: Where
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
     """The id of the list's shared leading verb (审结 → rec_concluded, lit_concluded) in the family this name
     names (行政复议 → rec), or None when the name names no family or none of the verb's ids fits."""
@@ -69,7 +87,11 @@ def _respective_lead(
     }
     if m.family_re is not None:
         fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(norm, a, b)}
-    picks = [i for i in lead[0][3] if m.family[i] in fams and measure_fit(m.measure_of[i], measure)]
+    picks = [
+        i
+        for i in lead[0][3]
+        if m.family[i] in fams and measure_fit(m.measure_of[i], measure) and _name_allowed(m, norm, i, a, b, ctx)
+    ]
     return ([(picks[0], lead[0][2])], "respective+context", ()) if len(picks) == 1 else None
 
 
@@ -84,8 +106,7 @@ def _respective_one(
     q: Quantity,
     used: set[str],
     first: tuple[int, int] | None = None,
-    s0: int = 0,
-    end: int = 0,
+    ctx: Where = (0, 0, None),
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     measure = "万元" if q.measure in MONEY_MEASURES else q.measure
 
@@ -94,7 +115,7 @@ def _respective_one(
             (iid, h[2])
             for h in hs
             for iid in h[3]
-            if measure_fit(m.measure_of[iid], measure) and _name_allowed(m, norm, iid, a, b, s0, end)
+            if measure_fit(m.measure_of[iid], measure) and _name_allowed(m, norm, iid, a, b, ctx)
         ]
 
     def fits_measure(hs) -> bool:
@@ -194,17 +215,21 @@ def _earlier_names(
     return [([p], "respective+context", ()) for p in picked]
 
 
-def _name_allowed(m: Matcher, norm: str, iid: str, a: int, b: int, s0: int, end: int) -> bool:
-    """The registry's rules for one name of a list norm[a:b] (the sentence starts at s0, the list's clause ends at
-    ``end``): none of the indicator's refused words in the name (12345热线按期办结率 is no 复议 closure rate), one of
-    its accepted context words in the sentence up to the clause's end (受理、审结行政复议案件: 复议 is said after the
-    name), none of its refused context words there."""
-    refused = m.refuse_words.get(iid)
-    if refused and any(w in norm[a:b] for w in refused):
-        return False
+def _name_allowed(m: Matcher, norm: str, iid: str, a: int, b: int, where: Where) -> bool:
+    """The registry's rules for one name of a list norm[a:b] (``where``: the sentence start, the end of the list's
+    clause, the heading text above the sentence): none of the indicator's refused words or refused predicates in the
+    name (12345热线按期办结率 is no 复议 closure rate; 受理、不予受理复议申请: 不予受理 is no 受理), one of its accepted
+    context words in the sentence up to the clause's end (受理、审结行政复议案件: 复议 is said after the name) or in the
+    heading above it, none of its refused context words in the sentence."""
+    name = norm[a:b]
+    for table in (m.refuse_words, m.refuse_predicates):
+        refused = table.get(iid)
+        if refused and any(w in name for w in refused):
+            return False
+    s0, end, para = where
     said = norm[s0 : max(b, end)]
     ctx = m.accept_context.get(iid)
-    if ctx and not any(w in said for w in ctx):
+    if ctx and not any(w in said for w in ctx) and not (para is not None and any(w in para() for w in ctx)):
         return False
     ctx = m.refuse_context.get(iid)
     return not (ctx and any(w in said for w in ctx))

@@ -14,6 +14,7 @@ from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
     CHANGE_RE,
     CLAUSE_SEP_RE,
+    COORDINATORS,
     EXPLICIT_TARGET_RE,
     NEGATIVE_VERBS,
     RANK_RE,
@@ -108,6 +109,8 @@ class Sentence:
         self.prev_end_in_clause: dict[int, int] = {}  # clause start → end of its previous number
         self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, measure
         self.total: Total | None = None
+        self._last_predicate = ""  # the clause predicate of the number of ``last_fact``
+        self.total_predicate = ""  # the predicate of the total (its refused predicates hold for its parts)
         self.resp: dict = {}
         # per sentence (first use): may RANK_RE / VIEW_HONOUR_RE match in it at all; per clause: STRUCTURE_RE
         self._may_rank: bool | None = None
@@ -118,7 +121,9 @@ class Sentence:
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
         if "分别" in self.norm[self.s0 : self.s1]:
-            self.resp = respective(self.m, self.norm, self.s0, self.s1, self.clauses, quantities, self.words)
+            self.resp = respective(
+                self.m, self.norm, self.s0, self.s1, self.clauses, quantities, self.words, self._para_text
+            )
         events: list[tuple[int, object]] = [(q.start, q) for q in quantities]  # in text order already
         if zeros:
             events += [(z.start(), z) for z in zeros]
@@ -128,6 +133,7 @@ class Sentence:
             last = self.last_fact
             if self.part_marks and last is not None and any(last[0] <= p < pos for p in self.part_marks):
                 self.total = (last[1], last[2], last[3])
+                self.total_predicate = self._last_predicate
             scope = self.scopes.scope(self.s0, pos)
             level = self.levels.last(clause[0], pos, "own")
             if isinstance(obj, Quantity):
@@ -164,6 +170,7 @@ class Sentence:
             )
             self.mapped[iid] = pos
         self.last_fact = (z.end(), fid, ids[-1], m.measure_of[ids[-1]])
+        self._last_predicate = ""
 
     def _is_no_figure(self, q: Quantity, clause: tuple[int, int], seg: str) -> bool:
         """A rule (每季度…), a rank, a plan structure (8个方面), a view count or an honour: no fact at all."""
@@ -211,6 +218,7 @@ class Sentence:
         if self._is_no_figure(q, clause, seg):
             return
         st = self.structure.structure(q, clause)
+        self._last_predicate = st.predicate
         where = (*where, st)
         state = "approx" if q.approx else "exact"
         base_measure = "万元" if q.measure in MONEY_MEASURES else q.measure
@@ -242,6 +250,7 @@ class Sentence:
                 st.subject,
                 st.counted_noun,
                 self._fam_named,
+                self.total_predicate if self.total is not None else "",
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
@@ -296,6 +305,21 @@ class Sentence:
         """Keyword hits of the clauses before ``clause``."""
         return [h for c in self.clauses if c[1] <= clause[0] for h in self.clause_hits(c)]
 
+    def _pairs(self, hits: list[Hit], pos: int) -> list[tuple[frozenset[str], frozenset[str], int]]:
+        """Two keywords joined by 和/及/与/以及/、 naming disjoint indicators that named a number before ``pos`` (人大代表
+        建议和政协提案186件，…), with the end of the pair; a pair right before the rate (A、B满意率100%) names both."""
+        out = []
+        named = sorted(maximal(hits))
+        norm = self.norm
+        for x, y in zip(named, named[1:], strict=False):
+            if (
+                norm[x[1] : y[0]] in COORDINATORS
+                and set(x[3]).isdisjoint(y[3])
+                and any(ch.isdigit() for ch in norm[y[1] : pos])
+            ):
+                out.append((frozenset(x[3]), frozenset(y[3]), y[1]))
+        return out
+
     def _context_fn(self, q: Quantity, clause: tuple[int, int]):
         """``_context`` for the number q, remembered per ``exclude`` (one number's tie may ask several times; nothing
         the context reads changes while its indicator is chosen)."""
@@ -332,4 +356,5 @@ class Sentence:
         for iid, p in self.mapped.items():
             ctx.families[m.family[iid]] = max(ctx.families.get(m.family[iid], -1), p)
         ctx.together = named_together(self.norm, named, ctx.families)
+        ctx.pairs = self._pairs(hits, q.start)
         return ctx

@@ -701,3 +701,61 @@ def test_subject_decides_the_indicator(text: str, expected: list[tuple[str, str]
 def test_general_structure_rules(text: str, number_text: str, indicator: str, rule: str) -> None:
     row = one(text, number_text)
     assert (row["indicator_id"], row["rule"]) == (indicator, rule), row[["indicator_id", "rule", "candidates"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 拟 as the attribute of a reviewed draft is no plan; 拟于 as the clause's predicate is
+        ("对拟提请区政府审议的规范性文件开展合法性审核18件。", [("18件", "nd_reviewed_docs", "year")]),
+        ("下一步拟于明年出台规范性文件3件。", [("3件", UNMAPPED, "target")]),
+        # …and an attribute inside a verb–object keyword (审查|拟…的|规范性文件), like a filler word
+        ("审查拟以县政府名义印发的规范性文件31件。", [("31件", "nd_reviewed_docs", "year")]),
+        # 分别 over predicates: each name's own verb, and the registry's refusals per name (不予受理 is no 受理)
+        (
+            "新收、审结行政应诉案件分别为57件、49件。",
+            [("57件", "lit_cases", "year"), ("49件", "lit_concluded", "year")],
+        ),
+        ("受理、不予受理复议申请分别为70件、5件。", [("70件", "rec_accepted", "year"), ("5件", UNMAPPED, "year")]),
+        # 分别 after a clause naming the set: the classes of that set (政协提案中，A类、B类…)
+        (
+            "承办的政协提案中，A类、B类分别为40件、12件。",
+            [("40件", "sup_cppcc_resolved", "year"), ("12件", "sup_cppcc_in_progress", "year")],
+        ),
+        # a total of two families, without 共 and named by a family word: neither one's figure
+        ("办理人大代表建议和政协提案186件。", [("186件", UNMAPPED, "year")]),
+        ("行政复议和行政诉讼案件共40件。", [("40件", UNMAPPED, "year")]),
+        # …nor is a rate after that total either one's rate; a pair right before the rate names both (one of them)
+        (
+            "办理人大代表建议和政协提案186件，办复率100%。",
+            [("186件", UNMAPPED, "year"), ("100%", UNMAPPED, "year")],
+        ),
+        # 占比 right after a count: the rate whose numerator the count is
+        (
+            "审结行政复议案件97件，其中纠错11件，占比11.3%。",
+            [
+                ("97件", "rec_concluded", "year"),
+                ("11件", "rec_corrected", "year"),
+                ("11.3%", "rec_correction_rate", "year"),
+            ],
+        ),
+        # a part after 其中 inherits its total's predicate: trainees are no stock of officers
+        (
+            "全年培训执法人员1500人次，其中新录用执法人员200人。",
+            [("1500人次", "enf_street_training_attendance", "year"), ("200人", UNMAPPED, "year")],
+        ),
+        # A类 proposals are no proposal total
+        (
+            "承办政协提案75件，B类提案24件。",
+            [("75件", "sup_cppcc_proposals", "year"), ("24件", "sup_cppcc_in_progress", "year")],
+        ),
+    ],
+)
+def test_clause_structure_patterns(text: str, expected: list[tuple[str, str, str]]) -> None:
+    f = extract_facts(text)
+    assert list(zip(f.number_text, f.indicator_id, f.scope, strict=True)) == expected
+
+
+def test_a_pair_named_right_before_a_rate_is_not_left_open() -> None:
+    f = extract_facts("人大代表建议、政协提案办理工作满意率100%。")
+    assert f.indicator_id.iloc[0] in ("sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate")
