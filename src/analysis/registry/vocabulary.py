@@ -200,6 +200,7 @@ class Extraction:
     predicate_re: re.Pattern = re.compile("(?!)")
     qualifier_re: re.Pattern = re.compile("(?!)")
     clause_qualifiers: frozenset[str] = frozenset()
+    light_predicates: frozenset[str] = frozenset()  # clause.light_predicates: verbs that name no action of their own
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -332,6 +333,8 @@ def _clause(path: Path, doc: dict) -> dict:
         for i, x in enumerate(sec.get("attributes") or ())
     )
     predicates = _texts(path, "clause.predicates", sec.get("predicates"))
+    light = _texts(path, "clause.light_predicates", sec["light_predicates"]) if "light_predicates" in sec else ()
+    _require_subset(path, "clause.light_predicates", light, predicates, "clause.predicates")
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
     _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
@@ -349,6 +352,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "predicate_re": re.compile(_alternation(predicates)),
         "qualifier_re": re.compile(_alternation(qualifiers, guards)),
         "clause_qualifiers": frozenset(in_clause),
+        "light_predicates": frozenset(light),
     }
 
 

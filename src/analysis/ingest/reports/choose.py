@@ -31,6 +31,9 @@ from analysis.ingest.reports.matcher import (
     suffix_hits,
 )
 from analysis.ingest.reports.numbers import Quantity
+from analysis.registry.vocabulary import load_extraction
+
+LIGHT_PREDICATES = load_extraction().light_predicates  # verbs that say only that something was done (开展, 办理 …)
 
 
 @dataclass
@@ -98,8 +101,8 @@ def _allowed(
     """ "" when the registry allows ``iid`` here, else why not (the rule kind): ``subjects`` — a refused subject of the
     clause or, when the indicator accepts only some subjects, another one (a clause without a subject passes);
     ``words`` — a refused word in the clause up to the counted noun; ``nouns`` — a refused counted noun;
-    ``predicates`` — a refused predicate in the clause before the number or ``inherited`` (the predicate of the total
-    a part after 其中 belongs to: 培训执法人员1500人次，其中新录用执法人员200人 is no stock of officers), or none of its
+    ``predicates`` — a refused predicate in the clause before the number or in ``inherited`` (the clause of the total
+    a part after 其中 belongs to, up to the total: 培训执法人员1500人次，其中新录用执法人员200人 is no stock of officers), or none of its
     accepted predicates in the clause; ``context`` — a refused context word in the sentence up to the end of the number's clause; ``no_context``
     (NO_CONTEXT) — none of the indicator's required context words there nor in ``para`` (the heading and opening clause
     above the sentence)."""
@@ -121,7 +124,7 @@ def _allowed(
     preds = m.refuse_predicates.get(iid)
     if preds:
         clause_before = text[clause[0] : q.start]
-        if any(w in clause_before for w in preds) or (inherited and inherited in preds):
+        if any(w in clause_before for w in preds) or (inherited and any(w in inherited for w in preds)):
             return "predicates"
     preds = m.accept_predicates.get(iid)
     if preds and not _has_word(text, clause, preds, words):
@@ -198,12 +201,13 @@ def choose(
     counted_noun: str = "",
     fam_cache: dict | None = None,
     inherited: str = "",
+    predicate: str = "",
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any).
 
-    ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the predicate of the total
-    a part after 其中 belongs to (its refused predicates hold for the part too); ``fam_cache`` keeps, per clause of the
+    ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the clause of the total
+    a part after 其中 belongs to (up to the total's number) (its refused predicates hold for the part too); ``fam_cache`` keeps, per clause of the
     sentence, the families its text names (filled here). Two structural checks besides the
     registry's rules: an indicator of a family that has family words (registry ``families``) is not chosen when an
     earlier clause of the sentence names other families and nothing up to the end of the number's clause names its
@@ -302,6 +306,12 @@ def choose(
                 for c in cands
                 if c[0] not in taken and m.measure_of[c[0]] not in used and _noun_fits(m, c[0], counted_noun)
             ]
+            if cands and predicate and predicate not in LIGHT_PREDICATES and not _in_clause_of(text, h, predicate, s0):
+                # the number's clause has a verb of its own the keyword's clause does not share (…督察发现问题38个，
+                # 已整改到位36个 / 代写法律文书260份): it counts what that verb did, not the earlier clause's thing
+                for c in cands:
+                    refusals.setdefault(c[0], "predicates")
+                continue
         if cands:
             if rule == "keyword" and LIST_END_RE.search(text, h[1], q.start):
                 mixed = _mixed_list(text, seg_start, h, before, candidates)
@@ -309,6 +319,14 @@ def choose(
                     return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
     return _unmapped(m, refusals)
+
+
+def _in_clause_of(text: str, h: Hit, word: str, s0: int) -> bool:
+    """True when ``word`` stands in the clause of keyword hit ``h`` (the clause cut at ,: as the sentence's)."""
+    a = max(text.rfind(",", s0, h[0]), text.rfind(":", s0, h[0])) + 1
+    ends = [i for i in (text.find(",", h[1]), text.find(":", h[1])) if i >= 0]
+    b = min(ends) if ends else len(text)
+    return word in text[max(a, s0) : b]
 
 
 def _unmapped(m: Matcher, refusals: dict[str, str]) -> tuple[list, str, tuple[str, ...]]:

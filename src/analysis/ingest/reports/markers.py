@@ -53,8 +53,11 @@ TARGET_HEADING_RE = re.compile(
 HEADING_RE = re.compile(r"(?m)^[ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 # Numbers that are no performance figure: view counts and honours (阅读量10万次, 荣获表彰12个), looked for in the clause
 VIEW_HONOUR_RE = re.compile(
-    r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为|先进集体|先进个人"
+    r"播放量|阅读量|点击量|浏览量|访问量|观看人数|观看量|点赞|转发量|关注量|关注人数|粉丝|荣誉|表彰|称号|获评|荣获|获奖|评为"
+    r"|入选|先进集体|先进个人"
 )
+# an honour said after the number in its clause (3个执法单位获评…, 5件案件获评优秀案件, 3个案例入选…典型案例)
+HONOUR_AFTER_RE = re.compile(r"获评|评为|荣获|入选")
 RESPECTIVE_SPLIT = "、和及与"
 LIST_END_RE = re.compile(r"等(?![级次第待])")  # A、B等…: the end of a list of named things (等级, 等次 are no list end)
 SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在审结的行政诉讼案件中，: the set, not the number
@@ -63,6 +66,11 @@ STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 CHANGE_RE = re.compile(
     r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)?(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
+)
+# a count right after a comparison with an earlier period and a change verb (较上年减少12件, 同比增加6件): the
+# difference, a change, never a level; without the comparison word (减少证明材料43项) a count cut stays a count
+COUNT_CHANGE_RE = re.compile(
+    r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
 )
 NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
 SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")

@@ -15,7 +15,9 @@ from analysis.ingest.reports.markers import (
     CHANGE_RE,
     CLAUSE_SEP_RE,
     COORDINATORS,
+    COUNT_CHANGE_RE,
     EXPLICIT_TARGET_RE,
+    HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
     RANK_RE,
     RULE_RE,
@@ -109,8 +111,10 @@ class Sentence:
         self.prev_end_in_clause: dict[int, int] = {}  # clause start → end of its previous number
         self.last_fact: tuple[int, str, str | None, str] | None = None  # end, fact id, indicator, measure
         self.total: Total | None = None
-        self._last_predicate = ""  # the clause predicate of the number of ``last_fact``
-        self.total_predicate = ""  # the predicate of the total (its refused predicates hold for its parts)
+        # the clause of the number of ``last_fact`` up to it, where its predicate stands (新申领|执法证98人: the
+        # segmenter keeps 新申领 one word, so the text, as refuse.predicates reads a clause, not the Structure word)
+        self._last_predicate = ""
+        self.total_predicate = ""  # that text for the total (its refused predicates hold for its parts)
         self.resp: dict = {}
         # per sentence (first use): may RANK_RE / VIEW_HONOUR_RE match in it at all; per clause: STRUCTURE_RE
         self._may_rank: bool | None = None
@@ -188,9 +192,10 @@ class Sentence:
             return True
         if self._may_view is None:
             self._may_view = not _VIEW_HONOUR_GATE or VIEW_HONOUR_RE.search(norm, self.s0, self.s1) is not None
-        return (
-            self._may_view and VIEW_HONOUR_RE.search(norm, clause[0], q.start) is not None
-        )  # 阅读量…万次, 荣获…称号N个
+        return self._may_view and (  # 阅读量…万次, 荣获…称号N个; 3个单位获评…
+            VIEW_HONOUR_RE.search(norm, clause[0], q.start) is not None
+            or HONOUR_AFTER_RE.search(norm, q.end, clause[1]) is not None
+        )
 
     def _is_target(self, q: Quantity) -> bool:
         """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure."""
@@ -218,11 +223,15 @@ class Sentence:
         if self._is_no_figure(q, clause, seg):
             return
         st = self.structure.structure(q, clause)
-        self._last_predicate = st.predicate
+        self._last_predicate = self.norm[clause[0] : q.start]
         where = (*where, st)
         state = "approx" if q.approx else "exact"
         base_measure = "万元" if q.measure in MONEY_MEASURES else q.measure
-        change = CHANGE_RE.search(seg) if q.measure in ("%", "个百分点") else None
+        change = (
+            CHANGE_RE.search(seg)
+            if q.measure in ("%", "个百分点")
+            else (COUNT_CHANGE_RE.search(seg) if "比" in seg or "较" in seg else None)
+        )
         r_entry = self.resp.get(q.start)
         if r_entry is not None and r_entry[3] is not None:
             change = r_entry[3]
@@ -251,6 +260,7 @@ class Sentence:
                 st.counted_noun,
                 self._fam_named,
                 self.total_predicate if self.total is not None else "",
+                st.predicate,
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands

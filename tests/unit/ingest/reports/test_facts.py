@@ -759,3 +759,42 @@ def test_clause_structure_patterns(text: str, expected: list[tuple[str, str, str
 def test_a_pair_named_right_before_a_rate_is_not_left_open() -> None:
     f = extract_facts("人大代表建议、政协提案办理工作满意率100%。")
     assert f.indicator_id.iloc[0] in ("sup_npc_satisfaction_rate", "sup_cppcc_satisfaction_rate")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a count compared with the year before is a change (value signed), never a level; a bare cut stays a count
+        ("受理法律援助案件同比减少23件。", [("23件", UNMAPPED, "change", -23.0)]),
+        ("全年受理行政复议案件较上年增加15件。", [("15件", UNMAPPED, "change", 15.0)]),
+        # an honour said after the number in its clause: no figure at all
+        ("3个执法单位获评全省优秀执法单位。", []),
+        ("4件执法案卷入选全市优秀行政执法案卷。", []),
+        # a keyword of an earlier clause does not name a number whose clause has a verb of its own (not a light one)
+        (
+            "开展法治督察3次，督察发现问题21个，已整改到位19个。",
+            [
+                ("3次", "gov_rol_inspections", "year", 3.0),
+                ("21个", "gov_rol_inspection_issues", "year", 21.0),
+                ("19个", UNMAPPED, "year", 19.0),
+            ],
+        ),
+        # a part inherits the refused predicate its total's clause holds (新申领 is one word of the segmenter)
+        (
+            "全年新申领执法证65人，其中乡镇综合执法人员40人。",
+            [("65人", "enf_certificates_new", "year", 65.0), ("40人", UNMAPPED, "year", 40.0)],
+        ),
+    ],
+)
+def test_changes_honours_and_own_verbs(text: str, expected: list[tuple[str, str, str, float]]) -> None:
+    f = extract_facts(text)
+    assert list(zip(f.number_text, f.indicator_id, f.scope, f.value, strict=True)) == expected
+
+
+def test_registry_rules_of_round_six() -> None:
+    # departments' study is no 中心组 study; 日常检查 is no 执法监督检查; 涉及 counts no stock of officers
+    assert one("区政府理论学习中心组集中学法6次，各单位开展集中学法120次。", "120次")["indicator_id"] == UNMAPPED
+    assert one("开展执法监督检查8次，督促各部门开展日常检查2100次。", "2100次")["indicator_id"] == UNMAPPED
+    assert one("此次评查的案卷涉及执法人员86名。", "86名")["indicator_id"] == UNMAPPED
+    assert one("组织矛盾纠纷大排查4次，排查发现纠纷325件。", "325件")["indicator_id"] == "med_disputes_found"
+    assert one("全年办结信息公开申请73件。", "73件")["indicator_id"] == "open_requests_concluded"
