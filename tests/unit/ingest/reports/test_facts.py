@@ -798,3 +798,7 @@ def test_registry_rules_of_round_six() -> None:
     assert one("此次评查的案卷涉及执法人员86名。", "86名")["indicator_id"] == UNMAPPED
     assert one("组织矛盾纠纷大排查4次，排查发现纠纷325件。", "325件")["indicator_id"] == "med_disputes_found"
     assert one("全年办结信息公开申请73件。", "73件")["indicator_id"] == "open_requests_concluded"
+    # 调解小组 are no 调委会; advisers in training take part in no legal affairs
+    assert one("街道调委会下设专业调解小组12个。", "12个")["indicator_id"] == UNMAPPED
+    assert one("组织政府法律顾问参加业务轮训2次。", "2次")["indicator_id"] == UNMAPPED
+    assert one("组织全区法制审核人员业务培训3期，提升执法决定审核能力。", "3期")["indicator_id"] == UNMAPPED
