@@ -83,3 +83,16 @@ def test_maximal_is_the_pairwise_definition() -> None:
             hits.append((a, a + rnd.randint(1, 5), "k", ("x",)))
         want = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
         assert maximal(hits) == want
+
+
+def test_facts_frames_take_the_direct_path() -> None:
+    """rows builds fact frames through pandas internals only after checking, on a sample row, that they give the same
+    frame as the public path; a fact column added to the schema without its sample value fails that check and the slower
+    path is taken silently. On the pinned pandas the direct path must be in use, and it must give the public frame."""
+    from analysis.ingest.reports import rows
+    from analysis.ingest.reports.facts import extract_facts
+    from analysis.registry.schema import FACT_COLUMNS
+
+    assert rows.DIRECT_FRAMES, "rows._same_frames rejected the direct frame path (is its sample row missing a column?)"
+    df = extract_facts("全年新收行政复议案件86件，审结80件。")
+    assert list(df.columns) == list(FACT_COLUMNS) and len(df) == 2
