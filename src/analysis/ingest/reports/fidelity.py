@@ -36,14 +36,19 @@ from analysis.registry.schema import UNMAPPED
 CORPUS = Path(__file__).resolve().parents[4] / "tests" / "corpus" / "fidelity.yaml"
 UNSEEN = CORPUS.with_name("unseen.yaml")
 UNSEEN2 = CORPUS.with_name("unseen2.yaml")
-HELD_OUT = {UNSEEN.name: "unseen", UNSEEN2.name: "unseen2"}  # corpus file → its part (never tuned on, not in ``all``)
+UNSEEN3 = CORPUS.with_name("unseen3.yaml")
+HELD_OUT = {
+    UNSEEN.name: "unseen",
+    UNSEEN2.name: "unseen2",
+    UNSEEN3.name: "unseen3",
+}  # corpus file → its part (never tuned on, not in ``all``)
 PARTS = ("all", "tuned", "heldout", *HELD_OUT.values())
 GOALS = {"recall": 0.97, "wrong_mapping": 0.02, "trap_fp": 0.01, "unmapped_with_fit": 0.10}
 
 
 def load_corpus(path: Path = CORPUS) -> list[dict]:
     """The corpus entries: ``c`` class, ``s`` sentence, ``f`` labels, plus ``part`` (tuned | heldout; every entry of
-    an unseen corpus is ``unseen`` or ``unseen2``, see HELD_OUT)."""
+    an unseen corpus is ``unseen``, ``unseen2`` or ``unseen3``, see HELD_OUT)."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for e in doc["corpus"]:
@@ -160,7 +165,7 @@ def evaluate(entries: list[dict] | None = None, indicators: pd.DataFrame | None 
     from analysis.ingest.reports.facts import extract_facts
 
     if entries is None:
-        entries = load_corpus() + load_corpus(UNSEEN) + load_corpus(UNSEEN2)
+        entries = load_corpus() + load_corpus(UNSEEN) + load_corpus(UNSEEN2) + load_corpus(UNSEEN3)
     out: dict[str, dict[str, Tally]] = {p: defaultdict(Tally) for p in PARTS}
     for i, e in enumerate(entries):
         t = score_entry(e, extract_facts(e["s"], doc_id=f"c{i}", indicators=indicators))
