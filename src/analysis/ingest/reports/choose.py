@@ -277,7 +277,14 @@ def choose(
                     if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
                         return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
                 return _decide(m, cands, ctx_fn, h[2], "keyword")
-    after = [h for h in hits_clause if h[0] >= q.end]  # scan order: by start, the longest first
+    # scan order: by start, the longest first; not a keyword past a list separator or another number that a later
+    # number follows (撤销6件、确认违法3件、申请人撤回申请终止29件: 撤回申请 is the 29's, not the 6's or the 3's)
+    after = [
+        h
+        for h in hits_clause
+        if h[0] >= q.end
+        and not (_AFTER_STOP_RE.search(text, q.end, h[0]) and _DIGIT_RUN_RE.search(text, h[1], clause[1]))
+    ]
 
     def overlaps() -> list[Hit]:  # scanned only when no keyword before the number names it
         return scan_overlaps(text, seg_start, limit, m, words)
@@ -382,6 +389,8 @@ def _mixed_list(text: str, seg_start: int, h: Hit, before: list[Hit], candidates
 
 
 _AND = ("和", "及", "与", "以及")
+# what ends the reach of a keyword after a number: a list separator or another number's digits
+_AFTER_STOP_RE = re.compile(r"[、;0-9]")
 # the whole text between a count and its share (A类42件，占比58.3%)
 SHARE_RE = re.compile(r",?(?:占比|占)(?:为|达到|达)?")
 _DIGIT_RUN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")

@@ -62,8 +62,19 @@ def respective(
                         got = _respective_one(m, norm, a, b, segs[-1], hits, all_ids, q, used, segs[0], ctx)
                     used.update(iid for iid, _ in got[0])
                     out[q.start] = (*got, change)
+                _parts_of_one(out, nums)
         pos = norm.find("分别", pos + 2, s1)
     return out
+
+
+def _parts_of_one(out: dict, nums: list[Quantity]) -> None:
+    """Names of one list that land on the same indicator are parts of what it counts (一审、二审行政应诉案件分别为…;
+    乡镇、村人民调解委员会分别为…), so none of them is that figure: each stays unmapped with it as its candidate."""
+    got = [out.get(q.start) for q in nums]
+    ids = [g[0][0][0] if g and len(g[0]) == 1 else None for g in got]
+    for q, g, iid in zip(nums, got, ids, strict=True):
+        if iid is not None and ids.count(iid) > 1:
+            out[q.start] = ([], "ambiguous", (iid,), g[3])
 
 
 def _verb_at(m: Matcher, hits: list[Hit], a: int) -> list[Hit]:

@@ -802,3 +802,53 @@ def test_registry_rules_of_round_six() -> None:
     assert one("街道调委会下设专业调解小组12个。", "12个")["indicator_id"] == UNMAPPED
     assert one("组织政府法律顾问参加业务轮训2次。", "2次")["indicator_id"] == UNMAPPED
     assert one("组织全区法制审核人员业务培训3期，提升执法决定审核能力。", "3期")["indicator_id"] == UNMAPPED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # names of one 分别 list that land on the same indicator are its parts: none of them is that figure
+        ("县级、乡级持证行政执法人员分别为620名、380名。", [("620名", UNMAPPED), ("380名", UNMAPPED)]),
+        ("刑事、民事法律援助案件分别为210件和480件。", [("210件", UNMAPPED), ("480件", UNMAPPED)]),
+        # …while names with verbs of their own still get their own ids
+        ("受理、审结行政复议案件分别为88件、80件。", [("88件", "rec_accepted"), ("80件", "rec_concluded")]),
+        # a keyword after the number does not reach past a list separator to the next item's number
+        (
+            "审结的复议案件中，维持52件、驳回9件、申请人撤回申请终止7件。",
+            [("52件", "rec_upheld"), ("9件", "rec_rejected"), ("7件", "rec_withdrawn")],
+        ),
+        (
+            "全年作出行政处罚决定中，从轻处罚31件、确认违法2件、减轻处罚案件12件。",
+            [("31件", "enf_lighter_penalty_cases"), ("2件", UNMAPPED), ("12件", "enf_mitigated_penalty_cases")],
+        ),
+        # …but a verb after a list of objects still names each of them (对A和B开展执法监督)
+        (
+            "对15家执法单位和4个乡镇开展执法监督。",
+            [("15家", "enf_supervision_units"), ("4个", "enf_supervision_streets")],
+        ),
+    ],
+)
+def test_lists_parts_and_keywords_after(text: str, expected: list[tuple[str, str]]) -> None:
+    f = extract_facts(text)
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == expected
+
+
+def test_registry_rules_of_round_seven() -> None:
+    # a court's pre-trial mediation is no 人民调解 figure; recruits and honours are no stock of mediators
+    assert one("县法院诉前调解成功纠纷940件。", "940件")["indicator_id"] == UNMAPPED
+    assert one("市中级人民法院通过诉前调解化解行政争议纠纷2300件。", "2300件")["indicator_id"] == UNMAPPED
+    assert one("面向社会招聘专职人民调解员25名。", "25名")["indicator_id"] == UNMAPPED
+    assert one("各级人民调解组织调处成功纠纷1650件。", "1650件")["indicator_id"] == "med_successes"
+    # 建议提案 together: neither kind's total nor its rate
+    f = extract_facts("全年承办建议提案156件，按时办复率100%。")
+    assert list(f.indicator_id) == [UNMAPPED, UNMAPPED]
+    # a pool of inspectors is no stock of officers; partners of a contract are no firms of the district
+    assert one("双随机检查人员名录库入库执法人员410名。", "410名")["indicator_id"] == "enf_inspectors_pool"
+    assert one("县司法局与4家律师事务所签订公共法律服务协议。", "4家")["indicator_id"] == UNMAPPED
+    assert one("县域内现有行政执法主体56家。", "56家")["indicator_id"] == "enf_agencies"
+    # a verb of its own (观看) keeps an earlier clause's keyword (应诉) off the number
+    assert one("深化行政应诉工作，组织新任科级干部观看庭审录像3次。", "3次")["indicator_id"] == UNMAPPED
+    # an attribute inside a verb–object keyword: 审核|区政府|规范性文件
+    assert one("审核区政府规范性文件26件，意见采纳率100%。", "26件")["indicator_id"] == "nd_reviewed_docs"
+    # a family heading decides a bare 审结率
+    assert one("（三）行政复议\n全年复议案件审结率达96.4%。", "96.4%")["indicator_id"] == "rec_closure_rate"
