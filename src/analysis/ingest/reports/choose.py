@@ -27,6 +27,7 @@ from analysis.ingest.reports.matcher import (
     maximal,
     measure_fit,
     scan_gapped,
+    scan_keywords,
     scan_overlaps,
     suffix_hits,
 )
@@ -202,10 +203,13 @@ def choose(
     fam_cache: dict | None = None,
     inherited: str = "",
     predicate: str = "",
+    leading: Callable[[], str] | None = None,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any).
 
+    ``leading`` gives the heading or opening clause the sentence directly follows: a number whose clause names
+    nothing is what that names, when one indicator named there fits it (``_from_heading``).
     ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the clause of the total
     a part after 其中 belongs to (up to the total's number) (its refused predicates hold for the part too); ``fam_cache`` keeps, per clause of the
     sentence, the families its text names (filled here). Two structural checks besides the
@@ -325,7 +329,37 @@ def choose(
                 if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
                     return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
+    if not refusals and not hits_clause and leading is not None:
+        heading = _from_heading(m, leading(), candidates)
+        if heading is not None:
+            return heading
     return _unmapped(m, refusals)
+
+
+def _from_heading(
+    m: Matcher, above: str, candidates: Candidates
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
+    """A number whose clause names nothing at all (（二）办理人大代表建议 / 今年共承办73件): the thing the heading or
+    the paragraph's opening clause above it names, when it names one family and exactly one indicator named there
+    fits the number; several leave it unmapped with them as candidates; None when none fits or it names two families."""
+    if not above:
+        return None
+    hits = maximal(scan_keywords(above, 0, len(above), m))
+    fams = {m.family[iid] for h in hits for iid in h[3] if len({m.family[i] for i in h[3]}) == 1}
+    if m.family_re is not None:
+        fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(above)}
+    if len(fams) > 1:  # （二）人民调解和法律援助: the heading names two things, the number may be either's
+        return None
+    fit: dict[str, str] = {}
+    for h in hits:
+        for iid, _ in candidates(h[3], False):
+            fit.setdefault(iid, h[2])
+    if not fit:
+        return None
+    if len(fit) > 1:
+        return [], "ambiguous", tuple(sorted(fit, key=m.order.__getitem__))
+    iid, kw = next(iter(fit.items()))
+    return [(iid, kw)], "heading", ()
 
 
 def _in_clause_of(text: str, h: Hit, word: str, s0: int) -> bool:
@@ -542,6 +576,7 @@ RULE_CONFIDENCE = {
     "share": 0.8,
     "zero_words": 0.9,
     "parts": 0.75,
+    "heading": 0.65,
 }
 CONTEXT_PENALTY = 0.1
 

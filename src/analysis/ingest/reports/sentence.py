@@ -155,6 +155,18 @@ class Sentence:
         """Heading and opening clause text, for accept.context (only asked when the sentence lacks it)."""
         return self.fam_marks.context_text(self.s0) if self.fam_marks is not None else ""
 
+    def _leading_text(self) -> str:
+        """The heading line or opening clause the sentence directly follows (（二）办理人大代表建议 / 今年共承办73件;
+        二是深入推进依申请公开。全年申请量128件), or "" when other text stands between them."""
+        if self.fam_marks is None:
+            return ""
+        spans = self.fam_marks.context_spans(self.s0)
+        if not spans:
+            return ""
+        a, b = spans[-1]
+        gap = self.norm[b : self.s0]
+        return self.norm[a:b] if len(gap) <= 2 and not gap.strip(" \t\n。.:") else ""
+
     def _zero(self, z: re.Match, pos: int, scope: str, level: str) -> None:
         """A zero stated in words (无败诉, 零投诉): 0 for every indicator of the registry's zero word."""
         m = self.m
@@ -261,6 +273,7 @@ class Sentence:
                 self._fam_named,
                 self.total_predicate if self.total is not None else "",
                 st.predicate,
+                self._leading_text,
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands

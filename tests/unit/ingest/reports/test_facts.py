@@ -852,3 +852,23 @@ def test_registry_rules_of_round_seven() -> None:
     assert one("审核区政府规范性文件26件，意见采纳率100%。", "26件")["indicator_id"] == "nd_reviewed_docs"
     # a family heading decides a bare 审结率
     assert one("（三）行政复议\n全年复议案件审结率达96.4%。", "96.4%")["indicator_id"] == "rec_closure_rate"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a number whose clause names nothing is what the heading (or opening clause) right above it names…
+        ("（四）办理政协委员提案\n本年度承办62件，办复率100%。", [("62件", "sup_cppcc_proposals", "heading")]),
+        ("二是深化依申请公开。本年度共收到154件。", [("154件", "open_requests", "heading")]),
+        # …not when another sentence stands between, nor when the heading names two families
+        (
+            "（五）办理人大代表建议\n召开代表座谈会4场。全年交办督办12件。",
+            [("4场", UNMAPPED, None), ("12件", UNMAPPED, None)],
+        ),
+        ("（二）人民调解和法律援助\n全年办理1530件。", [("1530件", UNMAPPED, None)]),
+    ],
+)
+def test_a_heading_names_the_number_right_below_it(text: str, expected: list[tuple[str, str, str | None]]) -> None:
+    f = extract_facts(text)
+    got = [(r.number_text, r.indicator_id, r.rule if r.indicator_id != UNMAPPED else None) for r in f.itertuples()]
+    assert [g for g in got if g[0] in {e[0] for e in expected}] == expected
