@@ -201,6 +201,7 @@ class Extraction:
     qualifier_re: re.Pattern = re.compile("(?!)")
     clause_qualifiers: frozenset[str] = frozenset()
     light_predicates: frozenset[str] = frozenset()  # clause.light_predicates: verbs that name no action of their own
+    place_nouns: tuple[str, ...] = ()  # clause.place_nouns: counted nouns that are places or bodies (乡镇, 部门)
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -335,6 +336,7 @@ def _clause(path: Path, doc: dict) -> dict:
     predicates = _texts(path, "clause.predicates", sec.get("predicates"))
     light = _texts(path, "clause.light_predicates", sec["light_predicates"]) if "light_predicates" in sec else ()
     _require_subset(path, "clause.light_predicates", light, predicates, "clause.predicates")
+    places = _texts(path, "clause.place_nouns", sec["place_nouns"]) if "place_nouns" in sec else ()
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
     _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
@@ -353,6 +355,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "qualifier_re": re.compile(_alternation(qualifiers, guards)),
         "clause_qualifiers": frozenset(in_clause),
         "light_predicates": frozenset(light),
+        "place_nouns": tuple(places),
     }
 
 

@@ -35,6 +35,7 @@ from analysis.ingest.reports.numbers import Quantity
 from analysis.registry.vocabulary import load_extraction
 
 LIGHT_PREDICATES = load_extraction().light_predicates  # verbs that say only that something was done (开展, 办理 …)
+PLACE_NOUNS = load_extraction().place_nouns  # counted nouns that are places or bodies (乡镇, 部门 …)
 
 
 @dataclass
@@ -240,12 +241,16 @@ def choose(
     refusals: dict[str, str] = {}  # indicator that fitted the measure → why the registry or the structure refused it
 
     ruled = m.ruled
+    # a number counting places or bodies (16个乡镇, 18个部门) is no figure of an indicator that counts other things
+    place = bool(counted_noun) and counted_noun.endswith(PLACE_NOUNS)
 
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
         out = []
         for c in _fitting(m, ids, measure, head, strict):
-            why = (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words, inherited)) or (
-                "family" if other_family(c[0]) else ""
+            why = (
+                (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words, inherited))
+                or ("family" if other_family(c[0]) else "")
+                or ("counted_noun" if place and not _noun_fits(m, c[0], counted_noun) else "")
             )
             if why:
                 refusals.setdefault(c[0], why)
@@ -577,6 +582,7 @@ RULE_CONFIDENCE = {
     "zero_words": 0.9,
     "parts": 0.75,
     "heading": 0.65,
+    "from_to": 0.8,
 }
 CONTEXT_PENALTY = 0.1
 

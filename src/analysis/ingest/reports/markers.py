@@ -73,6 +73,9 @@ COUNT_CHANGE_RE = re.compile(
     r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
 )
 NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+# 由(上年的)X降至Y: Y is the level the X before it moved to, of the same indicator (X is the earlier level)
+FROM_RE = re.compile(r"由(?:上年|去年|上一年|\d{4}年)?(?:底|末)?的?$")
+TO_RE = re.compile(r"(?:下降|降低|减少|压减|压缩|缩减|上升|提高|提升|增加|增长|降|升|增|减)(?:至|到)了?")
 SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
 TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 PART_MARK_RE = re.compile(r"其中|包括")

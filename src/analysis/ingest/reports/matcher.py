@@ -67,6 +67,8 @@ class Matcher:
     suffixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
     # count → the rates whose registry ``numerator`` it is (sup_npc_resolved → sup_npc_resolved_rate): 占比X% after it
     rate_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # indicator → the wider indicator the registry bounds it by (``at_most``: 调解成功 ≤ 调解案件)
+    at_most: dict[str, str] = field(default_factory=dict)
     # the indicators with any accept/refuse rule (every other one is allowed wherever its keyword and unit fit)
     ruled: frozenset[str] = field(init=False, default=frozenset())
 
@@ -120,6 +122,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         worded_families=frozenset(family_of.values()),
         keywords_of=_keywords_of(kw_ids),
         rate_of=_rates_of(indicators),
+        at_most={iid: w for iid, row in indicators.iterrows() if (w := _as_str(row.get("at_most")))},
     )
 
 

@@ -37,8 +37,21 @@ def respective(
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
         cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
         segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
+        if len(segs) == 1 and not hits and nums:  # 全区分别新增省级、市级规范化司法所2个和5个: the names follow 分别
+            a2, b2 = pos + 2, nums[0].start
+            hits2 = maximal(scan_keywords(norm, a2, b2, m, words))
+            cuts2 = [
+                i for i in range(a2, b2) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits2)
+            ]
+            if cuts2 and len(cuts2) + 1 == len(nums):
+                hits, segs = hits2, list(zip([a2, *(i + 1 for i in cuts2)], [*cuts2, b2], strict=True))
         if len(nums) >= 2 and len(segs) == 1:  # 满意率分别为x和y: the names stand in an earlier clause
-            for q, got in zip(nums, _earlier_names(m, norm, s0, c, hits, nums, words), strict=False):
+            named = _earlier_names(m, norm, s0, c, hits, nums, words)
+            if not named and _COUNTED_SET_RE.search(norm, c[0], pos):
+                # …or each value is one of several things counted before 分别 and not named one by one (三个街道分别
+                # 新建调解室2个、3个和1个): none is a figure of the whole
+                named = [([], "ambiguous", ())] * len(nums)
+            for q, got in zip(nums, named, strict=False):
                 change = CHANGE_RE.search(norm, pos, nums[0].start) if q.measure in ("%", "个百分点") else None
                 out[q.start] = (*got, change)
         if len(nums) >= 2 and len(segs) >= 2:
@@ -65,6 +78,10 @@ def respective(
                 _parts_of_one(out, nums)
         pos = norm.find("分别", pos + 2, s1)
     return out
+
+
+# a counted set right before 分别 (三个街道分别…, 5个部门分别…)
+_COUNTED_SET_RE = re.compile(r"[0-9一二两三四五六七八九十]+(?:个|家|所|名|位)[^,:;]{1,8}$")
 
 
 def _parts_of_one(out: dict, nums: list[Quantity]) -> None:

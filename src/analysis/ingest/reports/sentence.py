@@ -17,12 +17,14 @@ from analysis.ingest.reports.markers import (
     COORDINATORS,
     COUNT_CHANGE_RE,
     EXPLICIT_TARGET_RE,
+    FROM_RE,
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
     RANK_RE,
     RULE_RE,
     STRUCTURE_RE,
     TARGET_RE,
+    TO_RE,
     VIEW_HONOUR_RE,
     FamilyMarks,
     named_together,
@@ -121,6 +123,7 @@ class Sentence:
         self._may_view: bool | None = None
         self._structure: dict[int, bool] = {}
         self._ctx_memo: dict[tuple[int, frozenset[str]], Context] = {}  # (number start, exclude) → its context
+        self._from: int | None = None  # end of a number right after 由 (由上年的X降至Y), for the next one
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
@@ -189,10 +192,13 @@ class Sentence:
         self._last_predicate = ""
 
     def _is_no_figure(self, q: Quantity, clause: tuple[int, int], seg: str) -> bool:
-        """A rule (每季度…), a rank, a plan structure (8个方面), a view count or an honour: no fact at all."""
+        """A rule (每季度…), a money threshold (10万元以上的纠纷), a rank, a plan structure (8个方面), a view count or an
+        honour: no fact at all."""
         norm = self.norm
         if RULE_RE.search(seg):
             return True
+        if q.measure in MONEY_MEASURES and norm.startswith("的", q.end):
+            return True  # 标的额在10万元以上的纠纷: an amount describing the things counted, a threshold
         if self._may_rank is None:
             self._may_rank = not _RANK_GATE or RANK_RE.search(norm, self.s0, self.s1) is not None
         if self._may_rank and RANK_RE.search(norm, q.end, clause[1]):
@@ -250,7 +256,22 @@ class Sentence:
         if change or q.measure == "个百分点":  # a change, never a level
             self._unmapped(q, change_value(q.value, change), base_measure, state, ("change", *where[1:]), rule="change")
             return
-        if r_entry is not None:
+        src, last = self._from, self.last_fact
+        self._from = q.end if FROM_RE.search(self.norm, max(clause[0], q.start - 8), q.start) else None
+        if self._from is not None and where[0] == "year":  # 由9.1%下降至4.3%: 9.1% is an earlier level
+            where = ("prior_year", *where[1:])
+        if (  # 由(上年的)X降至Y: Y is the new level of X's indicator
+            src == seg_start
+            and last is not None
+            and last[0] == src
+            and last[2] is not None
+            and last[3] == base_measure
+            and TO_RE.fullmatch(seg)
+        ):
+            chosen, rule, cands = [(last[2], "由…至")], "from_to", ()
+            if where[0] == "prior_year":  # 由上年的X: 上年 dates X, not the level it moved to
+                where = ("year", *where[1:])
+        elif r_entry is not None:
             chosen, rule, cands = r_entry[0], r_entry[1], r_entry[2]
         else:
             chosen, rule, cands = choose(
@@ -295,7 +316,9 @@ class Sentence:
         m, total = self.m, self.total
         base_measure, state, where = fact
         ids = [iid for iid, _ in chosen]
-        if total is not None and ids and total[1] in ids and not respective_:  # a part is never its own total
+        # a part is never its own total, nor the wider thing its total is bounded by (调解成功纠纷3127件，其中…46件:
+        # no 调解案件)
+        if total is not None and ids and not respective_ and (total[1] in ids or m.at_most.get(total[1]) in ids):
             chosen, rule, cands, ids = [], "ambiguous", (total[1],), []
         parent = parent_of(m, total, ids, base_measure)
         if parent and total is not None and total[1] is None and ids and m.part_of.get(ids[0]):

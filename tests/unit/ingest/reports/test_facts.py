@@ -872,3 +872,50 @@ def test_a_heading_names_the_number_right_below_it(text: str, expected: list[tup
     f = extract_facts(text)
     got = [(r.number_text, r.indicator_id, r.rule if r.indicator_id != UNMAPPED else None) for r in f.itertuples()]
     assert [g for g in got if g[0] in {e[0] for e in expected}] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 由X降至Y: Y is the new level of X's indicator; X is the earlier level (上年 dates X only)
+        (
+            "行政诉讼败诉率由上年的7.5%下降到3.2%。",
+            [("7.5%", "lit_loss_rate", "prior_year"), ("3.2%", "lit_loss_rate", "year")],
+        ),
+        (
+            "行政机关负责人出庭应诉率由86%提高到100%。",
+            [("86%", "lit_leader_appearance_rate", "prior_year"), ("100%", "lit_leader_appearance_rate", "year")],
+        ),
+        # a count of places or bodies is no figure of an indicator that counts other things
+        ("法律援助工作站实现全区11个街道全覆盖。", [("11个", UNMAPPED, "year")]),
+        ("证明事项告知承诺制已在全县26个部门推行。", [("26个", UNMAPPED, "year")]),
+        # a part of a bounded total is not the wider thing either; a money threshold is no figure
+        (
+            "全年调解成功各类纠纷2210件，其中涉及金额50万元以上的纠纷31件。",
+            [("2210件", "med_successes", "year"), ("31件", UNMAPPED, "year")],
+        ),
+        # 分别 after a counted set: each value is one unnamed member's; names may also follow 分别
+        (
+            "四个司法所分别调解纠纷120件、96件。",
+            [("四个", UNMAPPED, "year"), ("120件", UNMAPPED, "year"), ("96件", UNMAPPED, "year")],
+        ),
+        (
+            "全县分别受理、审结行政复议案件88件、80件。",
+            [("88件", "rec_accepted", "year"), ("80件", "rec_concluded", "year")],
+        ),
+    ],
+)
+def test_levels_places_and_lists_of_round_seven(text: str, expected: list[tuple[str, str, str]]) -> None:
+    f = extract_facts(text)
+    assert list(zip(f.number_text, f.indicator_id, f.scope, strict=True)) == expected
+
+
+def test_registry_rules_of_round_eight() -> None:
+    assert one("全区现有行政执法辅助人员410名。", "410名")["indicator_id"] == UNMAPPED
+    assert one("案卷评查中抽查行政执法人员150名。", "150名")["indicator_id"] == UNMAPPED
+    assert one("设立律师调解工作室，入驻律师调解员22名。", "22名")["indicator_id"] == UNMAPPED
+    assert one("市公证处为民营企业出具法律意见书54份。", "54份")["indicator_id"] == UNMAPPED
+    assert one("全县执法部门举行行政处罚听证会11场。", "11场")["indicator_id"] == UNMAPPED
+    assert one("编制依申请公开事项目录，梳理事项156项。", "156项")["indicator_id"] == UNMAPPED
+    assert one("复议审理期间被申请人自行纠错5件。", "5件")["indicator_id"] == UNMAPPED
+    assert one("建议提案办理工作中，全年共承办238件。", "238件")["indicator_id"] == UNMAPPED
