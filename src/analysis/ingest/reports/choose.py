@@ -6,6 +6,7 @@ its rule, and ``rule_confidence`` says how sure that rule is.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -205,10 +206,12 @@ def choose(
     inherited: str = "",
     predicate: str = "",
     leading: Callable[[], str] | None = None,
+    clauses: list[tuple[int, int]] | None = None,
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
     """((indicator id, keyword that named it) …, decision rule, candidate ids) — several ids for a shared value;
     no id when unmapped (the candidates then list the indicators that fitted equally well, if any).
 
+    ``clauses`` are the sentence's clauses (the number's among them; default: the number's alone).
     ``leading`` gives the heading or opening clause the sentence directly follows: a number whose clause names
     nothing is what that names, when one indicator named there fits it (``_from_heading``).
     ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the clause of the total
@@ -220,6 +223,8 @@ def choose(
     接待来访咨询380人次」 is no 法律咨询); and a keyword borrowed from an earlier clause names a counted-thing
     indicator (one with ``nouns``) only when the number's own counted noun is one of those nouns (「对18家执法单位
     …开展执法监督，发现问题46个」: 46 problems are no agencies)."""
+    if clauses is None:
+        clauses = [clause]
     measure = q.measure
     noun_pos = q.end
     while noun_pos < clause[1] and text[noun_pos] in QUOTE_CHARS:
@@ -322,7 +327,12 @@ def choose(
                 for c in cands
                 if c[0] not in taken and m.measure_of[c[0]] not in used and _noun_fits(m, c[0], counted_noun)
             ]
-            if cands and predicate and predicate not in LIGHT_PREDICATES and not _in_clause_of(text, h, predicate, s0):
+            if (
+                cands
+                and predicate
+                and predicate not in LIGHT_PREDICATES
+                and not _in_clause_of(text, h, predicate, clauses)
+            ):
                 # the number's clause has a verb of its own the keyword's clause does not share (…督察发现问题38个，
                 # 已整改到位36个 / 代写法律文书260份): it counts what that verb did, not the earlier clause's thing
                 for c in cands:
@@ -367,12 +377,10 @@ def _from_heading(
     return [(iid, kw)], "heading", ()
 
 
-def _in_clause_of(text: str, h: Hit, word: str, s0: int) -> bool:
-    """True when ``word`` stands in the clause of keyword hit ``h`` (the clause cut at ,: as the sentence's)."""
-    a = max(text.rfind(",", s0, h[0]), text.rfind(":", s0, h[0])) + 1
-    ends = [i for i in (text.find(",", h[1]), text.find(":", h[1])) if i >= 0]
-    b = min(ends) if ends else len(text)
-    return word in text[max(a, s0) : b]
+def _in_clause_of(text: str, h: Hit, word: str, clauses: list[tuple[int, int]]) -> bool:
+    """True when ``word`` stands in the clause of keyword hit ``h`` (``clauses``: the sentence's, in text order)."""
+    a, b = clauses[bisect.bisect_right(clauses, (h[0], len(text))) - 1]
+    return word in text[a:b]
 
 
 def _unmapped(m: Matcher, refusals: dict[str, str]) -> tuple[list, str, tuple[str, ...]]:

@@ -295,6 +295,7 @@ class Sentence:
                 self.total_predicate if self.total is not None else "",
                 st.predicate,
                 self._leading_text,
+                self.clauses,
             )
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
