@@ -65,9 +65,12 @@ def _indicator_fit(m: Matcher, iid: str, measure: str) -> int:
 _fit = _indicator_fit  # the name the structure rules use
 
 
-def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool) -> list[tuple[str, int]]:
+def _fitting(
+    m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: bool, counted_noun: str = ""
+) -> list[tuple[str, int]]:
     """(indicator, score) of the ids whose unit fits the measure word; with a keyword after the number
-    (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some."""
+    (``strict``) the noun after the measure word must be one of the indicator's nouns when it declares some (or the
+    counted noun a compound ending in one: 行政执法单位 is an 执法单位, Chinese compounds are headed on the right)."""
     key = (ids, measure)
     fitting = m.fit_cache.get(key)
     if fitting is None:
@@ -77,7 +80,7 @@ def _fitting(m: Matcher, ids: tuple[str, ...], measure: str, head: str, strict: 
     out = []
     for iid, fit, ns in fitting:
         noun_ok = head.startswith(ns)  # a tuple of nouns; False when the indicator declares none
-        if strict and ns and not noun_ok:
+        if strict and ns and not noun_ok and not (counted_noun and counted_noun.endswith(ns)):
             continue
         out.append((iid, fit + (1 if noun_ok else 0)))
     return out
@@ -251,7 +254,7 @@ def choose(
 
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
         out = []
-        for c in _fitting(m, ids, measure, head, strict):
+        for c in _fitting(m, ids, measure, head, strict, counted_noun):
             why = (
                 (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words, inherited))
                 or ("family" if other_family(c[0]) else "")

@@ -919,3 +919,12 @@ def test_registry_rules_of_round_eight() -> None:
     assert one("编制依申请公开事项目录，梳理事项156项。", "156项")["indicator_id"] == UNMAPPED
     assert one("复议审理期间被申请人自行纠错5件。", "5件")["indicator_id"] == UNMAPPED
     assert one("建议提案办理工作中，全年共承办238件。", "238件")["indicator_id"] == UNMAPPED
+
+
+def test_a_compound_counted_noun_ending_in_an_indicators_noun_fits_it() -> None:
+    # 行政执法单位 is an 执法单位 (headed on the right): the keyword after the list still names it
+    f = extract_facts("对全区27家行政执法单位和9个街道开展行政执法监督检查。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+        ("27家", "enf_supervision_units"),
+        ("9个", "enf_supervision_streets"),
+    ]
