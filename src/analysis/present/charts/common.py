@@ -9,6 +9,7 @@ from matplotlib.figure import Figure, SubFigure
 from analysis.present.charts.style import (
     synthetic_flag,
 )
+from analysis.present.charts.views import unit_position
 from analysis.registry.vocabulary import load_vocabulary
 
 STATE_COLORS = load_vocabulary().labels("value_states", "color")  # registry/vocabulary.yaml
@@ -18,8 +19,8 @@ Canvas = Figure | SubFigure
 
 
 def unit_name(units: pd.DataFrame, unit_id: str) -> str:
-    hit = units.loc[units["unit_id"] == unit_id, "name"]
-    return str(hit.iloc[0]) if len(hit) else str(unit_id)
+    pos = unit_position(units, str(unit_id), names=False)
+    return str(units["name"].iloc[pos]) if pos is not None else str(unit_id)
 
 
 def obs_synthetic(obs: pd.DataFrame, unit_id: str, units: pd.DataFrame | None = None) -> bool:

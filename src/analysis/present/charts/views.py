@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
 import pandas as pd
 
@@ -173,17 +174,59 @@ def indicator_names(indicators: pd.DataFrame) -> dict[str, str]:
     return dict(zip(ids.astype(str), indicators["name_zh"].astype(str), strict=True))
 
 
+class _UnitLookup:
+    """Answers of :func:`resolve_unit` for one unit table: key → row position (a page asks for the same few units
+    hundreds of times; one pandas filter per question cost ~2–5 ms, most of a chart's own work)."""
+
+    __slots__ = ("ref", "stamp", "positions")
+
+    def __init__(self, units: pd.DataFrame, stamp: tuple) -> None:
+        self.ref = weakref.ref(units)
+        self.stamp = stamp
+        self.positions: dict[tuple[str, bool], int | None] = {}
+
+
+_LOOKUP: list[_UnitLookup] = []
+
+
+def _stamp(units: pd.DataFrame) -> tuple:
+    """What a lookup's answers depend on (checked on every call, so a changed table is never answered stale)."""
+    return (
+        id(units.index),
+        tuple(units.columns),
+        tuple(units["unit_id"].tolist()),
+        *(tuple(units[c].tolist()) for c in ("name", "aliases", "parent") if c in units.columns),
+    )
+
+
+def unit_position(units: pd.DataFrame, key: str, names: bool = True) -> int | None:
+    """Row position of the unit whose id is ``key`` (else, with ``names``, whose name or alias is, through the
+    registry's ``match_unit``; the first of homonyms), or None. Answers are kept per table and checked against it on
+    every call."""
+    stamp = _stamp(units)
+    cache = _LOOKUP[0] if _LOOKUP else None
+    if cache is None or cache.ref() is not units or cache.stamp != stamp:
+        cache = _UnitLookup(units, stamp)
+        _LOOKUP[:] = [cache]
+    slot = (key, names)
+    if slot not in cache.positions:
+        ids = [str(u) for u in stamp[2]]
+        pos = ids.index(key) if key in ids else None
+        if pos is None and names:
+            found = match_unit(units, key)
+            pos = ids.index(str(found[0])) if found and str(found[0]) in ids else None
+        cache.positions[slot] = pos
+    return cache.positions[slot]
+
+
 def resolve_unit(units: pd.DataFrame, key: str) -> pd.Series:
     """The unit row for an id, a name or an alias (matched by the registry's ``match_unit``; the first of
     homonyms). Raises UnknownUnitError when nothing matches."""
     key = str(key).strip()
-    hit = units[units["unit_id"].astype(str) == key]
-    if hit.empty:
-        ids = match_unit(units, key)
-        hit = units[units["unit_id"] == ids[0]] if ids else hit
-    if hit.empty:
+    pos = unit_position(units, key)
+    if pos is None:
         raise UnknownUnitError(f"未知单位 {key!r}：不是单位表中的编号、名称或别名")
-    return hit.iloc[0]
+    return units.iloc[pos]
 
 
 def resolve_city(units: pd.DataFrame, key: str) -> str:
