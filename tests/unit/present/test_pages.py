@@ -42,6 +42,34 @@ def test_styled_table_has_no_index_chinese_headers_and_no_nan():
     assert "white-space: nowrap" in page  # headers never wrap one character per line
 
 
+def test_fast_table_writes_the_html_of_the_styler():
+    """tables.show displays tables.Table, which writes the Styler's HTML itself: the same page, byte for byte."""
+    import re
+
+    from analysis.present.pages.tables import Table, styled
+
+    frames = [
+        pd.DataFrame(
+            {
+                "indicator_id": ["a", "b"],
+                "value": [1.5, np.nan],
+                "说明": [pd.NA, "<script>x</script>'\"&"],
+                "flag": [True, False],
+                "n": [1545, 3],
+                "long": ["很长的一句话" * 5, "短"],
+            }
+        ),
+        pd.DataFrame(
+            {"2023年": [f"{i}件" for i in range(30)]}, index=pd.Index([f"指标{i}" for i in range(30)], name="指标")
+        ),
+    ]
+    for df in frames:
+        for caption, wrap in ((None, ()), ("P1 成效与均衡", ("long",))):
+            ours, theirs = Table(df, caption, wrap)._repr_html_(), styled(df, caption, wrap)._repr_html_()
+            assert re.sub(r"T_[0-9a-f]{5}", "T_x", ours) == re.sub(r"T_[0-9a-f]{5}", "T_x", theirs)
+    assert "&lt;script&gt;" in Table(frames[0]).to_html() and "<script>x" not in Table(frames[0]).to_html()
+
+
 def test_named_index_becomes_a_column_and_long_tables_are_whole_or_split():
     from analysis.present.pages.tables import split_by, styled
 

@@ -75,19 +75,15 @@ def _cell(v: object) -> object:
     return v
 
 
-def styled(df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = ()) -> pd.io.formats.style.Styler:
-    """``df`` as a designed table (a pandas Styler, displayed by ``display``): index hidden, Chinese headers, no NaN.
-
-    Columns named in ``wrap`` (and the usual sentence columns) wrap at ≥ 14em; every other cell stays on one line.
-    """
+def _prepared(df: pd.DataFrame, wrap: Iterable[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table as shown (index as a column when it is named, Chinese headers, "—" for missing cells) and the CSS
+    rule of each column's cells."""
     t = df.reset_index() if _named_index(df) else df.reset_index(drop=True)
     t.columns = [_label(c) for c in t.columns]
     if t.columns.duplicated().any():
         t = t.loc[:, ~t.columns.duplicated()]
     t = t.astype(object).map(_cell) if len(t) else t.astype(object)
     wrap_cols = [c for c in t.columns if c in WRAP_COLUMNS or c in set(wrap)]
-    fmt = {c: _fmt_number for c in t.columns}
-    st = t.style.hide(axis="index").format(fmt, escape="html", na_rep=MISSING).set_table_styles(TABLE_CSS)
     # Per-column rules (one selector per column, not one per cell: pages stay small). Sentence columns wrap at a
     # readable width; short values (≤ NOWRAP_CHARS) stay on one line; other cells wrap, never below their header.
     per_col = {}
@@ -99,12 +95,77 @@ def styled(df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = (
             props = "white-space:nowrap;"
         else:
             props = f"min-width:{min(len(str(c)), 8) + 1}em;white-space:normal;overflow-wrap:anywhere;"
-        per_col[c] = [{"selector": "td", "props": props}]
+        per_col[c] = props
+    return t, per_col
+
+
+def styled(df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = ()) -> pd.io.formats.style.Styler:
+    """``df`` as a designed table (a pandas Styler, displayed by ``display``): index hidden, Chinese headers, no NaN.
+
+    Columns named in ``wrap`` (and the usual sentence columns) wrap at ≥ 14em; every other cell stays on one line.
+    :class:`Table` writes the same HTML about twenty times faster; this Styler is its reference (a test compares them).
+    """
+    t, per_col = _prepared(df, wrap)
+    fmt = {c: _fmt_number for c in t.columns}
+    st = t.style.hide(axis="index").format(fmt, escape="html", na_rep=MISSING).set_table_styles(TABLE_CSS)
     if len(t.columns):
-        st = st.set_table_styles(per_col, overwrite=False)
+        st = st.set_table_styles({c: [{"selector": "td", "props": p}] for c, p in per_col.items()}, overwrite=False)
     if caption:
         st = st.set_caption(caption)
     return st
+
+
+def _css_rules(selector: str, props: str) -> str:
+    """One rule as the Styler writes it: ``#T_<id> <selector> {`` + one ``  name: value;`` line per property."""
+    lines = []
+    for part in props.split(";"):
+        if part.strip():
+            name, _, value = part.partition(":")
+            lines.append(f"  {name.strip()}: {value.strip()};\n")
+    return f"{selector} {{\n{''.join(lines)}}}\n"
+
+
+class Table:
+    """A designed table for ``display``: the HTML the :func:`styled` Styler renders (same rules, ids and classes),
+    written directly — a Styler's render cost 0.05–0.15 s a table, several per page."""
+
+    def __init__(self, df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = ()) -> None:
+        self.frame, self.column_css = _prepared(df, wrap)
+        self.caption = caption
+
+    def to_html(self, table_id: str | None = None) -> str:
+        from uuid import uuid4
+
+        from markupsafe import escape
+
+        uid = f"T_{table_id or uuid4().hex[:5]}"
+        t = self.frame
+        out = ['<style type="text/css">\n']
+        out += [_css_rules(f"#{uid} {rule['selector']}", rule["props"]) for rule in TABLE_CSS]
+        out += [_css_rules(f"#{uid} td.col{j}", props) for j, props in enumerate(self.column_css.values())]
+        out.append(f'</style>\n<table id="{uid}">\n')
+        if self.caption:
+            out.append(f"  <caption>{self.caption}</caption>\n")
+        out.append("  <thead>\n    <tr>\n")
+        out += [
+            f'      <th id="{uid}_level0_col{j}" class="col_heading level0 col{j}" >{c}</th>\n'
+            for j, c in enumerate(t.columns)
+        ]
+        out.append("    </tr>\n  </thead>\n  <tbody>\n")
+        for i, row in enumerate(t.itertuples(index=False, name=None)):
+            out.append("    <tr>\n")
+            for j, v in enumerate(row):
+                text = MISSING if is_missing(v) else _fmt_number(str(escape(v)) if isinstance(v, str) else v)
+                out.append(f'      <td id="{uid}_row{i}_col{j}" class="data row{i} col{j}" >{text}</td>\n')
+            out.append("    </tr>\n")
+        out.append("  </tbody>\n</table>\n")
+        return "".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<表格：{len(self.frame)}行 × {len(self.frame.columns)}列>"
 
 
 def _named_index(df: pd.DataFrame) -> bool:
@@ -140,7 +201,7 @@ def show(df: pd.DataFrame, caption: str | None = None, wrap: Iterable[str] = (),
     if df is None or len(df) == 0:
         display(Markdown(empty))
         return
-    display(styled(df, caption, wrap))
+    display(Table(df, caption, wrap))
 
 
 def show_split(df: pd.DataFrame, column: str, labels: dict[str, str] | None = None, wrap: Iterable[str] = ()) -> None:
