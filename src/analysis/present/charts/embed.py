@@ -40,6 +40,24 @@ def compact_png(im, width: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+# zlib level of the chart PNGs: 1 writes 2–3× faster than the default 6, and with RGB instead of RGBA pixels the files
+# still come out smaller than matplotlib's own RGBA PNG at level 6 (measured on the notebook charts: rates chart
+# 79 → 54 ms, 80 → 76 KB; change heat map 386 → 108 ms, 326 → 306 KB)
+PNG_COMPRESS_LEVEL = 1
+
+
+def save_png(rgba, target: str | os.PathLike, dpi: float) -> None:
+    """Write an RGBA pixel array (a figure's Agg buffer) as the chart's PNG file: RGB when every pixel is opaque (a
+    see-through figure keeps its alpha), zlib level :data:`PNG_COMPRESS_LEVEL`, no text chunks (as matplotlib's
+    ``metadata={"Software": None}``), the resolution in pHYs."""
+    from PIL import Image
+
+    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+    if rgba[..., 3].min() == 255:
+        image = image.convert("RGB")
+    image.save(target, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
+
+
 def page_png(path: str | os.PathLike, width: int | None = None) -> bytes:
     """The PNG at ``path`` as compact PNG bytes for embedding (palette-reduced, optionally downscaled)."""
     return compact_png(_decoded(path), width)

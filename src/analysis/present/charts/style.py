@@ -256,28 +256,18 @@ def save_figure(
     return written
 
 
-# zlib level of the chart PNGs: 1 writes 2–3× faster than the default 6, and with RGB instead of RGBA pixels the files
-# still come out smaller than matplotlib's own RGBA PNG at level 6 (measured on the notebook charts: rates chart
-# 79 → 54 ms, 80 → 76 KB; change heat map 386 → 108 ms, 326 → 306 KB)
-PNG_COMPRESS_LEVEL = 1
-
-
 def _write_png(fig: Figure, target: str | os.PathLike, dpi: float) -> None:
-    """The figure as an RGB PNG: the pixels matplotlib's own PNG save renders (Agg at ``dpi``, same facecolour), the
-    opaque alpha channel left out, no metadata text (as ``metadata={"Software": None}``), the resolution in pHYs."""
+    """The figure as a PNG file: the pixels matplotlib's own PNG save renders (Agg at ``dpi``, same facecolour),
+    written by analysis.present.charts.embed.save_png (RGB, fast zlib level, no metadata text, resolution in pHYs)."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
+
+    from analysis.present.charts.embed import save_png
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)  # as solve_layout does: the canvas a PNG save draws on, kept so its pixels can be read
     fig.savefig(io.BytesIO(), format="raw", dpi=dpi)  # renders on the Agg canvas; the pixels stay in its buffer
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-    if rgba[..., 3].min() < 255:  # a see-through figure keeps its alpha
-        image.save(target, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
-    else:
-        image.convert("RGB").save(target, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
+    save_png(np.asarray(fig.canvas.buffer_rgba()), target, dpi)
 
 
 def _write_page_copy(fig: Figure, png: Path) -> None:
