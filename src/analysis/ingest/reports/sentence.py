@@ -90,6 +90,11 @@ def parent_of(m: Matcher, total: Total | None, ids: list[str], measure: str) -> 
     return t_fid if (t_measure == measure if t_iid is None else measure_fit(t_measure, measure)) else ""
 
 
+_RISE_VERBS = ("增长", "增加", "上升", "提升", "提高")
+# a comparison with an earlier period (较上年, 同比, 比去年 …)
+COMPARED_RE = re.compile(r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}年")
+
+
 class Sentence:
     """Reads the sentence norm[s0:s1] into ``sink``; ``marks`` = (scopes, levels, 其中 positions, target sections,
     FamilyMarks) of the whole text."""
@@ -250,6 +255,15 @@ class Sentence:
             if q.measure in ("%", "个百分点")
             else (COUNT_CHANGE_RE.search(seg) if "比" in seg or "较" in seg else None)
         )
+        if (
+            change is None
+            and q.measure not in ("%", "个百分点")
+            and (seg.endswith(NEGATIVE_VERBS) or seg.endswith(_RISE_VERBS))
+            and COMPARED_RE.search(self.norm, self.s0, seg_start)
+        ):
+            # 撤回率较上年下降5.3个百分点，撤回申请案件减少9件: the comparison said earlier in the sentence holds for a
+            # count right after a change verb (a verb before its object, 减少证明材料43项, is a count cut)
+            change = CHANGE_RE.search(seg)
         r_entry = self.resp.get(q.start)
         if r_entry is not None and r_entry[3] is not None:
             change = r_entry[3]

@@ -928,3 +928,11 @@ def test_a_compound_counted_noun_ending_in_an_indicators_noun_fits_it() -> None:
         ("27家", "enf_supervision_units"),
         ("9个", "enf_supervision_streets"),
     ]
+
+
+def test_an_earlier_comparison_holds_for_a_count_after_a_change_verb() -> None:
+    # a comparison said earlier in the sentence holds for a count right after a change verb
+    row = one("行政应诉败诉率同比下降2.1个百分点，败诉案件减少4件。", "4件")
+    assert (row["indicator_id"], row["scope"], row["value"]) == (UNMAPPED, "change", -4.0)
+    # …but a verb before its object is a count cut
+    assert one("全年精简申请材料126项，同比增长8%。", "126项")["indicator_id"] == "svc_materials_cut"
