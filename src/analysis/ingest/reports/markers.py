@@ -64,15 +64,16 @@ SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在�
 SUBSET_AFTER_RE = re.compile(r"(?:案件|事项)?中(?=[已的有])")  # 人大代表建议中已解决的41件: a part of the named set
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
 RANK_RE = re.compile(r"排名|名列|位列|位居")
-CHANGE_RE = re.compile(
-    r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)?(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
-)
+# a comparison with an earlier period (较上年, 同比, 比去年 …) and the verbs of a change
+_COMPARISON = r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}年"
+RISE_VERBS = ("增长", "增加", "上升", "提升", "提高")
+NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+_CHANGE_VERB = "(?P<verb>" + "|".join(RISE_VERBS + NEGATIVE_VERBS) + ")"
+CHANGE_RE = re.compile(f"(?:{_COMPARISON})?{_CHANGE_VERB}了?$")
 # a count right after a comparison with an earlier period and a change verb (较上年减少12件, 同比增加6件): the
 # difference, a change, never a level; without the comparison word (减少证明材料43项) a count cut stays a count
-COUNT_CHANGE_RE = re.compile(
-    r"(?:同比|环比|较上年|比上年|较去年|比去年|较\d{4}年)(?P<verb>增长|增加|上升|提升|提高|下降|减少|降低|压降|压减|压缩|下滑)了?$"
-)
-NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+COUNT_CHANGE_RE = re.compile(f"(?:{_COMPARISON}){_CHANGE_VERB}了?$")
+COMPARED_RE = re.compile(_COMPARISON)
 # 由(上年的)X降至Y: Y is the level the X before it moved to, of the same indicator (X is the earlier level)
 FROM_RE = re.compile(r"由(?:上年|去年|上一年|\d{4}年)?(?:底|末)?的?$")
 TO_RE = re.compile(r"(?:下降|降低|减少|压减|压缩|缩减|上升|提高|提升|增加|增长|降|升|增|减)(?:至|到)了?")

@@ -14,6 +14,7 @@ from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
     CHANGE_RE,
     CLAUSE_SEP_RE,
+    COMPARED_RE,
     COORDINATORS,
     COUNT_CHANGE_RE,
     EXPLICIT_TARGET_RE,
@@ -21,6 +22,7 @@ from analysis.ingest.reports.markers import (
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
     RANK_RE,
+    RISE_VERBS,
     RULE_RE,
     STRUCTURE_RE,
     TARGET_RE,
@@ -88,11 +90,6 @@ def parent_of(m: Matcher, total: Total | None, ids: list[str], measure: str) -> 
     if ids:  # an unmapped total: the part's measure must fit the total's
         return t_fid if measure_fit(m.measure_of[ids[0]], t_measure) else ""
     return t_fid if (t_measure == measure if t_iid is None else measure_fit(t_measure, measure)) else ""
-
-
-_RISE_VERBS = ("增长", "增加", "上升", "提升", "提高")
-# a comparison with an earlier period (较上年, 同比, 比去年 …)
-COMPARED_RE = re.compile(r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}年")
 
 
 class Sentence:
@@ -258,7 +255,7 @@ class Sentence:
         if (
             change is None
             and q.measure not in ("%", "个百分点")
-            and (seg.endswith(NEGATIVE_VERBS) or seg.endswith(_RISE_VERBS))
+            and (seg.endswith(NEGATIVE_VERBS) or seg.endswith(RISE_VERBS))
             and COMPARED_RE.search(self.norm, self.s0, seg_start)
         ):
             # 撤回率较上年下降5.3个百分点，撤回申请案件减少9件: the comparison said earlier in the sentence holds for a
