@@ -6,6 +6,7 @@ import pytest
 
 from analysis.ingest.reports.facts import extract_facts
 from analysis.ingest.reports.fidelity import (
+    CORPUS,
     GOALS,
     UNSEEN,
     UNSEEN2,
@@ -169,3 +170,22 @@ def test_scoring_catches_a_wrong_mapping() -> None:
     assert t.mapped_year == 1 and t.wrong_year == 1 and t.correct == 0
     trap = {"c": "trap", "s": "开展案卷评查4次。", "f": [["4次", "trap"]]}
     assert score_entry(trap, extract_facts(trap["s"])).trap_fp == 1
+
+
+def test_every_mapped_fact_clears_the_confidence_threshold() -> None:
+    """Every rule that maps a figure has a confidence at or above extraction.min_confidence: a rule missing from
+    RULE_CONFIDENCE (as "respective" was) scores 0 and silently keeps its facts out of the observations."""
+    from analysis.metrics.config import load_config
+
+    threshold = float(load_config()["extraction"]["min_confidence"])
+    entries = [e for p in (CORPUS, UNSEEN, UNSEEN2, UNSEEN3, UNSEEN4) for e in load_corpus(p)]
+    low: dict[str, str] = {}
+    rules: set[str] = set()
+    for i, e in enumerate(entries):
+        f = extract_facts(e["s"], doc_id=f"c{i}")
+        mapped = f[f.indicator_id != "unmapped"]
+        rules |= set(mapped.rule)
+        for r in mapped[mapped.confidence < threshold].itertuples():
+            low.setdefault(r.rule, e["s"])
+    assert {"keyword", "respective", "respective+context", "earlier_clause"} <= rules
+    assert low == {}, low

@@ -602,6 +602,7 @@ RULE_CONFIDENCE = {
     "parts": 0.75,
     "heading": 0.65,
     "from_to": 0.8,
+    "respective": 0.85,
 }
 CONTEXT_PENALTY = 0.1
 

@@ -7,7 +7,14 @@ import random
 import pandas as pd
 import pytest
 
-from analysis.ingest.reports.facts import TRAP_RE, TRAP_TRIGGERS, extract_facts, get_matcher, measure_fit
+from analysis.ingest.reports.facts import (
+    TRAP_RE,
+    TRAP_TRIGGERS,
+    extract_facts,
+    get_matcher,
+    measure_fit,
+    rule_confidence,
+)
 from analysis.ingest.reports.numbers import normalize
 from analysis.registry.schema import FACT_COLUMNS, LEVELS, SCOPES, UNMAPPED
 
@@ -492,6 +499,18 @@ def test_mapped_facts_carry_confidence_and_rule() -> None:
     assert got.loc["35件", "rule"] == "keyword" and got.loc["35件", "confidence"] == pytest.approx(0.9)
     assert got.loc["4次", "indicator_id"] == "enf_case_file_reviews"
     assert (df.candidates == "").all()
+
+
+def test_respective_values_carry_their_rules_confidence() -> None:
+    # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
+    # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
+    # of the observations
+    df = facts("人大代表建议、政协提案满意率分别为97.6%和99%。全区分别新增省级、市级民主法治示范村2个和5个。")
+    mapped = df[df.indicator_id != UNMAPPED]
+    assert set(mapped.rule) <= {"respective", "respective+context"} and len(mapped) >= 2
+    assert (mapped.confidence >= 0.6).all()
+    assert rule_confidence("respective") == pytest.approx(0.85)
+    assert rule_confidence("respective+context") == pytest.approx(0.75)
 
 
 def test_competing_indicators_stay_unmapped_with_candidates() -> None:
