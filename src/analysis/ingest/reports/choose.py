@@ -251,6 +251,9 @@ def choose(
     ruled = m.ruled
     # a number counting places or bodies (16个乡镇, 18个部门) is no figure of an indicator that counts other things
     place = bool(counted_noun) and counted_noun.endswith(PLACE_NOUNS)
+    # … and when the place is the head of the counted phrase (16个乡镇全覆盖, 覆盖乡镇16个) rather than a modifier of a
+    # longer noun (3场街道综合行政执法实务培训会), not of an indicator that declares no counted nouns either
+    place_head = place and _place_is_head(text, noun_pos, counted_noun, clause)
 
     def candidates(ids: tuple[str, ...], strict: bool) -> list[tuple[str, int]]:
         out = []
@@ -258,7 +261,7 @@ def choose(
             why = (
                 (c[0] in ruled and _allowed(m, c[0], text, clause, q, head, s0, para, subject, words, inherited))
                 or ("family" if other_family(c[0]) else "")
-                or ("counted_noun" if place and not _place_fits(m, c[0], counted_noun) else "")
+                or ("counted_noun" if place and not _place_fits(m, c[0], counted_noun, place_head) else "")
             )
             if why:
                 refusals.setdefault(c[0], why)
@@ -412,12 +415,31 @@ def _noun_fits(m: Matcher, iid: str, counted_noun: str) -> bool:
     return any(n[-1] == counted_noun[-1] for n in ns)
 
 
-def _place_fits(m: Matcher, iid: str, counted_noun: str) -> bool:
+def _place_fits(m: Matcher, iid: str, counted_noun: str, head: bool) -> bool:
     """A count of places or bodies (counted noun ``counted_noun``, one of clause.place_nouns) fits an indicator that
-    declares no nouns or declares it among them. (Refusing it for keyword-only indicators whose keywords end in other
-    things, 覆盖46个部门: no 一网通办 items, also refused the seed's 3场街道综合行政执法实务培训会, whose counted noun
-    the clause reader cuts to 街道: left until the counted noun is the whole noun phrase.)"""
+    declares it among its nouns; an indicator that declares other nouns never, one that declares none only when the
+    place is no head of the counted phrase (``head`` False: 3场街道综合行政执法实务培训会 counts meetings, whose counted
+    noun the clause reader cuts to 街道; 覆盖46个部门 counts departments, no 一网通办 items)."""
+    if not m.nouns[iid]:
+        return not head
     return _noun_fits(m, iid, counted_noun)
+
+
+def _place_is_head(text: str, noun_pos: int, counted_noun: str, clause: tuple[int, int]) -> bool:
+    """The place noun after the measure word ends the counted phrase: the clause ends or a verb follows (16个乡镇全覆盖,
+    6个乡镇开展执法监督), not another noun (3场街道综合行政执法实务培训会). A noun before the number is the keyword
+    itself as often as not (新增省级民主法治示范村2个 counts villages): never a head here."""
+    if not text.startswith(counted_noun, noun_pos):
+        return False  # the noun before the number
+    end = noun_pos + len(counted_noun)
+    if end >= clause[1] or text[end] in _PHRASE_END:
+        return True
+    return _HEAD_FOLLOW_RE.match(text, end, clause[1]) is not None
+
+
+_PHRASE_END = frozenset(',:;。、()“”‘’"「」『』《》和及与等')
+# what may follow a place noun that heads its phrase: a verb or an adverb before one (全覆盖, 开展, 均已, 实现)
+_HEAD_FOLLOW_RE = re.compile(r"(?:全|均|都|已|正|实现|开展|覆盖|参与|参加|完成|建立|建成|设立|达到|达|的)")
 
 
 Candidates = Callable[[tuple[str, ...], bool], list[tuple[str, int]]]  # (ids, strict) → fitting, allowed (id, score)

@@ -501,6 +501,21 @@ def test_mapped_facts_carry_confidence_and_rule() -> None:
     assert (df.candidates == "").all()
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "expected"),
+    [
+        # a place heading its phrase is what the number counts, even for an indicator that declares no nouns
+        ("“一网通办”已接入全县38个部门的政务服务事项。", "38个", UNMAPPED),
+        # a place that only modifies a longer noun does not stop the count of that noun
+        ("组织开展2场乡镇综合行政执法业务培训班。", "2场", "enf_street_training_sessions"),
+        # a place noun before the number is often the keyword itself
+        ("本年度新增市级民主法治示范村4个。", "4个", "pub_demo_villages"),
+    ],
+)
+def test_a_count_of_places_is_no_figure_of_a_keyword_only_indicator(text: str, number: str, expected: str) -> None:
+    assert one(text, number).indicator_id == expected
+
+
 def test_respective_values_carry_their_rules_confidence() -> None:
     # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
     # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
