@@ -75,8 +75,10 @@ CHANGE_RE = re.compile(f"(?:{_COMPARISON})?{_CHANGE_VERB}了?$")
 COUNT_CHANGE_RE = re.compile(f"(?:{_COMPARISON}){_CHANGE_VERB}了?$")
 COMPARED_RE = re.compile(_COMPARISON)
 # 由(上年的)X降至Y: Y is the level the X before it moved to, of the same indicator (X is the earlier level)
-FROM_RE = re.compile(r"由(?:上年|去年|上一年|\d{4}年)?(?:底|末)?的?$")
-TO_RE = re.compile(r"(?:下降|降低|减少|压减|压缩|缩减|上升|提高|提升|增加|增长|降|升|增|减)(?:至|到)了?")
+FROM_RE = re.compile(r"由(?:上年|去年|上一年|原来|原有|原|\d{4}年)?(?:底|末)?的?$")
+TO_RE = re.compile(
+    r"(?:下降|降低|减少|压减|压缩|缩减|精简|整合|合并|调整|上升|提高|提升|增加|增长|降|升|增|减)(?:至|到|为)了?"
+)
 SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
 TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 PART_MARK_RE = re.compile(r"其中|包括")

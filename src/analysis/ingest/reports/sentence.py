@@ -126,6 +126,7 @@ class Sentence:
         self._structure: dict[int, bool] = {}
         self._ctx_memo: dict[tuple[int, frozenset[str]], Context] = {}  # (number start, exclude) → its context
         self._from: int | None = None  # end of a number right after 由 (由上年的X降至Y), for the next one
+        self._moved = False  # a 由X…至Y was read in the sentence: it compares with an earlier level
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
@@ -256,7 +257,7 @@ class Sentence:
             change is None
             and q.measure not in ("%", "个百分点")
             and (seg.endswith(NEGATIVE_VERBS) or seg.endswith(RISE_VERBS))
-            and COMPARED_RE.search(self.norm, self.s0, seg_start)
+            and (self._moved or COMPARED_RE.search(self.norm, self.s0, seg_start))
         ):
             # 撤回率较上年下降5.3个百分点，撤回申请案件减少9件: the comparison said earlier in the sentence holds for a
             # count right after a change verb (a verb before its object, 减少证明材料43项, is a count cut)
@@ -280,6 +281,7 @@ class Sentence:
             and TO_RE.fullmatch(seg)
         ):
             chosen, rule, cands = [(last[2], "由…至")], "from_to", ()
+            self._moved = True  # 由19支精简为7支，减少12支: a count after a change verb is the move's size
             if where[0] == "prior_year":  # 由上年的X: 上年 dates X, not the level it moved to
                 where = ("year", *where[1:])
         elif r_entry is not None:

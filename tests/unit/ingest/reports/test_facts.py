@@ -920,6 +920,11 @@ def test_a_heading_names_the_number_right_below_it(text: str, expected: list[tup
             "行政机关负责人出庭应诉率由86%提高到100%。",
             [("86%", "lit_leader_appearance_rate", "prior_year"), ("100%", "lit_leader_appearance_rate", "year")],
         ),
+        # … also 由原有的X整合为Y; a count after a change verb then is the size of the move
+        (
+            "全区行政执法队伍由原有的15支整合为6支，减少9支。",
+            [("15支", "enf_teams", "prior_year"), ("6支", "enf_teams", "year"), ("9支", UNMAPPED, "change")],
+        ),
         # a count of places or bodies is no figure of an indicator that counts other things
         ("法律援助工作站实现全区11个街道全覆盖。", [("11个", UNMAPPED, "year")]),
         ("证明事项告知承诺制已在全县26个部门推行。", [("26个", UNMAPPED, "year")]),
