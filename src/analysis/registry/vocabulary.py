@@ -202,6 +202,7 @@ class Extraction:
     clause_qualifiers: frozenset[str] = frozenset()
     light_predicates: frozenset[str] = frozenset()  # clause.light_predicates: verbs that name no action of their own
     place_nouns: tuple[str, ...] = ()  # clause.place_nouns: counted nouns that are places or bodies (乡镇, 部门)
+    split_words: tuple[tuple[str, ...], ...] = ()  # clause.split_words: groups of words splitting one quantity
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -337,6 +338,12 @@ def _clause(path: Path, doc: dict) -> dict:
     light = _texts(path, "clause.light_predicates", sec["light_predicates"]) if "light_predicates" in sec else ()
     _require_subset(path, "clause.light_predicates", light, predicates, "clause.predicates")
     places = _texts(path, "clause.place_nouns", sec["place_nouns"]) if "place_nouns" in sec else ()
+    splits = tuple(
+        tuple(_texts(path, f"clause.split_words[{i}]", g)) for i, g in enumerate(sec.get("split_words") or ())
+    )
+    for i, g in enumerate(splits):
+        if len(g) < 2:
+            raise _fail(path, f"clause.split_words[{i}]", "一组至少要有两个词")
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
     _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
@@ -356,6 +363,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "clause_qualifiers": frozenset(in_clause),
         "light_predicates": frozenset(light),
         "place_nouns": tuple(places),
+        "split_words": splits,
     }
 
 

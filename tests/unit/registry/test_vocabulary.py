@@ -159,6 +159,8 @@ def test_vocabulary_errors_name_file_and_key(tmp_path, edit, key, fragment):
         (lambda d: d["clause"]["qualifier_guards"].update({"同期": "x"}), "clause.qualifier_guards.同期", "不是"),
         (lambda d: d["clause"]["light_predicates"].append("代办"), "clause.light_predicates", "代办 不在"),
         (lambda d: d["clause"]["attributes"].insert(0, "拟[的"), "clause.attributes[0]", "正则"),
+        (lambda d: d["clause"]["split_words"].append(["一审"]), "clause.split_words[1]", "至少要有两个词"),
+        (lambda d: d["clause"]["split_words"].append(["一审", "一审"]), "clause.split_words[1]", "重复的条目"),
     ],
 )
 def test_extraction_errors_name_file_and_key(tmp_path, edit, key, fragment):

@@ -35,9 +35,11 @@ from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal
 from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 from analysis.ingest.reports.respective import respective
 from analysis.ingest.reports.rows import Sink
+from analysis.registry.vocabulary import load_extraction
 
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
 # the whole sentence: one search of the sentence then tells whether a search of a part can find anything.
+SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 _CONTEXT_FREE = re.compile(r"\(\?[=!<]|[$^]|\\[bBAZ]")
 
 
@@ -310,11 +312,22 @@ class Sentence:
                 self._leading_text,
                 self.clauses,
             )
+        if chosen and r_entry is None and self._split_part(q, clause):
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "split_part"
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
             self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)
             return
         self._assign(q, chosen, rule, cands, r_entry is not None, (base_measure, state, where))
+
+    def _split_part(self, q: Quantity, clause: tuple[int, int]) -> bool:
+        """The number is one part of a split the sentence names (clause.split_words: 一审…、二审…): its clause names one
+        word of a group before it and the sentence another."""
+        for group in SPLIT_WORDS:
+            said = [w for w in group if w in self.norm[self.s0 : self.s1]]
+            if len(said) >= 2 and any(w in self.norm[clause[0] : q.start] for w in said):
+                return True
+        return False
 
     def _assign(
         self,

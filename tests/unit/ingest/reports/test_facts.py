@@ -516,6 +516,14 @@ def test_a_count_of_places_is_no_figure_of_a_keyword_only_indicator(text: str, n
     assert one(text, number).indicator_id == expected
 
 
+def test_parts_of_a_split_stay_unmapped_with_the_id_as_candidate() -> None:
+    # clause.split_words: a sentence naming 一审 and 二审 splits the concluded cases; a sentence naming one alone does not
+    f = facts("全年审结一审行政诉讼案件48件、二审案件9件。").set_index("number_text")
+    assert f.loc["48件", "indicator_id"] == UNMAPPED and f.loc["48件", "rule"] == "split_part"
+    assert f.loc["48件", "candidates"] == "lit_concluded"
+    assert one("一审审结行政诉讼案件41件。", "41件").indicator_id == "lit_concluded"
+
+
 def test_respective_values_carry_their_rules_confidence() -> None:
     # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
     # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
