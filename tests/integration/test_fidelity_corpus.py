@@ -180,6 +180,17 @@ def test_fidelity_goals(result, part: str) -> None:
     assert meets_goals(rates) == [], (rates, result[part]["all"].errors[:40])
 
 
+def test_scoring_reads_a_prefix_marker_in_the_label() -> None:
+    """A label written with its approximation prefix (近600份) is the fact of 600份, as the extractor writes it."""
+    e = {
+        "c": "measure",
+        "s": "全年审查合同近600份。",
+        "f": [["近600份", 600, "份", 1, "year", "dec_contracts_reviewed"]],
+    }
+    t = score_entry(e, extract_facts(e["s"]))
+    assert t.true == t.found == 1 and t.unlabelled == 0 and t.wrong_year == 0
+
+
 def test_scoring_catches_a_wrong_mapping() -> None:
     """The scorer itself: a sentence labelled with a deliberately wrong id counts as a wrong mapping."""
     e = {"c": "plain", "s": "全年新受理行政复议案件86件。", "f": [["86件", 86, "件", 0, "year", "lit_cases"]]}

@@ -108,12 +108,25 @@ class Tally:
         }
 
 
+def _surface(row: list) -> str:
+    """The number text a fact carries for a label: an approximate figure labelled with its prefix marker (近1.5万条)
+    is the fact of 1.5万条 (the extractor keeps prefix markers out of the number text, as the other corpora label)."""
+    nt = str(row[0])
+    if row[1] != "trap" and len(row) > 3 and row[3] == 1:
+        from analysis.registry.vocabulary import load_extraction
+
+        for p in load_extraction().approx_prefixes:
+            if nt.startswith(p) and len(nt) > len(p) and nt[len(p)].isdigit():
+                return nt[len(p) :]
+    return nt
+
+
 def score_entry(e: dict, facts: pd.DataFrame) -> Tally:
     """Compare the facts of one sentence with its labels."""
     t = Tally()
     labels: dict[str, list[list]] = defaultdict(list)
     for row in e["f"]:
-        labels[str(row[0])].append(row)
+        labels[_surface(row)].append(row)
     by_text: dict[str, list] = defaultdict(list)
     for f in facts.itertuples():
         by_text[f.number_text].append(f)

@@ -39,6 +39,8 @@ from analysis.registry.vocabulary import load_extraction
 
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
 # the whole sentence: one search of the sentence then tells whether a search of a part can find anything.
+# "not a single": 无一起, 没有一件, 未发生一起 (a zero said as a negated one, not a figure of 1)
+NONE_BEFORE_RE = re.compile(r"(?:无|没有|未发生|未出现|未有|未发现|不存在)$")
 SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 _CONTEXT_FREE = re.compile(r"\(\?[=!<]|[$^]|\\[bBAZ]")
 
@@ -204,6 +206,8 @@ class Sentence:
             return True
         if q.measure in MONEY_MEASURES and norm.startswith("的", q.end):
             return True  # 标的额在10万元以上的纠纷: an amount describing the things counted, a threshold
+        if norm.startswith("一", q.start) and NONE_BEFORE_RE.search(norm, max(clause[0], q.start - 4), q.start):
+            return True  # 无一起有效投诉, 未发生一起: "not a single one", no count of 1
         if self._may_rank is None:
             self._may_rank = not _RANK_GATE or RANK_RE.search(norm, self.s0, self.s1) is not None
         if self._may_rank and RANK_RE.search(norm, q.end, clause[1]):

@@ -524,6 +524,17 @@ def test_parts_of_a_split_stay_unmapped_with_the_id_as_candidate() -> None:
     assert one("一审审结行政诉讼案件41件。", "41件").indicator_id == "lit_concluded"
 
 
+def test_not_a_single_one_is_no_count_of_one() -> None:
+    f = facts("全县公证机构全年办理公证事项2210件，无一起有效投诉。")
+    assert list(f.number_text) == ["2210件"]
+    assert list(facts("新建一个公共法律服务站。").value) == [1.0]
+
+
+def test_measure_words_of_times_and_lessons() -> None:
+    assert one("全年推送普法信息1.6万余条次。", "1.6万余条次").value == 16000
+    assert one("法治副校长授课318课时。", "318课时").measure_raw == "课时"
+
+
 def test_respective_values_carry_their_rules_confidence() -> None:
     # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
     # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
