@@ -276,7 +276,7 @@ def choose(
         limit = seg_start + seg.index("、")
     before = [h for h in hits_by_end if h[0] >= seg_start and h[1] <= limit]
     # 人大代表建议和政协提案(共)186件, 行政复议和行政诉讼案件共40件: a total of two named things, neither one's figure
-    if total_list or (before and before[0][1] == q.start):
+    if (total_list or (before and before[0][1] == q.start)) and _may_join_two(text, seg_start, q.start):
         both = _total_of_two(m, text, q, before, candidates, total_list)
         if both:
             return [], "ambiguous", both
@@ -474,6 +474,16 @@ _AFTER_STOP_RE = re.compile(r"[、;0-9]")
 # the whole text between a count and its share (A类42件，占比58.3%)
 SHARE_RE = re.compile(r",?(?:占比|占)(?:为|达到|达)?")
 _DIGIT_RUN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+_AND_ENDS = frozenset(w[-1] for w in _AND)  # the last character of every conjunction
+
+
+def _may_join_two(text: str, seg_start: int, end: int) -> bool:
+    """False when ``_total_of_two`` cannot find two things joined before a number ending the segment at ``end``:
+    every conjunction it reads ends inside the segment or right before its first keyword, so a segment (and the
+    character before it) holding no last character of one holds no pair."""
+    return not _AND_ENDS.isdisjoint(text[max(0, seg_start - 1) : end])
 
 
 def _total_of_two(

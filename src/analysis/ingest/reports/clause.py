@@ -19,6 +19,7 @@ the subject.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import NamedTuple
 
 from analysis.ingest.reports.markers import QUOTE_CHARS
@@ -102,7 +103,7 @@ class ClauseReader:
             c0 = max(norm.rfind(",", s0, a), norm.rfind(":", s0, a), s0 - 1) + 1
             if c0 < a and PREDICATE_RE.search(norm, c0, a) and not PIVOT_RE.search(norm, c0, a):
                 continue  # after its clause's verb: the object (新建规范化司法所3个), not the actor (组织律师开展…)
-            if any(norm.startswith(p, a - len(p)) for p in NOT_SUBJECT_BEFORE if a - len(p) >= s0):
+            if norm.endswith(NOT_SUBJECT_BEFORE, s0, a):  # right after a preposition (对县政府…): the object
                 continue
             subs.append((b, norm[a:b]))
         self._subjects = subs
@@ -176,8 +177,12 @@ class ClauseReader:
         return ""
 
 
+_CJK_RE = re.compile("[\u4e00-\u9fff]*")
+
+
 def _is_cjk(w: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" for ch in w)
+    """True when every character of ``w`` is a CJK ideograph (also for "")."""
+    return _CJK_RE.fullmatch(w) is not None
 
 
 def _word_at(norm: str, words: Words, a: int, end: int) -> str:

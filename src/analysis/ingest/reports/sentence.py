@@ -30,6 +30,7 @@ from analysis.ingest.reports.markers import (
     VIEW_HONOUR_RE,
     FamilyMarks,
     named_together,
+    with_lead_class,
 )
 from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal, measure_fit, scan_keywords
 from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
@@ -50,6 +51,9 @@ def _gateable(rx: re.Pattern) -> bool:
 
 
 _RANK_GATE, _VIEW_HONOUR_GATE = _gateable(RANK_RE), _gateable(VIEW_HONOUR_RE)
+# TARGET_RE's matches, found without trying its alternation at every position (its first branch opens with lookbehinds,
+# which keeps the regex engine from skipping to the characters a match starts with)
+_TARGET_SCAN = with_lead_class(TARGET_RE)
 
 Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), measure of the total after 其中/包括
 # scope, level, span start, span end, (evidence, evidence start)[, clause structure (clause.Structure)]
@@ -229,7 +233,7 @@ class Sentence:
         norm, s0 = self.norm, self.s0
         return bool(
             self.in_target_section
-            or TARGET_RE.search(norm, s0, q.start)
+            or _TARGET_SCAN.search(norm, s0, q.start)
             or EXPLICIT_TARGET_RE.search(norm, s0, q.start)
         )
 
