@@ -205,7 +205,7 @@ def choose(
     para: Callable[[], str] | None = None,
     subject: str = "",
     counted_noun: str = "",
-    fam_cache: dict | None = None,
+    fam_named: Callable[[tuple[int, int]], tuple[frozenset[str], frozenset[str]]] | None = None,
     inherited: str = "",
     predicate: str = "",
     leading: Callable[[], str] | None = None,
@@ -218,8 +218,8 @@ def choose(
     ``leading`` gives the heading or opening clause the sentence directly follows: a number whose clause names
     nothing is what that names, when one indicator named there fits it (``_from_heading``).
     ``subject`` and ``counted_noun`` are the clause's (``clause.Structure``), ``inherited`` the clause of the total
-    a part after 其中 belongs to (up to the total's number) (its refused predicates hold for the part too); ``fam_cache`` keeps, per clause of the
-    sentence, the families its text names (filled here). Two structural checks besides the
+    a part after 其中 belongs to (up to the total's number) (its refused predicates hold for the part too); ``fam_named`` gives, per clause of the
+    sentence, the families named before it and up to its end (``families_named``, which is called when it is None). Two structural checks besides the
     registry's rules: an indicator of a family that has family words (registry ``families``) is not chosen when an
     earlier clause of the sentence names other families and nothing up to the end of the number's clause names its
     own (「深化行政复议体制改革，全年
@@ -238,12 +238,7 @@ def choose(
         fam = m.family[iid]
         if clause[0] <= s0 or fam not in m.worded_families or m.family_re is None:
             return False  # the first clause of its sentence has no earlier clause to name another family
-        got = fam_cache.get(clause) if fam_cache is not None else None
-        if got is None:
-            found = [(mm.start(), m.family_of[mm.group()]) for mm in m.family_re.finditer(text, s0, clause[1])]
-            got = (frozenset(f for a, f in found if a < clause[0]), frozenset(f for _, f in found))
-            if fam_cache is not None:
-                fam_cache[clause] = got  # families named before the clause / up to its end
+        got = fam_named(clause) if fam_named is not None else families_named(m, text, s0, clause)
         return bool(got[0]) and fam not in got[1]
 
     refusals: dict[str, str] = {}  # indicator that fitted the measure → why the registry or the structure refused it
@@ -355,6 +350,13 @@ def choose(
         if heading is not None:
             return heading
     return _unmapped(m, refusals)
+
+
+def families_named(m: Matcher, text: str, s0: int, clause: tuple[int, int]) -> tuple[frozenset[str], frozenset[str]]:
+    """The families the registry's family words name in the sentence starting at ``s0`` before ``clause``, and up to
+    the end of ``clause``."""
+    found = [(mm.start(), m.family_of[mm.group()]) for mm in m.family_re.finditer(text, s0, clause[1])]
+    return frozenset(f for a, f in found if a < clause[0]), frozenset(f for _, f in found)
 
 
 def _from_heading(

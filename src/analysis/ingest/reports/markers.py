@@ -245,6 +245,9 @@ class FamilyMarks:
         self.norm, self.m = norm, m
         self.headings: list[tuple[int, int]] | None = None  # found on first use (only a tie needs the context)
         self.heading_starts: list[int] = []
+        # sentence start → its context spans and their text (asked once per candidate indicator of every number)
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+        self._texts: dict[int, str] = {}
 
     def _in(self, a: int, b: int) -> list[tuple[int, int, str]]:
         fam_re, of = self.m.family_re, self.m.family_of
@@ -253,6 +256,12 @@ class FamilyMarks:
     def context_spans(self, s0: int) -> list[tuple[int, int]]:
         """The spans that set the context of a sentence starting at s0: the nearest heading line above it (within
         2,000 characters) and its paragraph's opening clause, when these stand before the sentence."""
+        got = self._spans.get(s0)
+        if got is None:
+            got = self._spans[s0] = self._context_spans(s0)
+        return got
+
+    def _context_spans(self, s0: int) -> list[tuple[int, int]]:
         if self.headings is None:
             self.headings = heading_lines(self.norm)
             self.heading_starts = [h[0] for h in self.headings]
@@ -270,7 +279,10 @@ class FamilyMarks:
 
     def context_text(self, s0: int) -> str:
         """The text of ``context_spans`` (an indicator's accept.context may be met there)."""
-        return "\n".join(self.norm[a:b] for a, b in self.context_spans(s0))
+        got = self._texts.get(s0)
+        if got is None:
+            got = self._texts[s0] = "\n".join(self.norm[a:b] for a, b in self.context_spans(s0))
+        return got
 
     def around(self, s0: int, s1: int) -> list[tuple[int, int, str]]:
         """The family words naming the context of the sentence text[s0:s1]: heading, opening clause, the sentence."""

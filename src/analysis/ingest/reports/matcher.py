@@ -62,6 +62,9 @@ class Matcher:
     family_re: re.Pattern | None = None
     family_of: dict[str, str] = field(default_factory=dict)
     worded_families: frozenset[str] = frozenset()  # the families the ``families`` section gives words for
+    # True when no family word holds a clause separator (``,`` ``:``, markers.CLAUSE_SEP_RE): then no match of
+    # family_re crosses a clause end, and one scan of a sentence finds in each clause what a scan of it would find
+    family_words_in_clauses: bool = True
     keywords_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator → its normalised keywords
     # keyword → the keywords it ends with (法律知识培训 → 培训), longest first, found on first use
     suffixes: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
@@ -120,6 +123,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
         family_re=re.compile(trie_pattern(family_of)) if family_of else None,
         family_of=family_of,
         worded_families=frozenset(family_of.values()),
+        family_words_in_clauses=not any(sep in w for w in family_of for sep in ",:"),
         keywords_of=_keywords_of(kw_ids),
         rate_of=_rates_of(indicators),
         at_most={iid: w for iid, row in indicators.iterrows() if (w := _as_str(row.get("at_most")))},

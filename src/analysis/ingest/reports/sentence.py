@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from analysis.ingest.reports.choose import Context, choose
+from analysis.ingest.reports.choose import Context, choose, families_named
 from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
     CHANGE_RE,
@@ -111,7 +111,9 @@ class Sentence:
         self.clause_starts = [c[0] for c in self.clauses]
         self.words = Words(m, norm, s0, s1)
         self.structure = ClauseReader(norm, s0, s1, self.words)
-        self._fam_named: dict = {}  # clause → families named before it / up to its end (choose fills it)
+        # clause → families named before it / up to its end (``families_named``), from the sentence's family words
+        self._fam_named: dict[tuple[int, int], tuple[frozenset[str], frozenset[str]]] = {}
+        self._fam_words: list[tuple[int, str]] | None = None  # (start, family) of every family word, on first use
         self._hits: dict[int, list[Hit]] = {}  # clause start → its keyword hits (scanned on first use)
         self._hits_by_end: dict[int, list[Hit]] = {}  # clause start → its hits, nearest end first, the longest first
         self.scopes, self.levels, all_parts, target_sections = marks[:4]
@@ -164,6 +166,25 @@ class Sentence:
         if h is None:
             h = self._hits[c[0]] = scan_keywords(self.norm, c[0], c[1], self.m, self.words)
         return h
+
+    def families_named(self, clause: tuple[int, int]) -> tuple[frozenset[str], frozenset[str]]:
+        """``choose.families_named`` of a clause of the sentence, found from one scan of the sentence."""
+        got = self._fam_named.get(clause)
+        if got is None:
+            m = self.m
+            if not m.family_words_in_clauses:
+                got = families_named(m, self.norm, self.s0, clause)
+            else:
+                if self._fam_words is None:
+                    found = m.family_re.finditer(self.norm, self.s0, self.s1) if m.family_re is not None else ()
+                    self._fam_words = [(mm.start(), m.family_of[mm.group()]) for mm in found]
+                a, b = clause
+                got = (
+                    frozenset(f for p, f in self._fam_words if p < a),
+                    frozenset(f for p, f in self._fam_words if p < b),
+                )
+            self._fam_named[clause] = got
+        return got
 
     def _para_text(self) -> str:
         """Heading and opening clause text, for accept.context (only asked when the sentence lacks it)."""
@@ -314,7 +335,7 @@ class Sentence:
                 self._para_text,
                 st.subject,
                 st.counted_noun,
-                self._fam_named,
+                self.families_named,
                 self.total_predicate if self.total is not None else "",
                 st.predicate,
                 self._leading_text,
