@@ -29,6 +29,7 @@ from analysis.ingest.reports.markers import (
     TO_RE,
     VIEW_HONOUR_RE,
     FamilyMarks,
+    first_class,
     named_together,
     with_lead_class,
 )
@@ -54,6 +55,17 @@ _RANK_GATE, _VIEW_HONOUR_GATE = _gateable(RANK_RE), _gateable(VIEW_HONOUR_RE)
 # TARGET_RE's matches, found without trying its alternation at every position (its first branch opens with lookbehinds,
 # which keeps the regex engine from skipping to the characters a match starts with)
 _TARGET_SCAN = with_lead_class(TARGET_RE)
+
+
+def _lead_re(*rxs: re.Pattern) -> re.Pattern | None:
+    """One character class holding every character a match of any of ``rxs`` starts with, or None when that cannot be
+    read off a pattern (markers.first_class)."""
+    classes = [first_class(rx.pattern) for rx in rxs]
+    return None if None in classes else re.compile("|".join(classes))
+
+
+# where a plan or target word may start: a number before the first such character of its sentence is neither
+_TARGET_LEAD = _lead_re(TARGET_RE, EXPLICIT_TARGET_RE)
 
 Total = tuple[str, str | None, str]  # fact id, indicator (None while unmapped), measure of the total after 其中/包括
 # scope, level, span start, span end, (evidence, evidence start)[, clause structure (clause.Structure)]
@@ -120,6 +132,7 @@ class Sentence:
         self.fam_marks: FamilyMarks | None = marks[4] if len(marks) > 4 else None
         self._fam_ctx: list[tuple[int, int, str]] | None = None  # found on first use (only a tie needs it)
         self.in_target_section = any(a <= s0 < b for a, b in target_sections)
+        self._target_lead: int | None = None  # the first character a plan or target word may start with (first use)
         self.part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
         self.mapped: dict[str, int] = {}  # indicator → where the sentence last gave it a value
         self.prev_end_in_clause: dict[int, int] = {}  # clause start → end of its previous number
@@ -251,12 +264,15 @@ class Sentence:
 
     def _is_target(self, q: Quantity) -> bool:
         """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure."""
+        if self.in_target_section:
+            return True
+        if self._target_lead is None:
+            lead = _TARGET_LEAD.search(self.norm, self.s0, self.s1) if _TARGET_LEAD is not None else None
+            self._target_lead = lead.start() if lead is not None else (self.s1 if _TARGET_LEAD is not None else -1)
+        if q.start <= self._target_lead:  # a match starts at one of the lead characters and holds it: none fits
+            return False
         norm, s0 = self.norm, self.s0
-        return bool(
-            self.in_target_section
-            or _TARGET_SCAN.search(norm, s0, q.start)
-            or EXPLICIT_TARGET_RE.search(norm, s0, q.start)
-        )
+        return bool(_TARGET_SCAN.search(norm, s0, q.start) or EXPLICIT_TARGET_RE.search(norm, s0, q.start))
 
     def _unmapped(
         self, q: Quantity, value: float, measure: str, state: str, where: Where, parent="", rule="", cands=()
