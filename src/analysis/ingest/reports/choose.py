@@ -283,12 +283,21 @@ def choose(
         chosen = _shared(m, before, candidates, ctx_fn)
         if chosen:
             return chosen, "shared", ()
+    if measure in _PERSON_MEASURES and _TAKE_PART_RE.match(text, noun_pos):
+        # 执法人员1460名参加执法资格考试: people taking part in what follows are its participants, not the stock the
+        # keyword before them names
+        for h in hits_clause:
+            if h[0] > q.end and not _AFTER_STOP_RE.search(text, q.end, h[0]):
+                cands = candidates(h[3], False)
+                if cands:
+                    return _decide(m, cands, ctx_fn, h[2], "keyword_after")
     for h in before:  # the nearest keyword before the number (the first kind _keywords_in_order gives, inlined)
         if not SUBSET_AFTER_RE.match(text, h[1]):
             cands = candidates(h[3], False)
             if cands:
-                if LIST_END_RE.search(text, h[1], q.start):
-                    mixed = _mixed_list(text, seg_start, h, before, candidates)
+                end = _list_end(text, h, q)
+                if end is not None:
+                    mixed = _mixed_list(text, seg_start, h, before, candidates, end)
                     if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
                         return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
                 return _decide(m, cands, ctx_fn, h[2], "keyword")
@@ -339,9 +348,18 @@ def choose(
                 for c in cands:
                     refusals.setdefault(c[0], "predicates")
                 continue
+            if cands and (
+                _LIST_AND_RE.search(text, clause[0], q.start) or LIST_END_RE.search(text, clause[0], q.start)
+            ):
+                # 合法性审查方面，全年审查文件、合同及重大事项312件: the number's own clause lists what it counts,
+                # several kinds of things: not the thing the earlier clause names
+                for c in cands:
+                    refusals.setdefault(c[0], "list")
+                continue
         if cands:
-            if rule == "keyword" and LIST_END_RE.search(text, h[1], q.start):
-                mixed = _mixed_list(text, seg_start, h, before, candidates)
+            end = _list_end(text, h, q) if rule == "keyword" else None
+            if end is not None:
+                mixed = _mixed_list(text, seg_start, h, before, candidates, end)
                 if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
                     return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
@@ -447,11 +465,24 @@ _HEAD_FOLLOW_RE = re.compile(r"(?:全|均|都|已|正|实现|开展|覆盖|参�
 Candidates = Callable[[tuple[str, ...], bool], list[tuple[str, int]]]  # (ids, strict) → fitting, allowed (id, score)
 
 
-def _mixed_list(text: str, seg_start: int, h: Hit, before: list[Hit], candidates: Candidates) -> tuple[str, ...]:
+def _list_end(text: str, h: Hit, q: Quantity) -> int | None:
+    """Where a list that goes on after keyword ``h`` ends before the number: its 等 (A、B等…), or the number itself
+    after A、B及C (审查文件、合同及重大事项312件); None when no list follows the keyword."""
+    end = LIST_END_RE.search(text, h[1], q.start)
+    if end is not None:
+        return end.start()
+    if "、" in text[h[1] : q.start] and _LIST_AND_RE.search(text, h[1], q.start):
+        return q.start
+    return None
+
+
+def _mixed_list(
+    text: str, seg_start: int, h: Hit, before: list[Hit], candidates: Candidates, end: int
+) -> tuple[str, ...]:
     """The ids named by a list ``A、B等…`` that ends after keyword ``h`` when its items name different indicators (or
     some item names none that fits): the number after it counts several kinds of things, so it is no one item's
-    figure. () when every item names the same indicator (进企业、进社区等活动: all publicity events)."""
-    end = LIST_END_RE.search(text, h[1]).start()
+    figure. () when every item names the same indicator (进企业、进社区等活动: all publicity events). ``end`` is where
+    the list ends (its 等, or the number after A、B及C)."""
     cut = text.rfind(",", seg_start, end)
     start = max(seg_start, cut + 1)
     if "、" not in text[start:end]:
@@ -471,6 +502,9 @@ def _mixed_list(text: str, seg_start: int, h: Hit, before: list[Hit], candidates
 
 
 _AND = ("和", "及", "与", "以及")
+_PERSON_MEASURES = frozenset(("人", "名", "人次"))
+_TAKE_PART_RE = re.compile(r"(?:参加|参与|参训|参考)")
+_LIST_AND_RE = re.compile(r"、[^,;:、]{1,12}(?:及|和|以及|与)")  # A、B及C: the last item joined by 及/和
 # what ends the reach of a keyword after a number: a list separator or another number's digits
 _AFTER_STOP_RE = re.compile(r"[、;0-9]")
 # the whole text between a count and its share (A类42件，占比58.3%)

@@ -69,10 +69,10 @@ _COMPARISON = r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}�
 RISE_VERBS = ("增长", "增加", "上升", "提升", "提高")
 NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
 _CHANGE_VERB = "(?P<verb>" + "|".join(RISE_VERBS + NEGATIVE_VERBS) + ")"
-CHANGE_RE = re.compile(f"(?:{_COMPARISON})?{_CHANGE_VERB}了?$")
+CHANGE_RE = re.compile(f"(?:{_COMPARISON})?(?:分别|均|各)?{_CHANGE_VERB}了?$")
 # a count right after a comparison with an earlier period and a change verb (较上年减少12件, 同比增加6件): the
 # difference, a change, never a level; without the comparison word (减少证明材料43项) a count cut stays a count
-COUNT_CHANGE_RE = re.compile(f"(?:{_COMPARISON}){_CHANGE_VERB}了?$")
+COUNT_CHANGE_RE = re.compile(f"(?:{_COMPARISON})(?:分别|均|各)?{_CHANGE_VERB}了?$")  # 较上年分别减少3件和2件
 COMPARED_RE = re.compile(_COMPARISON)
 # 由(上年的)X降至Y: Y is the level the X before it moved to, of the same indicator (X is the earlier level)
 FROM_RE = re.compile(r"由(?:上年|去年|上一年|原来|原有|原|\d{4}年)?(?:底|末)?的?$")

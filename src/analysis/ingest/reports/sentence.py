@@ -21,6 +21,7 @@ from analysis.ingest.reports.markers import (
     FROM_RE,
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
+    PART_MARK_RE,
     RANK_RE,
     RISE_VERBS,
     RULE_RE,
@@ -42,6 +43,7 @@ from analysis.registry.vocabulary import load_extraction
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
 # the whole sentence: one search of the sentence then tells whether a search of a part can find anything.
 # "not a single": 无一起, 没有一件, 未发生一起 (a zero said as a negated one, not a figure of 1)
+_LIST_JOINERS = frozenset(("和", "、", "及", "与"))
 NONE_BEFORE_RE = re.compile(r"(?:无|没有|未发生|未出现|未有|未发现|不存在)$")
 SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 _CONTEXT_FREE = re.compile(r"\(\?[=!<]|[$^]|\\[bBAZ]")
@@ -150,6 +152,7 @@ class Sentence:
         self._ctx_memo: dict[tuple[int, frozenset[str]], Context] = {}  # (number start, exclude) → its context
         self._from: int | None = None  # end of a number right after 由 (由上年的X降至Y), for the next one
         self._moved = False  # a 由X…至Y was read in the sentence: it compares with an earlier level
+        self._change: re.Match | None = None  # the change marker of the number before, for a list that shares it
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
@@ -312,6 +315,9 @@ class Sentence:
         r_entry = self.resp.get(q.start)
         if r_entry is not None and r_entry[3] is not None:
             change = r_entry[3]
+        if change is None and self._change is not None and seg in _LIST_JOINERS:
+            change = self._change  # 较上年分别减少3件和2件: the list after a change verb shares it
+        self._change = change
         if change or q.measure == "个百分点":  # a change, never a level
             self._unmapped(q, change_value(q.value, change), base_measure, state, ("change", *where[1:]), rule="change")
             return
@@ -359,6 +365,10 @@ class Sentence:
             )
         if chosen and r_entry is None and self._split_part(q, clause):
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "split_part"
+        elif chosen and rule == "earlier_clause" and PART_MARK_RE.search(self.norm, clause[0], q.start):
+            # 开展培训12场，其中线上5场 / …共11个，其中省级3个: a part whose own clause names nothing is no figure of
+            # what the earlier clause names (its total)
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_earlier"
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
             self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)

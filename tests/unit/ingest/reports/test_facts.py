@@ -535,6 +535,27 @@ def test_measure_words_of_times_and_lessons() -> None:
     assert one("法治副校长授课318课时。", "318课时").measure_raw == "课时"
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "expected", "value"),
+    [
+        # a list after a change verb shares the change (较上年分别增加12件和5件)
+        ("全县受理信息公开申请较上年分别增加12件和5件。", "12件", UNMAPPED, 12),
+        ("全县受理信息公开申请较上年分别增加12件和5件。", "5件", UNMAPPED, 5),
+        # a part after 其中 whose clause names nothing is no figure of what the earlier clause names
+        ("推进民主法治示范村（社区）创建，年内新获评省级、市级的共9个，其中省级2个。", "2个", UNMAPPED, 2),
+        # a clause listing several kinds of things (A、B及C) is not named by an earlier clause's keyword
+        ("合法性审查方面，全年审核文件、协议及会议纪要86件。", "86件", UNMAPPED, 86),
+        # people taking part in what follows are its participants
+        ("全区执法人员960人参加了年度执法资格考试。", "960人", "enf_exam_participants", 960),
+    ],
+)
+def test_lists_parts_and_participants(text: str, number: str, expected: str, value: float) -> None:
+    r = one(text, number)
+    assert r.indicator_id == expected and r.value == value
+    if "较上年" in text:
+        assert r.scope == "change"
+
+
 def test_respective_values_carry_their_rules_confidence() -> None:
     # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
     # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
