@@ -41,6 +41,9 @@ EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达�
 # 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
 # Not a plan: 列入计划/纳入计划 (a status: 列入计划逐步解决的41件) and 拟…的 (a modifier: 县政府拟出台的12件文件 are
 # documents reviewed this year).
+# What was actually done, said after a plan or target in the same sentence (计划举办4期，实际举办6期; 目标…95%，目前已达到
+# 96.1%): the number after it is this year's figure again
+ACTUAL_RE = re.compile(r"实际|目前已|现已|截至目前已|已经达到|实有")
 TARGET_RE = re.compile(
     r"(?<!列入)(?<!纳入)计划|下一步|下步|打算|拟(?!修改|修订)(?![^,:;。的]{0,12}的)|预计|争取|确保|按照规划|不少于|不低于"
     r"|至少|明年|今后|将于|控制在"

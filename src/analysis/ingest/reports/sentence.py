@@ -12,6 +12,7 @@ import re
 from analysis.ingest.reports.choose import Context, choose, families_named
 from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
+    ACTUAL_RE,
     CHANGE_RE,
     CLAUSE_SEP_RE,
     COMPARED_RE,
@@ -266,7 +267,8 @@ class Sentence:
         )
 
     def _is_target(self, q: Quantity) -> bool:
-        """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure."""
+        """A plan or an explicit target (a section headed 下一步, 计划…, 力争…): never a yearly figure; what was
+        actually done after it (计划举办4期，实际举办6期) is this year's figure."""
         if self.in_target_section:
             return True
         if self._target_lead is None:
@@ -275,7 +277,11 @@ class Sentence:
         if q.start <= self._target_lead:  # a match starts at one of the lead characters and holds it: none fits
             return False
         norm, s0 = self.norm, self.s0
-        return bool(_TARGET_SCAN.search(norm, s0, q.start) or EXPLICIT_TARGET_RE.search(norm, s0, q.start))
+        last = -1
+        for rx in (_TARGET_SCAN, EXPLICIT_TARGET_RE):
+            for mm in rx.finditer(norm, s0, q.start):
+                last = max(last, mm.end())
+        return last >= 0 and ACTUAL_RE.search(norm, last, q.start) is None
 
     def _unmapped(
         self, q: Quantity, value: float, measure: str, state: str, where: Where, parent="", rule="", cands=()

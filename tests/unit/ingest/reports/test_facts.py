@@ -556,6 +556,14 @@ def test_lists_parts_and_participants(text: str, number: str, expected: str, val
         assert r.scope == "change"
 
 
+def test_what_was_actually_done_after_a_plan_is_this_years_figure() -> None:
+    f = facts("年初计划开展法治讲座10场，实际开展14场。").set_index("number_text")
+    assert f.loc["10场", "scope"] == "target" and f.loc["10场", "indicator_id"] == UNMAPPED
+    assert f.loc["14场", "scope"] == "year" and f.loc["14场", "indicator_id"] == "gov_law_lectures"
+    g = facts("执法人员持证率需达到95%，目前已达到97.3%。").set_index("number_text")
+    assert g.loc["95%", "scope"] == "target" and g.loc["97.3%", "scope"] == "year"
+
+
 def test_respective_values_carry_their_rules_confidence() -> None:
     # 分别 facts are mapped by the rule "respective" (+context when the sentence's context broke a tie); a rule
     # without a confidence gave them 0.0, so every 分别 value fell below extraction.min_confidence and was kept out
