@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from analysis.registry.schema import UNMAPPED
+from analysis.registry.vocabulary import load_extraction
 
 CORPUS = Path(__file__).resolve().parents[4] / "tests" / "corpus" / "fidelity.yaml"
 UNSEEN = CORPUS.with_name("unseen.yaml")
@@ -113,8 +114,6 @@ def _surface(row: list) -> str:
     is the fact of 1.5万条 (the extractor keeps prefix markers out of the number text, as the other corpora label)."""
     nt = str(row[0])
     if row[1] != "trap" and len(row) > 3 and row[3] == 1:
-        from analysis.registry.vocabulary import load_extraction
-
         for p in load_extraction().approx_prefixes:
             if nt.startswith(p) and len(nt) > len(p) and nt[len(p)].isdigit():
                 return nt[len(p) :]

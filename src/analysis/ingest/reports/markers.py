@@ -41,6 +41,8 @@ EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达�
 # 下一步/工作打算/工作计划… makes every number in it a target (see TARGET_HEADING_RE).
 # Not a plan: 列入计划/纳入计划 (a status: 列入计划逐步解决的41件) and 拟…的 (a modifier: 县政府拟出台的12件文件 are
 # documents reviewed this year).
+# "not a single one" before a number 一…: 无一起, 没有一件, 未发生一起 (a zero said as a negated one, no figure of 1)
+NONE_BEFORE_RE = re.compile(r"(?:无|没有|未发生|未出现|未有|未发现|不存在)$")
 # What was actually done, said after a plan or target in the same sentence (计划举办4期，实际举办6期; 目标…95%，目前已达到
 # 96.1%): the number after it is this year's figure again
 ACTUAL_RE = re.compile(r"实际|目前已|现已|截至目前已|已经达到|实有")

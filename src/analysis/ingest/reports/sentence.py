@@ -22,8 +22,10 @@ from analysis.ingest.reports.markers import (
     FROM_RE,
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
+    NONE_BEFORE_RE,
     PART_MARK_RE,
     RANK_RE,
+    RESPECTIVE_SPLIT,
     RISE_VERBS,
     RULE_RE,
     STRUCTURE_RE,
@@ -41,12 +43,10 @@ from analysis.ingest.reports.respective import respective
 from analysis.ingest.reports.rows import Sink
 from analysis.registry.vocabulary import load_extraction
 
+_LIST_JOINERS = frozenset(RESPECTIVE_SPLIT)  # 3件和2件: a number right after one of these continues a list
+SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
 # the whole sentence: one search of the sentence then tells whether a search of a part can find anything.
-# "not a single": 无一起, 没有一件, 未发生一起 (a zero said as a negated one, not a figure of 1)
-_LIST_JOINERS = frozenset(("和", "、", "及", "与"))
-NONE_BEFORE_RE = re.compile(r"(?:无|没有|未发生|未出现|未有|未发现|不存在)$")
-SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 _CONTEXT_FREE = re.compile(r"\(\?[=!<]|[$^]|\\[bBAZ]")
 
 
@@ -384,9 +384,13 @@ class Sentence:
     def _split_part(self, q: Quantity, clause: tuple[int, int]) -> bool:
         """The number is one part of a split the sentence names (clause.split_words: 一审…、二审…): its clause names one
         word of a group before it and the sentence another."""
+        if not SPLIT_WORDS:
+            return False
+        text = self.norm[self.s0 : self.s1]
+        before = self.norm[clause[0] : q.start]
         for group in SPLIT_WORDS:
-            said = [w for w in group if w in self.norm[self.s0 : self.s1]]
-            if len(said) >= 2 and any(w in self.norm[clause[0] : q.start] for w in said):
+            said = [w for w in group if w in text]
+            if len(said) >= 2 and any(w in before for w in said):
                 return True
         return False
 
