@@ -308,6 +308,7 @@ def choose(
         for h in hits_clause
         if h[0] >= q.end
         and not (_AFTER_STOP_RE.search(text, q.end, h[0]) and _DIGIT_RUN_RE.search(text, h[1], clause[1]))
+        and not (h[0] > noun_pos and _NAMES_NEXT_RE.match(text, h[1], clause[1]))
     ]
 
     def overlaps() -> list[Hit]:  # scanned only when no keyword before the number names it
@@ -507,6 +508,8 @@ _TAKE_PART_RE = re.compile(r"(?:参加|参与|参训|参考)")
 _LIST_AND_RE = re.compile(r"、[^,;:、]{1,12}(?:及|和|以及|与)")  # A、B及C: the last item joined by 及/和
 # what ends the reach of a keyword after a number: a list separator or another number's digits
 _AFTER_STOP_RE = re.compile(r"[、;0-9]")
+# right after a keyword past the counted noun: a number it names (在56家企业设立联系点60个: 联系点 is the 60's, not the 56's)
+_NAMES_NEXT_RE = re.compile(r"(?:为|达|达到|共|共计|合计)?[0-9]")
 # the whole text between a count and its share (A类42件，占比58.3%)
 SHARE_RE = re.compile(r",?(?:占比|占)(?:为|达到|达)?")
 _DIGIT_RUN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")

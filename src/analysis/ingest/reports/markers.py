@@ -46,6 +46,11 @@ NONE_BEFORE_RE = re.compile(r"(?:无|没有|未发生|未出现|未有|未发现
 # What was actually done, said after a plan or target in the same sentence (计划举办4期，实际举办6期; 目标…95%，目前已达到
 # 96.1%): the number after it is this year's figure again
 ACTUAL_RE = re.compile(r"实际|目前已|现已|截至目前已|已经达到|实有")
+# A sentence opening with a plan word (下一步，…；力争…；推动…提升至25%): its later parts after ； (each its own sentence
+# as evidence) are plans too, as far as the 。 that ends it
+PLAN_OPENING_RE = re.compile(
+    r"(?:[一二三四五六七八九十]+是|[(][一二三四五六七八九十]+[)])?(?:下一步|下步|今后|明年|接下来)"
+)
 TARGET_RE = re.compile(
     r"(?<!列入)(?<!纳入)计划|下一步|下步|打算|拟(?!修改|修订)(?![^,:;。的]{0,12}的)|预计|争取|确保|按照规划|不少于|不低于"
     r"|至少|明年|今后|将于|控制在"
@@ -87,6 +92,10 @@ TO_RE = re.compile(
 SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
 TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 PART_MARK_RE = re.compile(r"其中|包括")
+# Parts listed before their total in one clause (对6个苏木镇和18家旗直部门共24个单位开展督察): read right after a
+# number; a keyword after such a number names the total, not the part
+PARTS_BEFORE_TOTAL_RE = re.compile(r"(?P<gap>[^,:;。]{0,12}?)(?:共计|合计|总计|共)(?=\d|[一二三四五六七八九十两])")
+PART_JOINERS = ("和", "及", "与", "、")
 # Scope and level markers: flat alternations of words starting with a literal (fast to scan); the word → its class.
 SCOPE_WORDS = _EXTRACTION.scope_words
 SCOPE_RE = _EXTRACTION.scope_re  # the words longest first, then 近N年, 连续N年

@@ -61,7 +61,9 @@ _AX2 = "|".join(map(re.escape, _EXTRACTION.approx_suffixes))
 NUMBER_RE = re.compile(
     # the group starts with one character class so the regex engine can skip to candidate characters fast;
     # a surface needs a measure word or a 万/亿 scale (dates, years and document numbers have neither)
-    r"(?P<num>[0-9一二两三四五六七八九十](?:(?<=[0-9])(?<![0-9.][0-9])[0-9]*(?:,[0-9]{3})*(?:\.[0-9]+)?"
+    r"(?P<num>[0-9一二两三四五六七八九十](?:(?<=[0-9])(?<![0-9.][0-9])[0-9]*(?:,[0-9]{3})*"
+    # thousands separated by a space, as a PDF's text layer often gives them (1 036人; never after four digits)
+    r"(?:(?<![0-9]{4}) [0-9]{3}(?![0-9.]))*(?:\.[0-9]+)?"
     r"|(?<=[一二两三四五六七八九十])[零〇一二两三四五六七八九十百千万]*))(?P<ji>(?<=十)几)?[ \t]*"
     rf"(?:(?P<scale>[万亿](?!元))(?P<approx1>{_AX1})?[ \t]*(?P<mw>{_MW})?|(?P<approx1b>{_AX1})?[ \t]*(?P<mwb>{_MW}))"
     rf"(?P<approx2>{_AX2})?"
@@ -153,7 +155,7 @@ def is_malformed_digits(num: str, text: str, start: int, original: str | None = 
     if start >= 2 and text[start - 1] in ".," and text[start - 2].isdigit():
         if original is None or original[start - 1] != "\uff0c":
             return True
-    return len(num.split(".", 1)[0].replace(",", "")) > MAX_INTEGER_DIGITS
+    return len(num.split(".", 1)[0].replace(",", "").replace(" ", "")) > MAX_INTEGER_DIGITS
 
 
 def is_vague_magnitude(num: str, text: str, start: int) -> bool:
@@ -182,7 +184,7 @@ def quantity_from_match(m: re.Match, text: str, original: str | None = None) -> 
         chinese = False
         if is_malformed_digits(num, text, start, original):
             return None
-        value = float(num.replace(",", "")) if "," in num else float(num)
+        value = float(num.replace(",", "").replace(" ", "")) if "," in num or " " in num else float(num)
     else:
         if not measure:  # a Chinese numeral needs its measure word (三万 alone is not a figure)
             return None

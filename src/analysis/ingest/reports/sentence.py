@@ -23,7 +23,10 @@ from analysis.ingest.reports.markers import (
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
     NONE_BEFORE_RE,
+    PART_JOINERS,
     PART_MARK_RE,
+    PARTS_BEFORE_TOTAL_RE,
+    PLAN_OPENING_RE,
     RANK_RE,
     RESPECTIVE_SPLIT,
     RISE_VERBS,
@@ -115,6 +118,12 @@ def parent_of(m: Matcher, total: Total | None, ids: list[str], measure: str) -> 
     return t_fid if (t_measure == measure if t_iid is None else measure_fit(t_measure, measure)) else ""
 
 
+def _opens_with_plan(norm: str, s0: int) -> bool:
+    """The 。-sentence holding ``s0`` (its parts run to 。！？ or a line break) opens with PLAN_OPENING_RE."""
+    start = max(norm.rfind(c, 0, s0) for c in "。!?\n") + 1
+    return PLAN_OPENING_RE.match(norm, start) is not None
+
+
 class Sentence:
     """Reads the sentence norm[s0:s1] into ``sink``; ``marks`` = (scopes, levels, 其中 positions, target sections,
     FamilyMarks) of the whole text."""
@@ -135,6 +144,8 @@ class Sentence:
         self.fam_marks: FamilyMarks | None = marks[4] if len(marks) > 4 else None
         self._fam_ctx: list[tuple[int, int, str]] | None = None  # found on first use (only a tie needs it)
         self.in_target_section = any(a <= s0 < b for a, b in target_sections)
+        # a part after ； of a sentence that opens with 下一步/今后…: a plan from its start
+        self._plan_opened = s0 > 0 and norm[s0 - 1] == ";" and _opens_with_plan(norm, s0)
         self._target_lead: int | None = None  # the first character a plan or target word may start with (first use)
         self.part_marks = all_parts[bisect.bisect_left(all_parts, s0) : bisect.bisect_left(all_parts, s1)]
         self.mapped: dict[str, int] = {}  # indicator → where the sentence last gave it a value
@@ -274,10 +285,12 @@ class Sentence:
         if self._target_lead is None:
             lead = _TARGET_LEAD.search(self.norm, self.s0, self.s1) if _TARGET_LEAD is not None else None
             self._target_lead = lead.start() if lead is not None else (self.s1 if _TARGET_LEAD is not None else -1)
-        if q.start <= self._target_lead:  # a match starts at one of the lead characters and holds it: none fits
+        if (
+            q.start <= self._target_lead and not self._plan_opened
+        ):  # a match starts at one of the lead characters and holds it: none fits
             return False
         norm, s0 = self.norm, self.s0
-        last = -1
+        last = s0 if self._plan_opened else -1
         for rx in (_TARGET_SCAN, EXPLICIT_TARGET_RE):
             for mm in rx.finditer(norm, s0, q.start):
                 last = max(last, mm.end())
@@ -375,11 +388,29 @@ class Sentence:
             # 开展培训12场，其中线上5场 / …共11个，其中省级3个: a part whose own clause names nothing is no figure of
             # what the earlier clause names (its total)
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_earlier"
+        elif chosen and rule == "keyword_after" and self._before_total(q, clause, seg_start):
+            # 6个苏木镇和18家旗直部门共24个单位: the keyword after the total names it, not its parts
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_total"
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
             self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)
             return
         self._assign(q, chosen, rule, cands, r_entry is not None, (base_measure, state, where))
+
+    def _before_total(self, q: Quantity, clause: tuple[int, int], seg_start: int) -> bool:
+        """The number is one of the parts listed before their total in its clause (6个苏木镇和18家旗直部门共24个单位):
+        a joiner follows it before the total, or it is the last part, after a joiner that follows the part before."""
+        mm = PARTS_BEFORE_TOTAL_RE.match(self.norm[: clause[1]], q.end)
+        if mm is None:
+            return False
+        gap = mm["gap"]
+        if any(j in gap for j in PART_JOINERS):
+            return True
+        return (
+            seg_start > clause[0]
+            and not any(c.isdigit() for c in gap)
+            and any(j in self.norm[seg_start : q.start] for j in PART_JOINERS)
+        )
 
     def _split_part(self, q: Quantity, clause: tuple[int, int]) -> bool:
         """The number is one part of a split the sentence names (clause.split_words: 一审…、二审…): its clause names one

@@ -1023,3 +1023,36 @@ def test_an_earlier_comparison_holds_for_a_count_after_a_change_verb() -> None:
     assert (row["indicator_id"], row["scope"], row["value"]) == (UNMAPPED, "change", -4.0)
     # …but a verb before its object is a count cut
     assert one("全年精简申请材料126项，同比增长8%。", "126项")["indicator_id"] == "svc_materials_cut"
+
+
+def test_a_sentence_opening_with_a_plan_word_plans_in_every_part_after_its_semicolons() -> None:
+    text = "下一步，我区将持续深化复议体制改革；加大普法力度，全年开展送法进社区活动不少于40场；推动行政应诉败诉率下降至3%以内。"
+    assert one(text, "3%")["scope"] == "target"
+    # a sentence that does not open with one keeps its yearly figures
+    assert one("全年办结行政复议案件64件；今后将进一步规范办案程序。", "64件")["scope"] == "year"
+
+
+def test_parts_listed_before_their_total_are_no_figure_of_the_total_s_keyword() -> None:
+    f = extract_facts("组织对9个乡镇和26个县直部门共35个单位开展法治政府建设实地督察。")
+    assert list(zip(f.number_text, f.indicator_id, f.rule, strict=True)) == [
+        ("9个", UNMAPPED, "part_of_total"),
+        ("26个", UNMAPPED, "no_keyword"),
+        ("35个", "gov_rol_inspected_units", "keyword_after"),
+    ]
+    assert (
+        "gov_rol_inspected_units"
+        in one("组织对9个乡镇和26个县直部门共35个单位开展法治政府建设实地督察。", "9个")["candidates"]
+    )
+
+
+def test_a_keyword_right_before_a_later_number_names_that_number_not_an_earlier_one() -> None:
+    row = one("依托辖区38家规上企业建立行政执法监督联系点41个。", "38家")
+    assert row["indicator_id"] == UNMAPPED
+    assert one("依托辖区38家规上企业建立行政执法监督联系点41个。", "41个")["indicator_id"] == "enf_contact_points"
+
+
+def test_thousands_separated_by_a_space_are_one_number() -> None:
+    row = one("全县持有行政执法证件的人员共2 418人。", "2 418人")
+    assert row["value"] == 2418.0
+    # four digits before a space are a number of their own
+    assert set(facts("2024 120人").number_text) == {"120人"}
