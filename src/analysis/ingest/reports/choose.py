@@ -30,6 +30,7 @@ from analysis.ingest.reports.matcher import (
     scan_gapped,
     scan_keywords,
     scan_overlaps,
+    scan_split,
     suffix_hits,
 )
 from analysis.ingest.reports.numbers import Quantity
@@ -325,6 +326,7 @@ def choose(
         after_part_mark,
         lambda ids: any(_fit(m, i, measure) for i in ids),
         lambda: scan_gapped(text, seg_start, limit, m),
+        lambda: scan_split(text, max(seg_start, q.start - 12), q.start, noun_pos, min(clause[1], noun_pos + 16), m),
     ):
         cands = candidates(h[3], strict)
         if rule == "earlier_clause":  # a keyword that already named a number of this sentence does not name a second
@@ -436,6 +438,19 @@ def _noun_fits(m: Matcher, iid: str, counted_noun: str) -> bool:
     return any(n[-1] == counted_noun[-1] for n in ns)
 
 
+def place_list_part(m: Matcher, iid: str, text: str, q_end: int, counted_noun: str, clause_end: int) -> bool:
+    """The number counts one kind of place in a list of places of different kinds that the indicator counts together
+    (法治督察覆盖8个乡镇、17个县直部门: the units inspected are 8 + 17; the 8 is a part): its counted noun, a place
+    noun, is followed by a joiner and a count of another place noun the indicator's nouns also take."""
+    if not m.nouns[iid] or not counted_noun.endswith(PLACE_NOUNS) or not text.startswith(counted_noun, q_end):
+        return False
+    nxt = _NEXT_PLACE_RE.match(text, q_end + len(counted_noun), clause_end)
+    if nxt is None:
+        return False
+    other = nxt["noun"]
+    return other[-1] != counted_noun[-1] and _noun_fits(m, iid, other)
+
+
 def _place_fits(m: Matcher, iid: str, counted_noun: str, head: bool) -> bool:
     """A count of places or bodies (counted noun ``counted_noun``, one of clause.place_nouns) fits an indicator that
     declares it among its nouns; an indicator that declares other nouns never, one that declares none only when the
@@ -458,6 +473,12 @@ def _place_is_head(text: str, noun_pos: int, counted_noun: str, clause: tuple[in
     return _HEAD_FOLLOW_RE.match(text, end, clause[1]) is not None
 
 
+# a joiner, a count and a place noun (、17个县直部门): the next item of a list of places
+_NEXT_PLACE_RE = re.compile(
+    "[、和及与](?:[0-9]+|[一二两三四五六七八九十]+)[个家所处](?P<noun>[^,:;。、和及与0-9]{0,6}?(?:"
+    + "|".join(map(re.escape, sorted(PLACE_NOUNS, key=len, reverse=True)))
+    + "))"
+)
 _PHRASE_END = frozenset(',:;。、()“”‘’"「」『』《》和及与等')
 # what may follow a place noun that heads its phrase: a verb or an adverb before one (全覆盖, 开展, 均已, 实现)
 _HEAD_FOLLOW_RE = re.compile(r"(?:全|均|都|已|正|实现|开展|覆盖|参与|参加|完成|建立|建成|设立|达到|达|的)")
@@ -599,6 +620,7 @@ def _keywords_in_order(
     after_part_mark: bool,
     measure_ok: Callable[[tuple[str, ...]], bool] = lambda ids: True,
     gapped: Callable[[], list[Hit]] = list,
+    split: Callable[[], list[Hit]] = list,
 ) -> Iterator[tuple[Hit, bool, str]]:
     """(keyword hit, strict noun check, rule) in the order they may name the number, lazily: the nearest keyword
     before it in its segment, a keyword that ends one of those (its head), a keyword overlapping another there, a
@@ -618,6 +640,8 @@ def _keywords_in_order(
         yield h, False, "keyword"
     for h in gapped():  # a verb–object keyword with a filler inside (调解各类纠纷)
         yield h, False, "keyword"
+    for h in split():  # a verb–object keyword the number stands inside (出台9件规范性文件)
+        yield h, False, "split_keyword"
     for h in after:
         if h[0] > noun_pos:
             yield h, True, "keyword_after"
@@ -674,6 +698,7 @@ RULE_CONFIDENCE = {
     "heading": 0.65,
     "from_to": 0.8,
     "respective": 0.85,
+    "split_keyword": 0.85,
 }
 CONTEXT_PENALTY = 0.1
 

@@ -71,7 +71,10 @@ HONOUR_AFTER_RE = re.compile(r"获评|评为|荣获|入选")
 RESPECTIVE_SPLIT = "、和及与"
 LIST_END_RE = re.compile(r"等(?![级次第待])")  # A、B等…: the end of a list of named things (等级, 等次 are no list end)
 SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在审结的行政诉讼案件中，: the set, not the number
-SUBSET_AFTER_RE = re.compile(r"(?:案件|事项)?中(?=[已的有])")  # 人大代表建议中已解决的41件: a part of the named set
+# 人大代表建议中已解决的41件, 败诉案件中涉及征收补偿的3件: a part of the named set
+SUBSET_AFTER_RE = re.compile(
+    r"(?:案件|事项)?中(?=[已的有]|涉及|属于|[^,:;。中]{1,10}的(?:[0-9]|[一二两三四五六七八九十]))"
+)
 STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 # a comparison with an earlier period (较上年, 同比, 比去年 …) and the verbs of a change

@@ -355,6 +355,28 @@ def scan_gapped(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
     return sorted(hits, key=by_end)
 
 
+def scan_split(text: str, left: int, q_start: int, noun_pos: int, right: int, m: Matcher) -> list[Hit]:
+    """Verb–object keywords the number stands inside (出台9件规范性文件 → 出台规范性文件; 出台的9件规范性文件 too): the
+    verb part ends right before the number (a 的 between them left out) and the object part starts at its counted noun
+    (``noun_pos``, text up to ``right``), as hits over the original text (start in the verb, end past the number),
+    longest first. [] when no keyword spans the number; none after 拟/待/将 (县政府拟出台的12件规范性文件: a modifier of
+    documents reviewed, not documents issued)."""
+    if m.kw_re is None or noun_pos >= right or q_start <= left:
+        return []
+    b = q_start - 1 if text[q_start - 1] == "的" else q_start
+    head, tail = text[left:b], text[noun_pos:right]
+    joined = head + tail
+    hits: list[Hit] = []
+    for i in range(len(head)):
+        mm = m.kw_re.match(joined, i)
+        if mm is None or (left + i > 0 and text[left + i - 1] in "拟待将"):
+            continue
+        for kw, ids in m.prefixes[mm.group()]:
+            if i + len(kw) > len(head) + 1:  # the object part holds at least two characters of the counted noun
+                hits.append((left + i, noun_pos + i + len(kw) - len(head), kw, ids))
+    return sorted(hits, key=lambda h: -len(h[2]))
+
+
 def suffix_hits(m: Matcher, h: Hit) -> list[Hit]:
     """The keywords that end keyword hit ``h`` (its head: 法律知识培训 → 培训), longest first, as hits."""
     kw = h[2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from analysis.ingest.reports.choose import Context, choose, families_named
+from analysis.ingest.reports.choose import Context, choose, families_named, place_list_part
 from analysis.ingest.reports.clause import ClauseReader
 from analysis.ingest.reports.markers import (
     ACTUAL_RE,
@@ -388,6 +388,13 @@ class Sentence:
             # 开展培训12场，其中线上5场 / …共11个，其中省级3个: a part whose own clause names nothing is no figure of
             # what the earlier clause names (its total)
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_earlier"
+        elif (
+            len(chosen) == 1
+            and rule in ("keyword", "earlier_clause")
+            and place_list_part(self.m, chosen[0][0], self.norm, q.end, st.counted_noun, clause[1])
+        ):
+            # 法治督察覆盖8个乡镇、17个县直部门: one kind of the places counted together is a part
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "place_list_part"
         elif chosen and rule == "keyword_after" and self._before_total(q, clause, seg_start):
             # 6个苏木镇和18家旗直部门共24个单位: the keyword after the total names it, not its parts
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_total"

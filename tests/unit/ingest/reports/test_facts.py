@@ -1056,3 +1056,32 @@ def test_thousands_separated_by_a_space_are_one_number() -> None:
     assert row["value"] == 2418.0
     # four digits before a space are a number of their own
     assert set(facts("2024 120人").number_text) == {"120人"}
+
+
+def test_one_kind_of_place_in_a_list_of_places_counted_together_is_a_part() -> None:
+    f = extract_facts("年度法治督察覆盖5个街道、23个区直部门。")
+    row = f[f.number_text == "5个"].iloc[0]
+    assert (row["indicator_id"], row["rule"]) == (UNMAPPED, "place_list_part")
+    assert "gov_rol_inspected_units" in row["candidates"]
+    # places an indicator counts apart stay its own figures
+    f = extract_facts("对14家执法单位和5个镇开展执法监督检查。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+        ("14家", "enf_supervision_units"),
+        ("5个", "enf_supervision_streets"),
+    ]
+
+
+def test_a_part_of_the_named_set_after_zhong_and_a_modifier_is_no_figure_of_the_set() -> None:
+    assert one("本年度行政应诉败诉案件中因程序违法被判决撤销的2件。", "2件")["indicator_id"] == UNMAPPED
+
+
+def test_a_number_inside_a_verb_object_keyword_is_named_by_it() -> None:
+    row = one("全年区政府出台14件行政规范性文件。", "14件")
+    assert (row["indicator_id"], row["rule"]) == ("nd_issued", "split_keyword")
+    assert one("县政府出台的6件规范性文件全部按时报备。", "6件")["indicator_id"] == "nd_issued"
+    # 拟出台的 is a modifier of documents reviewed, never documents issued
+    assert one("对县政府拟出台的7件规范性文件进行合法性审核。", "7件")["indicator_id"] != "nd_issued"
+
+
+def test_documents_are_no_count_of_policy_interpretations() -> None:
+    assert one("区政府新出台的4件政策文件均同步发布政策解读。", "4件")["indicator_id"] != "open_policy_interpretations"
