@@ -203,6 +203,7 @@ class Extraction:
     light_predicates: frozenset[str] = frozenset()  # clause.light_predicates: verbs that name no action of their own
     place_nouns: tuple[str, ...] = ()  # clause.place_nouns: counted nouns that are places or bodies (乡镇, 部门)
     split_words: tuple[tuple[str, ...], ...] = ()  # clause.split_words: groups of words splitting one quantity
+    modifier_heads: tuple[str, ...] = ()  # clause.modifier_heads: nouns after a keyword that make it a modifier
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -344,6 +345,7 @@ def _clause(path: Path, doc: dict) -> dict:
     for i, g in enumerate(splits):
         if len(g) < 2:
             raise _fail(path, f"clause.split_words[{i}]", "一组至少要有两个词")
+    heads = _texts(path, "clause.modifier_heads", sec["modifier_heads"]) if "modifier_heads" in sec else ()
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
     _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
@@ -364,6 +366,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "light_predicates": frozenset(light),
         "place_nouns": tuple(places),
         "split_words": splits,
+        "modifier_heads": tuple(sorted(heads, key=len, reverse=True)),
     }
 
 

@@ -37,6 +37,7 @@ from analysis.ingest.reports.numbers import Quantity
 from analysis.registry.vocabulary import load_extraction
 
 LIGHT_PREDICATES = load_extraction().light_predicates  # verbs that say only that something was done (开展, 办理 …)
+MODIFIER_HEADS = load_extraction().modifier_heads  # nouns after a keyword that make it a modifier (党支部 …)
 PLACE_NOUNS = load_extraction().place_nouns  # counted nouns that are places or bodies (乡镇, 部门 …)
 
 
@@ -292,6 +293,9 @@ def choose(
                 cands = candidates(h[3], False)
                 if cands:
                     return _decide(m, cands, ctx_fn, h[2], "keyword_after")
+    if before and MODIFIER_HEADS and text.startswith(MODIFIER_HEADS, before[0][1]):
+        # 律师事务所党支部9个: the nearest keyword only modifies the noun the number counts (clause.modifier_heads)
+        return [], "modifier_head", tuple(iid for iid, _ in candidates(before[0][3], False))
     for h in before:  # the nearest keyword before the number (the first kind _keywords_in_order gives, inlined)
         if not SUBSET_AFTER_RE.match(text, h[1]):
             cands = candidates(h[3], False)
@@ -481,7 +485,9 @@ _NEXT_PLACE_RE = re.compile(
 )
 _PHRASE_END = frozenset(',:;。、()“”‘’"「」『』《》和及与等')
 # what may follow a place noun that heads its phrase: a verb or an adverb before one (全覆盖, 开展, 均已, 实现)
-_HEAD_FOLLOW_RE = re.compile(r"(?:全|均|都|已|正|实现|开展|覆盖|参与|参加|完成|建立|建成|设立|达到|达|的)")
+_HEAD_FOLLOW_RE = re.compile(
+    r"(?:全|均|都|已|正|实现|开展|覆盖|参与|参加|完成|建立|建成|设立|签订|签署|共同|联合|达到|达|的)"
+)
 
 
 Candidates = Callable[[tuple[str, ...], bool], list[tuple[str, int]]]  # (ids, strict) → fitting, allowed (id, score)

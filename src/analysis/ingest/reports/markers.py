@@ -75,7 +75,8 @@ SUBSET_END_RE = re.compile(r"[^,:。;]{0,12}中[,:]")  # …案件中， / 在�
 SUBSET_AFTER_RE = re.compile(
     r"(?:案件|事项)?中(?=[已的有]|涉及|属于|[^,:;。中]{1,10}的(?:[0-9]|[一二两三四五六七八九十]))"
 )
-STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类)")  # 8个方面31项任务: plan structure
+# 8个方面31项任务, 共六章四十条: the structure of a plan or a law
+STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方面|大类|章(?=[0-9一二三四五六七八九十百]+条))")
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 # a comparison with an earlier period (较上年, 同比, 比去年 …) and the verbs of a change
 _COMPARISON = r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}年"

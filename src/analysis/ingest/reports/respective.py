@@ -9,6 +9,10 @@ from analysis.ingest.reports.markers import CHANGE_RE, RESPECTIVE_SPLIT
 from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, measure_fit, scan_keywords
 from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 
+# years before 分别 naming its values one by one (2024年、2025年…分别出台文件7件、9件): at the sentence's start
+YEAR_LIST_RE = re.compile(r"((?:19|20)[0-9]{2})年度?(?:(?:[、,和及与]|至|到)((?:19|20)[0-9]{2})年度?)+")
+_YEAR_RE = re.compile(r"(?:19|20)[0-9]{2}(?=年)")
+
 
 def respective(
     m: Matcher,
@@ -19,6 +23,7 @@ def respective(
     quantities: list[Quantity],
     words: Words | None = None,
     para: Callable[[], str] | None = None,
+    year_scopes: dict[int, tuple[str, int]] | None = None,
 ) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
     """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
     (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
@@ -26,7 +31,8 @@ def respective(
     name (从轻、减轻处罚案件) or a keyword of another name, ranked by its relation to the name's own keywords and to what
     the sentence named before the list (政协提案中，A类、B类…: the proposals' classes). A name with a leading verb of
     its own (新收、审结行政应诉案件) takes that verb, else the list's leading verb. The registry's rules hold per name
-    (``_name_allowed``; ``para`` gives the heading above the sentence for a required context word)."""
+    (``_name_allowed``; ``para`` gives the heading above the sentence for a required context word). When the names
+    are years (2024年、2025年…分别…7件、9件), see ``_by_years``."""
     out: dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]] = {}
     pos = norm.find("分别", s0, s1)
     while pos >= 0:
@@ -34,6 +40,9 @@ def respective(
         if c is None:
             break
         nums = [q for q in quantities if pos < q.start < c[1]]
+        if _by_years(norm, s0, pos, nums, out, year_scopes):
+            pos = norm.find("分别", pos + 2, s1)
+            continue
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
         cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
         segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
@@ -82,6 +91,26 @@ def respective(
 
 # a counted set right before 分别 (三个街道分别…, 5个部门分别…)
 _COUNTED_SET_RE = re.compile(r"[0-9一二两三四五六七八九十]+(?:个|家|所|名|位)[^,:;]{1,8}$")
+
+
+def _by_years(
+    norm: str, s0: int, pos: int, nums: list[Quantity], out: dict, year_scopes: dict[int, tuple[str, int]] | None
+) -> bool:
+    """Values after 分别 named by a list of years at the sentence's start, as many as the values (2024年、2025年…分别
+    出台文件7件、9件): each is the figure of what the first value is the figure of, dated by its year — ``year_scopes``
+    gets (scope, start of the first value) for every value (``prior_year`` for every year before the last), and no
+    value gets a name of its own in ``out``. True when the list was read."""
+    yl = YEAR_LIST_RE.match(norm, s0)
+    if yl is None or len(nums) < 2 or yl.end() > pos:
+        return False
+    years = [int(y) for y in _YEAR_RE.findall(yl.group())]
+    if len(years) != len(nums) or years != sorted(years) or len(set(years)) != len(years):
+        return False
+    for q, y in zip(nums, years, strict=True):
+        out.pop(q.start, None)
+        if year_scopes is not None:
+            year_scopes[q.start] = ("prior_year" if y != years[-1] else "", nums[0].start)
+    return True
 
 
 def _parts_of_one(out: dict, nums: list[Quantity]) -> None:

@@ -157,6 +157,10 @@ class Sentence:
         self._last_predicate = ""
         self.total_predicate = ""  # that text for the total (its refused predicates hold for its parts)
         self.resp: dict = {}
+        # 分别 named by years: number start → (prior_year or "", start of the list's first value); and the first value's
+        # decision, which the others share
+        self.year_scopes: dict[int, tuple[str, int]] = {}
+        self._year_first: dict[int, tuple] = {}
         # per sentence (first use): may RANK_RE / VIEW_HONOUR_RE match in it at all; per clause: STRUCTURE_RE
         self._may_rank: bool | None = None
         self._may_view: bool | None = None
@@ -170,7 +174,15 @@ class Sentence:
         """Facts of the sentence's quantities and zero words, in text order."""
         if "分别" in self.norm[self.s0 : self.s1]:
             self.resp = respective(
-                self.m, self.norm, self.s0, self.s1, self.clauses, quantities, self.words, self._para_text
+                self.m,
+                self.norm,
+                self.s0,
+                self.s1,
+                self.clauses,
+                quantities,
+                self.words,
+                self._para_text,
+                self.year_scopes,
             )
         events: list[tuple[int, object]] = [(q.start, q) for q in quantities]  # in text order already
         if zeros:
@@ -332,6 +344,13 @@ class Sentence:
             # count right after a change verb (a verb before its object, 减少证明材料43项, is a count cut)
             change = CHANGE_RE.search(seg)
         r_entry = self.resp.get(q.start)
+        by_year = self.year_scopes.get(q.start)
+        if by_year is not None:  # 2024年、2025年…分别为7件、9件: 7件 is 2024's figure of what 9件 is 2025's
+            if by_year[0] and where[0] == "year":
+                where = (by_year[0], *where[1:])
+            first = self._year_first.get(by_year[1])
+            if first is not None:
+                r_entry = (*first, None)
         if r_entry is not None and r_entry[3] is not None:
             change = r_entry[3]
         if change is None and self._change is not None and seg in _LIST_JOINERS:
@@ -402,6 +421,8 @@ class Sentence:
             named = tuple(iid for iid, _ in chosen) or cands
             self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)
             return
+        if by_year is not None and by_year[1] == q.start:
+            self._year_first[q.start] = (chosen, rule, cands)
         self._assign(q, chosen, rule, cands, r_entry is not None, (base_measure, state, where))
 
     def _before_total(self, q: Quantity, clause: tuple[int, int], seg_start: int) -> bool:

@@ -1085,3 +1085,33 @@ def test_a_number_inside_a_verb_object_keyword_is_named_by_it() -> None:
 
 def test_documents_are_no_count_of_policy_interpretations() -> None:
     assert one("区政府新出台的4件政策文件均同步发布政策解读。", "4件")["indicator_id"] != "open_policy_interpretations"
+
+
+def test_the_structure_of_a_law_is_no_figure() -> None:
+    assert facts("新修订的《行政复议法》共七章九十条。").empty
+
+
+def test_lunci_is_a_measure_word_of_counts_in_rounds() -> None:
+    row = one("全年开展矛盾纠纷滚动排查52轮次。", "52轮次")
+    assert (row["value"], row["indicator_id"]) == (52.0, "med_screenings")
+
+
+def test_counties_that_sign_an_agreement_are_no_items() -> None:
+    assert one("与毗邻6个县区签订“跨省通办”合作协议。", "6个")["indicator_id"] == UNMAPPED
+
+
+def test_a_keyword_that_only_modifies_the_counted_noun_names_nothing() -> None:
+    row = one("全区已建立律师事务所党支部11个。", "11个")
+    assert row["indicator_id"] == UNMAPPED
+    row = one("全县司法所工作人员共58名。", "58名")
+    assert row["indicator_id"] == UNMAPPED
+    # …unless a longer keyword holds the noun
+    assert one("建成个人品牌调解工作室11个。", "11个")["indicator_id"] == "med_rooms"
+
+
+def test_values_after_fenbie_named_by_years_are_each_years_figure() -> None:
+    f = extract_facts("2024年、2025年全区审结行政复议案件分别为97件、118件。")
+    assert list(zip(f.number_text, f.indicator_id, f.scope, strict=True)) == [
+        ("97件", "rec_concluded", "prior_year"),
+        ("118件", "rec_concluded", "year"),
+    ]
