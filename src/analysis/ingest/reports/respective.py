@@ -60,6 +60,12 @@ def respective(
                 # …or each value is one of several things counted before 分别 and not named one by one (三个街道分别
                 # 新建调解室2个、3个和1个): none is a figure of the whole
                 named = [([], "ambiguous", ())] * len(nums)
+            if not named and _named_places(norm, s0, pos):
+                # …or the values belong to places the sentence names one by one (东城街道、西城街道调委会…调解成功率分别
+                # 为99.3%、98.7%: one street's rate each): parts, none the figure of the shared name
+                measure = "万元" if nums[0].measure in MONEY_MEASURES else nums[0].measure
+                ids = tuple(dict.fromkeys(i for h in hits[-1:] for i in h[3] if measure_fit(m.measure_of[i], measure)))
+                named = [([], "ambiguous", ids)] * len(nums)
             for q, got in zip(nums, named, strict=False):
                 change = CHANGE_RE.search(norm, pos, nums[0].start) if q.measure in ("%", "个百分点") else None
                 out[q.start] = (*got, change)
@@ -91,6 +97,16 @@ def respective(
 
 # a counted set right before 分别 (三个街道分别…, 5个部门分别…)
 _COUNTED_SET_RE = re.compile(r"[0-9一二两三四五六七八九十]+(?:个|家|所|名|位)[^,:;]{1,8}$")
+
+
+# two or more places or kinds of place one by one (东城街道、西城街道; 城关镇和河口镇; 乡镇、街道)
+_PLACE_NAME = r"[\u4e00-\u9fff]{0,4}?(?:街道|镇|乡|苏木|社区|嘎查|村)"
+_PLACE_NAMES_RE = re.compile(rf"({_PLACE_NAME})(?:[、和及与]({_PLACE_NAME}))+")
+
+
+def _named_places(norm: str, s0: int, pos: int) -> bool:
+    """The sentence names two or more places or kinds of place before ``pos`` (东城街道、西城街道; 乡镇、街道)."""
+    return _PLACE_NAMES_RE.search(norm, s0, pos) is not None
 
 
 def _by_years(

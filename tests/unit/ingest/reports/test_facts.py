@@ -1115,3 +1115,15 @@ def test_values_after_fenbie_named_by_years_are_each_years_figure() -> None:
         ("97件", "rec_concluded", "prior_year"),
         ("118件", "rec_concluded", "year"),
     ]
+
+
+def test_values_after_fenbie_of_places_named_one_by_one_are_parts() -> None:
+    f = extract_facts("城关镇、新华街道调委会分别受理纠纷210件、185件，调解成功率分别为98.1%、97.4%。")
+    rates = f[f.number_text.isin(["98.1%", "97.4%"])]
+    assert set(rates.indicator_id) == {UNMAPPED}
+    assert all("med_success_rate" in c for c in rates.candidates)
+
+
+def test_a_flow_indicator_refuses_a_stock_said_with_xianyou() -> None:
+    assert one("全区现有各类应急预案184件。", "184件")["indicator_id"] == UNMAPPED
+    assert one("年内修订突发事件应急预案23件。", "23件")["indicator_id"] == "emg_plans"
