@@ -317,6 +317,166 @@ def test_page_copy_from_the_rendered_pixels_is_the_copy_read_back_from_the_png(t
     assert not (tmp_path / "plain" / PAGE_COPY_DIR).exists()
 
 
+# ---------------------------------------------------------------- text layout memo, shaping caches, PNG writer
+
+
+def _pixels(fig, dpi: float = 120):
+    import numpy as np
+
+    from analysis.present.charts.style import solve_layout
+
+    solve_layout(fig, dpi)
+    fig.savefig(io.BytesIO(), format="raw", dpi=dpi)
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_text_caches_give_the_pixels_of_matplotlibs_own_text_path(synthetic: bool):
+    """The layout memo and the measure/shape caches (textlayout) must not move a single pixel of any chart kind, with
+    the watermark and without; a second round (caches warm from the first figures) is still identical."""
+    from analysis.present.charts import textlayout
+
+    ids = ["d1", "d2"] if synthetic else ["macun", "jiefang"]
+    textlayout.uninstall()
+    try:
+        plain = {name: _pixels(fig) for name, fig in all_builders(ids, synthetic).items()}
+    finally:
+        textlayout.install()
+    for _ in range(2):
+        for name, fig in all_builders(ids, synthetic).items():
+            cached = _pixels(fig)
+            assert cached.shape == plain[name].shape and (cached == plain[name]).all(), name
+
+
+def test_a_text_is_laid_out_once_until_it_changes(monkeypatch):
+    """Repeated extents of one text come from the memo; changing its string, size or rotation lays it out again,
+    with the extent matplotlib's own layout gives."""
+    from analysis.present.charts import textlayout
+
+    apply_style()
+    calls = []
+    original = textlayout._ORIGINAL
+
+    def counted(text, renderer):
+        calls.append(text.get_text())
+        return original(text, renderer)
+
+    monkeypatch.setattr(textlayout, "_ORIGINAL", counted)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = new_figure(4, 2)
+    text = fig.text(0.5, 0.5, "规范性文件报备率", fontsize=10)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    first = text.get_window_extent(renderer)
+    for _ in range(3):
+        assert text.get_window_extent(renderer).bounds == first.bounds
+    assert calls == ["规范性文件报备率"]
+    changes = (
+        lambda: text.set_text("规范性文件报备率（%）"),
+        lambda: text.set_fontsize(14),
+        lambda: text.set_rotation(30),
+    )
+    for change in changes:
+        change()
+        ours = text.get_window_extent(renderer)
+        where = text.get_transform().transform(text.get_unitless_position())
+        assert ours.bounds == original(text, renderer)[0].translated(*where).bounds
+    assert len(calls) == 1 + len(changes)  # laid out again once per change
+
+
+def test_shaped_strings_are_reused_across_figures_and_keyed_by_size():
+    from analysis.present.charts import textlayout
+
+    apply_style()
+    textlayout._SHAPED.clear()
+    textlayout._MEASURED.clear()
+
+    def draw(size: float) -> None:
+        fig = new_figure(3, 1.5)
+        fig.text(0.1, 0.5, "示例一区 未报告", fontsize=size)
+        _pixels(fig)
+
+    draw(9)
+    before = dict(textlayout.STATS)
+    draw(9)  # another figure, same string and size: measured and shaped from the caches
+    assert textlayout.STATS["shape_hits"] > before["shape_hits"]
+    assert textlayout.STATS["shape_misses"] == before["shape_misses"]
+    assert textlayout.STATS["measure_misses"] == before["measure_misses"]
+    draw(11)  # another size is another shaping
+    assert textlayout.STATS["shape_misses"] > before["shape_misses"]
+
+
+def test_a_forked_child_shapes_afresh_with_its_own_fonts():
+    """matplotlib drops its FreeType objects in a forked child; glyphs shaped in the parent point at them, so the
+    child starts with no shaped strings and draws the same pixels (drawing with the parent's glyphs failed in
+    FreeType: 'FT_Load_Glyph … invalid argument')."""
+    import numpy as np
+
+    from analysis.core.parallel import can_fork, fork_map
+    from analysis.present.charts import textlayout
+
+    if not can_fork():
+        pytest.skip("needs fork")
+    apply_style()
+
+    def draw(_):
+        fig = new_figure(3, 1.5)
+        fig.text(0.1, 0.5, "示例一区 未报告 ▲+12%", fontsize=9)
+        return len(textlayout._SHAPED), _pixels(fig)
+
+    _, parent = draw(None)
+    assert textlayout._SHAPED
+    for shaped_at_start, child in fork_map(draw, [0, 1], jobs=2):
+        assert shaped_at_start == 0
+        assert np.array_equal(child, parent)
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_png_writer_keeps_every_pixel_and_the_resolution(tmp_path: Path, opaque: bool, monkeypatch):
+    """Our PNG (unfiltered, ISA-L or zlib deflate) decodes to the Agg pixels: RGB when opaque, RGBA otherwise."""
+    import builtins
+
+    import numpy as np
+    from PIL import Image
+
+    from analysis.present.charts.embed import save_png
+
+    rng = np.random.default_rng(7)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    rgba[..., 3] = 255 if opaque else rgba[..., 3]
+    save_png(rgba, tmp_path / "a.png", 150)
+    real_import = builtins.__import__
+
+    def no_isal(name, *args, **kwargs):
+        if name == "isal" or name.startswith("isal."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_isal)
+    save_png(rgba, tmp_path / "b.png", 150)  # the zlib fallback
+    for name in ("a.png", "b.png"):
+        with Image.open(tmp_path / name) as im:
+            assert im.mode == ("RGB" if opaque else "RGBA"), name
+            assert im.info["dpi"] == pytest.approx((150, 150), abs=0.05)
+            want = rgba[..., :3] if opaque else rgba
+            assert (np.asarray(im) == want).all(), name
+
+
+def test_palette_png_decodes_to_the_quantized_pixels():
+    import numpy as np
+    from PIL import Image
+
+    from analysis.present.charts.embed import PALETTE_COLOURS, compact_png
+
+    fig = all_builders(["d1", "d2"], synthetic=True)["heatmap"]
+    rgba = _pixels(fig)
+    im = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    want = im.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    with Image.open(io.BytesIO(compact_png(im))) as got:
+        assert got.mode == "P" and got.size == im.size
+        assert (np.asarray(got.convert("RGB")) == np.asarray(want.convert("RGB"))).all()
+
+
 # ---------------------------------------------------------------- values, states, labels
 
 

@@ -29,6 +29,7 @@ from analysis.core.io import (
     atomic_path,  # noqa: E402
     safe_name,  # noqa: E402
 )
+from analysis.present.charts import textlayout  # noqa: E402
 from analysis.registry.vocabulary import load_vocabulary  # noqa: E402
 
 FONT_FILE_NAME = "NotoSansCJKsc-Regular.otf"
@@ -93,6 +94,7 @@ def register_cjk_font() -> str:
 def apply_style() -> str:
     """Register the font and set the house rcParams (idempotent). Returns the font family name."""
     global _STYLE_APPLIED
+    textlayout.install()
     family = register_cjk_font()
     if _STYLE_APPLIED and matplotlib.rcParams["font.sans-serif"][:1] == [family]:
         return family
