@@ -44,7 +44,15 @@ def respective(
             pos = norm.find("分别", pos + 2, s1)
             continue
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
-        cuts = [i for i in range(c[0], pos) if norm[i] in RESPECTIVE_SPLIT and not any(h[0] <= i < h[1] for h in hits)]
+        quoted = _quoted(norm, c[0], pos)  # “双随机、一公开”抽查批次、…: no name ends inside quotes
+        cuts = [
+            i
+            for i in range(c[0], pos)
+            if norm[i] in RESPECTIVE_SPLIT
+            and i not in quoted
+            and not any(h[0] <= i < h[1] for h in hits)
+            and (norm[i] == "、" or _alone(words, i))  # 参与 holds 与, no joiner
+        ]
         segs = list(zip([c[0], *(i + 1 for i in cuts)], [*cuts, pos], strict=True))
         if len(segs) == 1 and not hits and nums:  # 全区分别新增省级、市级规范化司法所2个和5个: the names follow 分别
             a2, b2 = pos + 2, nums[0].start
@@ -74,6 +82,14 @@ def respective(
             if len(segs) != len(nums):
                 for q in nums:
                     out[q.start] = ([], "ambiguous", (), change)
+            elif all(_BODY_RE.fullmatch(norm, a, b) for a, b in segs):
+                # 县政府和县直部门分别聘请法律顾问11名、87名: the names are places or bodies, each value one's part of
+                # what the text after 分别 names
+                measure = "万元" if nums[0].measure in MONEY_MEASURES else nums[0].measure
+                after = maximal(scan_keywords(norm, pos, nums[0].start, m, words))
+                ids = tuple(dict.fromkeys(i for h in after for i in h[3] if measure_fit(m.measure_of[i], measure)))
+                for q in nums:
+                    out[q.start] = ([], "ambiguous", ids, change)
             else:
                 all_ids = {i for h in hits for i in h[3]}
                 if c[0] > s0:  # what the sentence named before the list's clause
@@ -99,14 +115,39 @@ def respective(
 _COUNTED_SET_RE = re.compile(r"[0-9一二两三四五六七八九十]+(?:个|家|所|名|位)[^,:;]{1,8}$")
 
 
-# two or more places or kinds of place one by one (东城街道、西城街道; 城关镇和河口镇; 乡镇、街道)
-_PLACE_NAME = r"[\u4e00-\u9fff]{0,4}?(?:街道|镇|乡|苏木|社区|嘎查|村)"
-_PLACE_NAMES_RE = re.compile(rf"({_PLACE_NAME})(?:[、和及与]({_PLACE_NAME}))+")
+# a place or a body as a whole name of a list (县政府, 县直部门, 东城街道, 各乡镇)
+_BODY_RE = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:政府|部门|单位|机关|街道|镇|乡|苏木|社区|嘎查|村|法院|检察院))")
+# two or more places, kinds of place or bodies one by one (东城街道、西城街道; 乡镇、街道; 县政府和县直部门)
+_PLACE_NAMES_RE = re.compile(rf"({_BODY_RE.pattern})(?:[、和及与]({_BODY_RE.pattern}))+")
 
 
 def _named_places(norm: str, s0: int, pos: int) -> bool:
     """The sentence names two or more places or kinds of place before ``pos`` (东城街道、西城街道; 乡镇、街道)."""
     return _PLACE_NAMES_RE.search(norm, s0, pos) is not None
+
+
+def _alone(words: Words | None, i: int) -> bool:
+    """The character at ``i`` is a word of its own for the segmenter (always without one)."""
+    b = words.bounds if words is not None else None
+    return b is None or (i - words.s0 in b and i + 1 - words.s0 in b)
+
+
+_OPEN_QUOTES, _CLOSE_QUOTES = "“「『‘《", "”」』’》"
+
+
+def _quoted(norm: str, a: int, b: int) -> set[int]:
+    """Offsets in norm[a:b] inside quotes or title marks (“双随机、一公开”)."""
+    out: set[int] = set()
+    depth = 0
+    for i in range(a, b):
+        ch = norm[i]
+        if ch in _OPEN_QUOTES:
+            depth += 1
+        elif ch in _CLOSE_QUOTES:
+            depth = max(0, depth - 1)
+        elif depth:
+            out.add(i)
+    return out
 
 
 def _by_years(

@@ -1127,3 +1127,25 @@ def test_values_after_fenbie_of_places_named_one_by_one_are_parts() -> None:
 def test_a_flow_indicator_refuses_a_stock_said_with_xianyou() -> None:
     assert one("全区现有各类应急预案184件。", "184件")["indicator_id"] == UNMAPPED
     assert one("年内修订突发事件应急预案23件。", "23件")["indicator_id"] == "emg_plans"
+
+
+def test_a_joiner_inside_a_word_does_not_split_the_names_before_fenbie() -> None:
+    f = extract_facts("政府法律顾问参与涉法事务、出具法律意见书分别为214次、96份。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+        ("214次", "dec_legal_advisor_participations"),
+        ("96份", "dec_legal_opinions"),
+    ]
+
+
+def test_bodies_named_one_by_one_before_fenbie_share_out_a_figure() -> None:
+    f = extract_facts("县政府和县直部门分别聘请法律顾问13名、75名。")
+    assert set(f.indicator_id) == {UNMAPPED}
+
+
+def test_a_level_said_after_jinnian_de_is_this_years() -> None:
+    row = one("全县行政应诉案件由上年的61件下降到今年的52件。", "52件")
+    assert (row["indicator_id"], row["scope"]) == ("lit_cases", "year")
+
+
+def test_success_said_before_the_verb_is_a_success() -> None:
+    assert one("全年受理矛盾纠纷930件，成功调解915件。", "915件")["indicator_id"] == "med_successes"
