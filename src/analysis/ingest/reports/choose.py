@@ -516,6 +516,8 @@ def _mixed_list(
     if "、" not in text[start:end]:
         return ()
     hits = maximal([x for x in before if start <= x[0] and x[1] <= end])
+    if end != h[1] and not LIST_END_RE.match(text, end) and h not in before:
+        hits = maximal([*hits, h])  # A、B及C before the number: the keyword itself is the first item
     cuts = [i for i in range(start, end) if text[i] in RESPECTIVE_SPLIT and not any(x[0] <= i < x[1] for x in hits)]
     picks: list[str | None] = []
     named: list[str] = []

@@ -1149,3 +1149,12 @@ def test_a_level_said_after_jinnian_de_is_this_years() -> None:
 
 def test_success_said_before_the_verb_is_a_success() -> None:
     assert one("全年受理矛盾纠纷930件，成功调解915件。", "915件")["indicator_id"] == "med_successes"
+
+
+def test_a_generic_document_word_stands_for_normative_documents_when_they_are_named() -> None:
+    row = one("（二）规范性文件管理\n全年出台文件8件，均按时报备。", "8件")
+    assert row["indicator_id"] == "nd_issued"
+    # …and names nothing where they are not
+    assert one("全年出台文件8件。", "8件")["indicator_id"] == UNMAPPED
+    # a list that goes on after the keyword counts several kinds of things
+    assert one("合法性审核方面，全年审查文件、协议及会议纪要64件。", "64件")["indicator_id"] == UNMAPPED
