@@ -80,10 +80,10 @@ STRUCTURE_RE = re.compile(r"[0-9一二三四五六七八九十]+(?:个方面|方
 RANK_RE = re.compile(r"排名|名列|位列|位居")
 # a comparison with an earlier period (较上年, 同比, 比去年 …) and the verbs of a change
 _COMPARISON = r"同比|环比|较上年|比上年|较去年|比去年|较\d{4}年"
-RISE_VERBS = ("增长", "增加", "上升", "提升", "提高")
-NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑")
+RISE_VERBS = ("增长", "增加", "上升", "提升", "提高", "增幅")
+NEGATIVE_VERBS = ("下降", "减少", "降低", "压降", "压减", "压缩", "下滑", "降幅")  # 降幅27.3%: a fall of 27.3 %
 _CHANGE_VERB = "(?P<verb>" + "|".join(RISE_VERBS + NEGATIVE_VERBS) + ")"
-CHANGE_RE = re.compile(f"(?:{_COMPARISON})?(?:分别|均|各)?{_CHANGE_VERB}了?$")
+CHANGE_RE = re.compile(f"(?:{_COMPARISON})?(?:分别|均|各)?{_CHANGE_VERB}(?:了|(?<=幅)(?:为|达到|达))?$")
 # a count right after a comparison with an earlier period and a change verb (较上年减少12件, 同比增加6件): the
 # difference, a change, never a level; without the comparison word (减少证明材料43项) a count cut stays a count
 COUNT_CHANGE_RE = re.compile(f"(?:{_COMPARISON})(?:分别|均|各)?{_CHANGE_VERB}了?$")  # 较上年分别减少3件和2件

@@ -1158,3 +1158,11 @@ def test_a_generic_document_word_stands_for_normative_documents_when_they_are_na
     assert one("全年出台文件8件。", "8件")["indicator_id"] == UNMAPPED
     # a list that goes on after the keyword counts several kinds of things
     assert one("合法性审核方面，全年审查文件、协议及会议纪要64件。", "64件")["indicator_id"] == UNMAPPED
+
+
+def test_tai_and_jie_are_measure_words_and_jiangfu_is_a_fall() -> None:
+    assert one("为执法人员配备执法记录仪846台。", "846台")["value"] == 846.0
+    assert one("法治副校长到校上法治课132节。", "132节")["value"] == 132.0
+    assert facts("元旦春节两节期间加强值守。").empty  # 两节 is no count of lessons
+    row = one("全年行政复议案件较上年减少11件，降幅8.4%。", "8.4%")
+    assert (row["scope"], row["value"]) == ("change", -8.4)
