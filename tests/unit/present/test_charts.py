@@ -406,6 +406,23 @@ def test_shaped_strings_are_reused_across_figures_and_keyed_by_size():
     assert textlayout.STATS["shape_misses"] > before["shape_misses"]
 
 
+def test_text_caches_stay_off_on_a_matplotlib_they_were_not_checked_against(monkeypatch):
+    import matplotlib
+
+    from analysis.present.charts import textlayout
+
+    textlayout.uninstall()
+    try:
+        monkeypatch.setattr(matplotlib, "__version__", "3.12.0")
+        textlayout.install()
+        assert not textlayout.installed()
+        monkeypatch.setattr(matplotlib, "__version__", "3.11.2")
+        textlayout.install()
+        assert textlayout.installed()
+    finally:
+        textlayout.install()
+
+
 def test_a_forked_child_shapes_afresh_with_its_own_fonts():
     """matplotlib drops its FreeType objects in a forked child; glyphs shaped in the parent point at them, so the
     child starts with no shaped strings and draws the same pixels (drawing with the parent's glyphs failed in

@@ -158,8 +158,15 @@ def _forget_fonts() -> None:
 os.register_at_fork(after_in_child=_forget_fonts)
 
 
+# _draw_text and _draw_glyphs follow matplotlib 3.11's RendererAgg line by line; another matplotlib keeps its own text
+# path until they are checked against it (the pixel tests in tests/unit/present/test_charts.py)
+MATPLOTLIB_SERIES = "3.11."
+
+
 def install() -> None:
-    """Use the memo and the shaping caches for every chart in this process (idempotent)."""
+    """Use the memo and the shaping caches for every chart in this process (idempotent; only on matplotlib 3.11)."""
+    if not matplotlib.__version__.startswith(MATPLOTLIB_SERIES):
+        return
     Text._get_layout = _get_layout
     _AGG.get_text_width_height_descent = _measure
     _AGG.draw_text = _draw_text
