@@ -107,6 +107,17 @@ def respective(
                     used.update(iid for iid, _ in got[0])
                     out[q.start] = (*got, change)
                 _parts_of_one(out, nums)
+                topic = _topic(m, norm, hits, segs[0])
+                if topic is not None:  # 行政复议案件收案、受理、审结数分别为…: the verbs of one family's things
+                    fam, a0 = topic
+                    given = {g[0][0][0] for g in (out[q.start] for q in nums) if g[0]}
+                    for (a, b), q in zip(segs, nums, strict=True):
+                        if out[q.start][0]:
+                            continue
+                        got = _topic_verb(m, norm, max(a, a0), b, hits, fam, q, ctx)
+                        if got[0] and got[0][0][0] not in given:
+                            given.add(got[0][0][0])
+                            out[q.start] = (*got, change)
         pos = norm.find("分别", pos + 2, s1)
     return out
 
@@ -168,6 +179,46 @@ def _by_years(
         if year_scopes is not None:
             year_scopes[q.start] = ("prior_year" if y != years[-1] else "", nums[0].start)
     return True
+
+
+def _topic(m: Matcher, norm: str, hits: list[Hit], first: tuple[int, int]) -> tuple[str, int] | None:
+    """The family a list's first name opens with when the names are verbs of that family's things (行政复议案件收案、
+    受理、审结数; 规范性文件出台、报备数): (family, where the first name's verb starts), or None. The first name opens with a
+    family word or a keyword of one family and goes on with a verb of at most four characters that names nothing
+    (收案, 出台)."""
+    a, b = first
+    fam, end = None, a
+    if m.family_re is not None:
+        mm = m.family_re.match(norm, a)
+        if mm is not None:
+            fam, end = m.family_of[mm.group()], mm.end()
+    for h in hits:
+        if h[0] == a and h[1] > end and len({m.family[i] for i in h[3]}) == 1:
+            fam, end = m.family[h[3][0]], h[1]
+    if fam is None or end >= b or b - end > 4:
+        return None
+    if any(h[0] < b and h[1] > end for h in hits):  # the first name's own text holds a keyword: a name of its own
+        return None
+    return fam, end
+
+
+def _topic_verb(
+    m: Matcher, norm: str, a: int, b: int, hits: list[Hit], fam: str, q: Quantity, ctx: Where
+) -> tuple[list[tuple[str, str]], str, tuple[str, ...]]:
+    """The one indicator of family ``fam`` a keyword of name norm[a:b] (its verb: 受理, 审结, 报备) names, fitting the
+    number; unmapped when none or several."""
+    measure = "万元" if q.measure in MONEY_MEASURES else q.measure
+    ids = {
+        i: h[2]
+        for h in hits
+        if a <= h[0] and h[1] <= b
+        for i in h[3]
+        if m.family[i] == fam and measure_fit(m.measure_of[i], measure) and _name_allowed(m, norm, i, a, b, ctx)
+    }
+    if len(ids) == 1:
+        iid, kw = next(iter(ids.items()))
+        return [(iid, kw)], "respective+context", ()
+    return [], "ambiguous" if ids else "no_keyword", tuple(ids)
 
 
 def _parts_of_one(out: dict, nums: list[Quantity]) -> None:

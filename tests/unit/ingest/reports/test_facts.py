@@ -1166,3 +1166,12 @@ def test_tai_and_jie_are_measure_words_and_jiangfu_is_a_fall() -> None:
     assert facts("元旦春节两节期间加强值守。").empty  # 两节 is no count of lessons
     row = one("全年行政复议案件较上年减少11件，降幅8.4%。", "8.4%")
     assert (row["scope"], row["value"]) == ("change", -8.4)
+
+
+def test_verbs_after_one_familys_topic_before_fenbie_are_that_familys() -> None:
+    f = extract_facts("行政复议案件收案、受理、审结数分别为98件、92件、85件。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+        ("98件", "rec_applications"),  # 收案: applications received
+        ("92件", "rec_accepted"),
+        ("85件", "rec_concluded"),
+    ]
