@@ -1175,3 +1175,11 @@ def test_verbs_after_one_familys_topic_before_fenbie_are_that_familys() -> None:
         ("92件", "rec_accepted"),
         ("85件", "rec_concluded"),
     ]
+
+
+def test_a_list_item_counting_places_takes_the_sibling_that_counts_them() -> None:
+    f = extract_facts("开展行政执法监督检查6次，检查执法单位27家、镇街9个。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True))[1:] == [
+        ("27家", "enf_supervision_units"),
+        ("9个", "enf_supervision_streets"),
+    ]
