@@ -347,7 +347,8 @@ def scan_gapped(text: str, start: int, end: int, m: Matcher) -> list[Hit]:
     keep.extend(range(pos, end))
     stripped = "".join(text[i] for i in keep)
     hits: list[Hit] = []
-    for mm in m.kw_re.finditer(stripped):
+    # a match at every start, not only the non-overlapping ones (全年审查合同: 年审 must not hide 审查合同)
+    for mm in filter(None, (m.kw_re.match(stripped, i) for i in range(len(stripped)))):
         a, b = keep[mm.start()], keep[mm.end() - 1] + 1
         if b - a > mm.end() - mm.start():  # it spans a left-out filler
             kw, ids = m.prefixes[mm.group()][0]

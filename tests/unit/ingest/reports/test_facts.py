@@ -1183,3 +1183,8 @@ def test_a_list_item_counting_places_takes_the_sibling_that_counts_them() -> Non
         ("27家", "enf_supervision_units"),
         ("9个", "enf_supervision_streets"),
     ]
+
+
+def test_a_filler_keyword_is_found_where_a_shorter_keyword_starts_before_it() -> None:
+    # 全年审查合同 once 各类 is left out: 年审 (a certificate keyword) must not hide 审查合同
+    assert one("全年审查各类合同412件。", "412件")["indicator_id"] == "dec_contracts_reviewed"
