@@ -143,11 +143,14 @@ def extract_facts(
     doc_id: str = "doc",
     indicators: pd.DataFrame | None = None,
     locate: Callable[[int], str] | None = None,
+    report_year: int | None = None,
 ) -> pd.DataFrame:
     """Every quantity of ``text`` as a fact row (columns ``analysis.registry.schema.FACT_COLUMNS``), ordered by span.
 
     ``indicators`` is the registry (``analysis.registry.load_indicators()`` when None); ``locate`` maps a character
-    offset to a locator string (``para 12``); ``doc_id`` prefixes every fact id (``<doc_id>:<span_start>``).
+    offset to a locator string (``para 12``); ``doc_id`` prefixes every fact id (``<doc_id>:<span_start>``);
+    ``report_year`` is the year the report covers, when known: it dates the values of a list of years (2024年、2025年
+    …分别…), which are otherwise dated by the list's last year.
     """
     m = get_matcher(indicators)
     norm = normalize(text)
@@ -177,5 +180,5 @@ def extract_facts(
             found.setdefault(sentence_of(z.start()), ([], []))[1].append(z)
     marks = (*scan_marks(norm), FamilyMarks(m, norm)) if found else None
     for (s0, s1), (quantities, zeros) in sorted(found.items()):
-        Sentence(m, norm, text, s0, s1, sink, marks).read(quantities, zeros)
+        Sentence(m, norm, text, s0, s1, sink, marks, report_year).read(quantities, zeros)
     return sink.frame()

@@ -164,13 +164,20 @@ def extract_report(path: str | Path, indicators: pd.DataFrame | None = None, kno
     path = Path(path)
     doc = read_document(path)
     meta = detect_metadata(doc.text, known_units=known_units)
-    facts = extract_facts(doc.text, doc_id=doc_id_for(path), indicators=indicators, locate=doc.locate)
-    problems = classify_problems(doc.text)
     sidecar_error = ""
     try:
         sidecar = read_sidecar(path)
     except ValueError as exc:
         sidecar, sidecar_error = {}, str(exc)
+    year = (sidecar or {}).get("year_covered") or meta.get("year_covered")  # the sidecar's word first, as in tidy
+    facts = extract_facts(
+        doc.text,
+        doc_id=doc_id_for(path),
+        indicators=indicators,
+        locate=doc.locate,
+        report_year=year if isinstance(year, int) else None,
+    )
+    problems = classify_problems(doc.text)
     return ReportExtraction(
         path=path,
         meta=meta,

@@ -24,6 +24,7 @@ def respective(
     words: Words | None = None,
     para: Callable[[], str] | None = None,
     year_scopes: dict[int, tuple[str, int]] | None = None,
+    report_year: int | None = None,
 ) -> dict[int, tuple[list[tuple[str, str]], str, tuple[str, ...], re.Match | None]]:
     """Numbers after 分别 in its clause, each given to its own name in order (A、B满意率分别为x和y): number start →
     (chosen, rule, candidates, change verb match). The names are the parts of the text before 分别 split at 、和及与
@@ -40,7 +41,7 @@ def respective(
         if c is None:
             break
         nums = [q for q in quantities if pos < q.start < c[1]]
-        if _by_years(norm, s0, pos, nums, out, year_scopes):
+        if _by_years(norm, s0, pos, nums, out, year_scopes, report_year):
             pos = norm.find("分别", pos + 2, s1)
             continue
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
@@ -162,22 +163,30 @@ def _quoted(norm: str, a: int, b: int) -> set[int]:
 
 
 def _by_years(
-    norm: str, s0: int, pos: int, nums: list[Quantity], out: dict, year_scopes: dict[int, tuple[str, int]] | None
+    norm: str,
+    s0: int,
+    pos: int,
+    nums: list[Quantity],
+    out: dict,
+    year_scopes: dict[int, tuple[str, int]] | None,
+    report_year: int | None = None,
 ) -> bool:
     """Values after 分别 named by a list of years at the sentence's start, as many as the values (2024年、2025年…分别
     出台文件7件、9件): each is the figure of what the first value is the figure of, dated by its year — ``year_scopes``
-    gets (scope, start of the first value) for every value (``prior_year`` for every year before the last), and no
-    value gets a name of its own in ``out``. True when the list was read."""
+    gets (scope, start of the first value) for every value: ``prior_year`` for a year before the report's year,
+    ``target`` for one after it, "" (the report's own) for it; without ``report_year`` the last year of the list is
+    taken for the report's. No value gets a name of its own in ``out``. True when the list was read."""
     yl = YEAR_LIST_RE.match(norm, s0)
     if yl is None or len(nums) < 2 or yl.end() > pos:
         return False
     years = [int(y) for y in _YEAR_RE.findall(yl.group())]
     if len(years) != len(nums) or years != sorted(years) or len(set(years)) != len(years):
         return False
+    own = years[-1] if report_year is None else report_year
     for q, y in zip(nums, years, strict=True):
         out.pop(q.start, None)
         if year_scopes is not None:
-            year_scopes[q.start] = ("prior_year" if y != years[-1] else "", nums[0].start)
+            year_scopes[q.start] = ("prior_year" if y < own else "target" if y > own else "", nums[0].start)
     return True
 
 

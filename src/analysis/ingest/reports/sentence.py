@@ -128,8 +128,19 @@ class Sentence:
     """Reads the sentence norm[s0:s1] into ``sink``; ``marks`` = (scopes, levels, 其中 positions, target sections,
     FamilyMarks) of the whole text."""
 
-    def __init__(self, m: Matcher, norm: str, text: str, s0: int, s1: int, sink: Sink, marks: tuple) -> None:
+    def __init__(
+        self,
+        m: Matcher,
+        norm: str,
+        text: str,
+        s0: int,
+        s1: int,
+        sink: Sink,
+        marks: tuple,
+        report_year: int | None = None,
+    ) -> None:
         self.m, self.norm, self.s0, self.s1, self.sink = m, norm, s0, s1, sink
+        self.report_year = report_year  # the year the report covers, when known (dates the values of a year list)
         self.ev = evidence_of(text, s0, s1)
         self.clauses = clauses_of(norm, s0, s1)
         self.clause_starts = [c[0] for c in self.clauses]
@@ -183,6 +194,7 @@ class Sentence:
                 self.words,
                 self._para_text,
                 self.year_scopes,
+                self.report_year,
             )
         events: list[tuple[int, object]] = [(q.start, q) for q in quantities]  # in text order already
         if zeros:

@@ -1188,3 +1188,13 @@ def test_a_list_item_counting_places_takes_the_sibling_that_counts_them() -> Non
 def test_a_filler_keyword_is_found_where_a_shorter_keyword_starts_before_it() -> None:
     # 全年审查合同 once 各类 is left out: 年审 (a certificate keyword) must not hide 审查合同
     assert one("全年审查各类合同412件。", "412件")["indicator_id"] == "dec_contracts_reviewed"
+
+
+def test_the_report_year_dates_the_values_of_a_year_list() -> None:
+    text = "2023年、2024年全区审结行政复议案件分别为81件、93件。"
+    f = extract_facts(text, report_year=2025)  # a 2025 report looking back: neither is this year's figure
+    assert list(f.scope) == ["prior_year", "prior_year"]
+    f = extract_facts(text, report_year=2024)
+    assert list(f.scope) == ["prior_year", "year"]
+    f = extract_facts(text)  # unknown: the list's last year is taken for the report's
+    assert list(f.scope) == ["prior_year", "year"]
