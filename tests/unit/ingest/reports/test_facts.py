@@ -1198,3 +1198,9 @@ def test_the_report_year_dates_the_values_of_a_year_list() -> None:
     assert list(f.scope) == ["prior_year", "year"]
     f = extract_facts(text)  # unknown: the list's last year is taken for the report's
     assert list(f.scope) == ["prior_year", "year"]
+
+
+def test_training_and_publicity_of_other_fields_are_no_law_figures() -> None:
+    assert one("县人社局举办创业技能培训班16期。", "16期")["indicator_id"] == UNMAPPED
+    assert one("县税务局开展税收政策宣传活动32场。", "32场")["indicator_id"] == UNMAPPED
+    assert one("开展宪法宣传活动32场。", "32场")["indicator_id"] == "pub_publicity_events"
