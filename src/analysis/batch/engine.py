@@ -37,7 +37,9 @@ class _Client(PapermillNotebookClient):
     _opened_kc: Any = None
 
     async def async_start_new_kernel_client(self):  # type: ignore[override]
-        kc = await super().async_start_new_kernel_client()
+        from analysis.batch.kernels import bound_sends
+
+        kc = bound_sends(await super().async_start_new_kernel_client())
         self._opened_kc = kc
         return kc
 

@@ -52,6 +52,7 @@ from analysis.batch.kernels import (
     START_ATTEMPTS,
     Kernel,
     KernelPool,
+    bound_sends,
     is_retryable,
     kernel_env,
     log,
@@ -290,6 +291,7 @@ async def start_forked_kernel(
             km = ForkedKernelManager(server, pid, path, info, kernel_name)
             kc = km.client()
             kc.start_channels(hb=False)
+            bound_sends(kc)
             ready = asyncio.ensure_future(kc.wait_for_ready(timeout=ready_timeout))
             died = server.exited(pid)
             await asyncio.wait({ready, died}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED)

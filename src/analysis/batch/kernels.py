@@ -59,9 +59,32 @@ def kernel_env() -> dict[str, str]:
 
 
 def is_retryable(exc: BaseException) -> bool:
+    import zmq
+
     text = f"{type(exc).__name__}: {exc}"
     markers = ("Address already in use", "didn't respond", "ZMQError", "Kernel died", "timed out", "Timeout")
-    return isinstance(exc, TimeoutError | RuntimeError | OSError) or any(m in text for m in markers)
+    return isinstance(exc, TimeoutError | RuntimeError | OSError | zmq.ZMQError) or any(m in text for m in markers)
+
+
+SEND_TIMEOUT_MS = 10_000  # the longest a message to a kernel may wait to be taken by its socket (see bound_sends)
+
+
+def bound_sends(kc: Any, timeout_ms: int = SEND_TIMEOUT_MS) -> Any:
+    """Give every channel socket of kernel client ``kc`` a send timeout (ZMQ_SNDTIMEO), so that a send to a kernel
+    whose socket never took the connection (a kernel that lost the port race while its client was already
+    connecting) raises zmq.Again after ``timeout_ms`` instead of blocking the event loop for ever: pyzmq's asyncio
+    socket sends without DONTWAIT once it has seen the socket writable, and a full queue to an absent peer then
+    blocks (seen once in the 100-parallel-start test: the batch hung in a kernel_info send).
+    Channels not started yet are left alone. Returns ``kc``."""
+    import zmq
+
+    for name in ("shell_channel", "control_channel", "stdin_channel", "iopub_channel"):
+        ch = getattr(kc, f"_{name}", None)
+        sock = getattr(ch, "socket", None) if ch is not None else None
+        if sock is not None:
+            with contextlib.suppress(zmq.ZMQError):
+                sock.setsockopt(zmq.SNDTIMEO, timeout_ms)
+    return kc
 
 
 async def shutdown_kernel(kernel_or_km: Any, kc: Any = None) -> None:
@@ -134,6 +157,7 @@ async def start_kernel(
             await km.start_kernel(**kwargs)
             kc = km.client()
             kc.start_channels()
+            bound_sends(kc)
             await wait_ready_or_died(km, kc, ready_timeout)
             if preload:
                 reply = await kc.execute_interactive(

@@ -282,3 +282,31 @@ def test_runs_are_ordered_longest_first_from_the_last_manifest():
     # never timed and no record of its notebook first; a new profile run counts as the median of its notebook (3 s)
     assert order == ["fresh/x", "cmp/c", "profile/b", "profile/new", "profile/a"]
     assert [s.run_id for s, _, _ in runner.longest_first(todo, {})] == [s.run_id for s, _, _ in todo]
+
+
+def test_a_kernel_clients_sends_are_bounded_and_a_send_timeout_is_retried(tmp_path):
+    """A send to a kernel that never took the connection must fail after a timeout, never block the batch's event
+    loop (once the queue to the absent peer is full, a send without DONTWAIT blocks); the start then retries."""
+    import zmq
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.connect import write_connection_file
+
+    from analysis.batch.kernels import SEND_TIMEOUT_MS, bound_sends, is_retryable
+
+    _, info = write_connection_file(str(tmp_path / "k.json"), ip="127.0.0.1", key=b"k", transport="tcp")
+    kc = AsyncKernelClient()
+    kc.load_connection_info(info)
+    kc.start_channels(hb=False)
+    try:
+        bound_sends(kc)
+        for ch in (kc.shell_channel, kc.control_channel, kc.stdin_channel):
+            assert ch.socket.getsockopt(zmq.SNDTIMEO) == SEND_TIMEOUT_MS
+        # the blocking send pyzmq may fall back to, on a socket whose queue to the absent kernel is full
+        sync = zmq.Socket.shadow(kc.shell_channel.socket.underlying)
+        bound_sends(kc, 200)
+        with pytest.raises(zmq.Again):  # raises after 0.2 s at the high-water mark instead of blocking for ever
+            for _ in range(100_000):
+                sync.send_multipart([b"x"])
+    finally:
+        kc.stop_channels()
+    assert is_retryable(zmq.Again())
