@@ -1204,3 +1204,7 @@ def test_training_and_publicity_of_other_fields_are_no_law_figures() -> None:
     assert one("县人社局举办创业技能培训班16期。", "16期")["indicator_id"] == UNMAPPED
     assert one("县税务局开展税收政策宣传活动32场。", "32场")["indicator_id"] == UNMAPPED
     assert one("开展宪法宣传活动32场。", "32场")["indicator_id"] == "pub_publicity_events"
+
+
+def test_licensing_volume_is_not_the_whole_service_volume() -> None:
+    assert one("全年办理行政许可事项办件5.2万件。", "5.2万件")["indicator_id"] == "svc_licensing_volume"
