@@ -336,19 +336,11 @@ def choose(
         if rule == "earlier_clause":  # a keyword that already named a number of this sentence does not name a second
             # …nor a sibling of the same measure (已解决 gave sup_npc_resolved: not sup_cppcc_resolved for the next)
             used = {m.measure_of[iid] for iid in h[3] if iid in taken}
-
-            def free(
-                iid: str, used: set[str] = used
-            ) -> bool:  # …unless the number's own counted noun is one the sibling declares (检查执法
-                # 单位32家、镇街8个: 镇街 are the streets inspected, not a second figure of the agencies)
-                return m.measure_of[iid] not in used or bool(
-                    m.nouns[iid] and counted_noun and _declared(m, iid, counted_noun)
-                )
-
-            for c in cands:
-                if c[0] not in taken and free(c[0]) and not _noun_fits(m, c[0], counted_noun):
+            free = [c for c in cands if c[0] not in taken and _sibling_free(m, c[0], used, counted_noun)]
+            for c in free:
+                if not _noun_fits(m, c[0], counted_noun):
                     refusals.setdefault(c[0], "counted_noun")
-            cands = [c for c in cands if c[0] not in taken and free(c[0]) and _noun_fits(m, c[0], counted_noun)]
+            cands = [c for c in free if _noun_fits(m, c[0], counted_noun)]
             if (
                 cands
                 and predicate
@@ -437,9 +429,15 @@ def _unmapped(m: Matcher, refusals: dict[str, str]) -> tuple[list, str, tuple[st
 _QUANTITY_NOUN_ENDS = ("数", "量")
 
 
-def _declared(m: Matcher, iid: str, counted_noun: str) -> bool:
-    """The counted noun is one of the indicator's declared ``nouns`` (or ends with one)."""
-    return any(counted_noun.endswith(n) or n.endswith(counted_noun) for n in m.nouns[iid])
+def _sibling_free(m: Matcher, iid: str, used: set[str], counted_noun: str) -> bool:
+    """A keyword borrowed from an earlier clause may name ``iid`` although a sibling of the same measure (``used``)
+    already took a number of the sentence, when the number's own counted noun is one ``iid`` declares (检查执法单位32家、
+    镇街8个: 镇街 are the streets inspected, not a second figure of the agencies)."""
+    if m.measure_of[iid] not in used:
+        return True
+    return bool(m.nouns[iid] and counted_noun) and any(
+        counted_noun.endswith(n) or n.endswith(counted_noun) for n in m.nouns[iid]
+    )
 
 
 def _noun_fits(m: Matcher, iid: str, counted_noun: str) -> bool:

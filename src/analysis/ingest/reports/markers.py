@@ -100,7 +100,6 @@ PART_MARK_RE = re.compile(r"其中|包括")
 # Parts listed before their total in one clause (对6个苏木镇和18家旗直部门共24个单位开展督察): read right after a
 # number; a keyword after such a number names the total, not the part
 PARTS_BEFORE_TOTAL_RE = re.compile(r"(?P<gap>[^,:;。]{0,12}?)(?:共计|合计|总计|共)(?=\d|[一二三四五六七八九十两])")
-PART_JOINERS = ("和", "及", "与", "、")
 # Scope and level markers: flat alternations of words starting with a literal (fast to scan); the word → its class.
 SCOPE_WORDS = _EXTRACTION.scope_words
 SCOPE_RE = _EXTRACTION.scope_re  # the words longest first, then 近N年, 连续N年

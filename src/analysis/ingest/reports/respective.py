@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analysis.ingest.reports.markers import CHANGE_RE, RESPECTIVE_SPLIT
+from analysis.ingest.reports.markers import CHANGE_RE, QUOTE_RE, RESPECTIVE_SPLIT
 from analysis.ingest.reports.matcher import Hit, Matcher, Words, maximal, measure_fit, scan_keywords
 from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 
@@ -45,7 +45,8 @@ def respective(
             pos = norm.find("分别", pos + 2, s1)
             continue
         hits = maximal(scan_keywords(norm, c[0], pos, m, words))
-        quoted = _quoted(norm, c[0], pos)  # “双随机、一公开”抽查批次、…: no name ends inside quotes
+        # “双随机、一公开”抽查批次、…: no name ends inside quotes
+        quoted = {i for qm in QUOTE_RE.finditer(norm, c[0], pos) for i in range(qm.start() + 1, qm.end() - 1)}
         cuts = [
             i
             for i in range(c[0], pos)
@@ -142,24 +143,6 @@ def _alone(words: Words | None, i: int) -> bool:
     """The character at ``i`` is a word of its own for the segmenter (always without one)."""
     b = words.bounds if words is not None else None
     return b is None or (i - words.s0 in b and i + 1 - words.s0 in b)
-
-
-_OPEN_QUOTES, _CLOSE_QUOTES = "“「『‘《", "”」』’》"
-
-
-def _quoted(norm: str, a: int, b: int) -> set[int]:
-    """Offsets in norm[a:b] inside quotes or title marks (“双随机、一公开”)."""
-    out: set[int] = set()
-    depth = 0
-    for i in range(a, b):
-        ch = norm[i]
-        if ch in _OPEN_QUOTES:
-            depth += 1
-        elif ch in _CLOSE_QUOTES:
-            depth = max(0, depth - 1)
-        elif depth:
-            out.add(i)
-    return out
 
 
 def _by_years(

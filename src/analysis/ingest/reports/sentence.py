@@ -23,7 +23,6 @@ from analysis.ingest.reports.markers import (
     HONOUR_AFTER_RE,
     NEGATIVE_VERBS,
     NONE_BEFORE_RE,
-    PART_JOINERS,
     PART_MARK_RE,
     PARTS_BEFORE_TOTAL_RE,
     PLAN_OPENING_RE,
@@ -309,9 +308,9 @@ class Sentence:
         if self._target_lead is None:
             lead = _TARGET_LEAD.search(self.norm, self.s0, self.s1) if _TARGET_LEAD is not None else None
             self._target_lead = lead.start() if lead is not None else (self.s1 if _TARGET_LEAD is not None else -1)
-        if (
-            q.start <= self._target_lead and not self._plan_opened
-        ):  # a match starts at one of the lead characters and holds it: none fits
+        # before the first character a plan or target match may start with, none fits (unless the sentence's parts
+        # after ； follow a 下一步 opening)
+        if q.start <= self._target_lead and not self._plan_opened:
             return False
         norm, s0 = self.norm, self.s0
         last = s0 if self._plan_opened else -1
@@ -440,16 +439,16 @@ class Sentence:
     def _before_total(self, q: Quantity, clause: tuple[int, int], seg_start: int) -> bool:
         """The number is one of the parts listed before their total in its clause (6个苏木镇和18家旗直部门共24个单位):
         a joiner follows it before the total, or it is the last part, after a joiner that follows the part before."""
-        mm = PARTS_BEFORE_TOTAL_RE.match(self.norm[: clause[1]], q.end)
+        mm = PARTS_BEFORE_TOTAL_RE.match(self.norm, q.end, clause[1])
         if mm is None:
             return False
         gap = mm["gap"]
-        if any(j in gap for j in PART_JOINERS):
+        if any(j in gap for j in RESPECTIVE_SPLIT):
             return True
         return (
             seg_start > clause[0]
             and not any(c.isdigit() for c in gap)
-            and any(j in self.norm[seg_start : q.start] for j in PART_JOINERS)
+            and any(j in self.norm[seg_start : q.start] for j in RESPECTIVE_SPLIT)
         )
 
     def _split_part(self, q: Quantity, clause: tuple[int, int]) -> bool:

@@ -29,6 +29,12 @@ def mapped(text: str) -> list[tuple[str, float]]:
     return list(zip(df.indicator_id, df.value, strict=True))
 
 
+def pairs(text: str) -> list[tuple[str, str]]:
+    """(number text, indicator id) of every fact of ``text``, in text order."""
+    f = facts(text)
+    return list(zip(f.number_text, f.indicator_id, strict=True))
+
+
 def one(text: str, number_text: str) -> pd.Series:
     df = facts(text)
     rows = df[df.number_text == number_text]
@@ -1010,8 +1016,7 @@ def test_registry_rules_of_round_eight() -> None:
 
 def test_a_compound_counted_noun_ending_in_an_indicators_noun_fits_it() -> None:
     # 行政执法单位 is an 执法单位 (headed on the right): the keyword after the list still names it
-    f = extract_facts("对全区27家行政执法单位和9个街道开展行政执法监督检查。")
-    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+    assert pairs("对全区27家行政执法单位和9个街道开展行政执法监督检查。") == [
         ("27家", "enf_supervision_units"),
         ("9个", "enf_supervision_streets"),
     ]
@@ -1064,8 +1069,7 @@ def test_one_kind_of_place_in_a_list_of_places_counted_together_is_a_part() -> N
     assert (row["indicator_id"], row["rule"]) == (UNMAPPED, "place_list_part")
     assert "gov_rol_inspected_units" in row["candidates"]
     # places an indicator counts apart stay its own figures
-    f = extract_facts("对14家执法单位和5个镇开展执法监督检查。")
-    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+    assert pairs("对14家执法单位和5个镇开展执法监督检查。") == [
         ("14家", "enf_supervision_units"),
         ("5个", "enf_supervision_streets"),
     ]
@@ -1130,8 +1134,7 @@ def test_a_flow_indicator_refuses_a_stock_said_with_xianyou() -> None:
 
 
 def test_a_joiner_inside_a_word_does_not_split_the_names_before_fenbie() -> None:
-    f = extract_facts("政府法律顾问参与涉法事务、出具法律意见书分别为214次、96份。")
-    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+    assert pairs("政府法律顾问参与涉法事务、出具法律意见书分别为214次、96份。") == [
         ("214次", "dec_legal_advisor_participations"),
         ("96份", "dec_legal_opinions"),
     ]
@@ -1169,8 +1172,7 @@ def test_tai_and_jie_are_measure_words_and_jiangfu_is_a_fall() -> None:
 
 
 def test_verbs_after_one_familys_topic_before_fenbie_are_that_familys() -> None:
-    f = extract_facts("行政复议案件收案、受理、审结数分别为98件、92件、85件。")
-    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+    assert pairs("行政复议案件收案、受理、审结数分别为98件、92件、85件。") == [
         ("98件", "rec_applications"),  # 收案: applications received
         ("92件", "rec_accepted"),
         ("85件", "rec_concluded"),
@@ -1178,8 +1180,7 @@ def test_verbs_after_one_familys_topic_before_fenbie_are_that_familys() -> None:
 
 
 def test_a_list_item_counting_places_takes_the_sibling_that_counts_them() -> None:
-    f = extract_facts("开展行政执法监督检查6次，检查执法单位27家、镇街9个。")
-    assert list(zip(f.number_text, f.indicator_id, strict=True))[1:] == [
+    assert pairs("开展行政执法监督检查6次，检查执法单位27家、镇街9个。")[1:] == [
         ("27家", "enf_supervision_units"),
         ("9个", "enf_supervision_streets"),
     ]
