@@ -169,7 +169,8 @@ def extract_report(path: str | Path, indicators: pd.DataFrame | None = None, kno
         sidecar = read_sidecar(path)
     except ValueError as exc:
         sidecar, sidecar_error = {}, str(exc)
-    year = (sidecar or {}).get("year_covered") or meta.get("year_covered")  # the sidecar's word first, as in tidy
+    # the sidecar's year first, read as the sidecar check reads it (2023, "2023年", 二〇二三), else the title's
+    year = parse_year_field((sidecar or {}).get("year_covered"))[0] or meta.get("year_covered")
     facts = extract_facts(
         doc.text,
         doc_id=doc_id_for(path),

@@ -1209,3 +1209,13 @@ def test_training_and_publicity_of_other_fields_are_no_law_figures() -> None:
 
 def test_licensing_volume_is_not_the_whole_service_volume() -> None:
     assert one("全年办理行政许可事项办件5.2万件。", "5.2万件")["indicator_id"] == "svc_licensing_volume"
+
+
+def test_extract_report_dates_a_year_list_by_the_sidecars_year_however_written(tmp_path) -> None:
+    from analysis.ingest.reports.report import extract_report, sidecar_path
+
+    report = tmp_path / "r.txt"
+    report.write_text("2024年、2025年全区审结行政复议案件分别为81件、93件。\n", encoding="utf-8")
+    sidecar_path(report).write_text('district: 马村区\nyear_covered: "2026年"\nsha256: x\n', encoding="utf-8")
+    f = extract_report(report).facts
+    assert list(f.scope) == ["prior_year", "prior_year"]  # a 2026 report looking back
