@@ -230,6 +230,42 @@ def test_a_busy_kernel_is_killed_and_the_template_reaps_everything(tmp_path):
     assert not _alive(pid) and not _alive(idle) and not _alive(template)
 
 
+def test_kernels_exit_by_themselves_after_a_shutdown_request(tmp_path):
+    # ipykernel 7.4's atexit close stopped the IOPub thread while the control thread was still flushing after the
+    # shutdown reply: most kernels then waited out the grace period and were killed (status -9), not exited (0)
+    async def go():
+        server = await forkserver.ForkServer.start([])
+        statuses = []
+        try:
+            for _ in range(5):
+                kernel = await forkserver.start_forked_kernel(server, cwd=tmp_path, conn_dir=tmp_path)
+                await kernel.km.shutdown_kernel(grace=forktemplate.SHUTDOWN_GRACE)
+                statuses.append(server.exited(kernel.km.pid).result())
+                kernel.kc.stop_channels()
+        finally:
+            await server.close()
+        return statuses
+
+    assert asyncio.run(go()) == [0] * 5
+
+
+def test_finish_control_thread_joins_the_control_thread_before_close():
+    import threading
+
+    class App:
+        control_thread = threading.Thread(target=lambda: threading.Event().wait(0.2))
+
+    App.control_thread.start()
+    assert forktemplate.finish_control_thread(App()) is True and not App.control_thread.is_alive()
+    assert forktemplate.finish_control_thread(object()) is True  # no control thread: nothing to wait for
+
+    class Stuck:
+        control_thread = threading.Thread(target=lambda: threading.Event().wait(5), daemon=True)
+
+    Stuck.control_thread.start()
+    assert forktemplate.finish_control_thread(Stuck(), timeout=0.05) is False  # bounded: never hangs the exit
+
+
 def test_open_pool_falls_back_to_fresh_kernels(monkeypatch, capsys):
     async def broken(*args, **kwargs):
         raise forkserver.ForkServerError("no template today")
