@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 JOBS ?= $(shell nproc)
 # SAMPLE=0 leaves the fictional 示例市 sample out: real data only (make run SAMPLE=0).
 SAMPLE ?= 1
+# parallel notebook runs for run/reports (RUN_JOBS=N); empty: the runner's default, one more than the cores
+RUN_JOBS ?=
+RUN_FLAGS := $(if $(RUN_JOBS),--jobs $(RUN_JOBS),)
 BUILD_FLAGS := $(if $(filter 0,$(SAMPLE)),--no-sample,)
 
 .PHONY: help setup browser run build reports test lint bench clean
@@ -23,13 +26,13 @@ setup: $(BIN)/.installed  ## create .venv and install every pinned dependency (f
 
 run: setup  ## the main job: build data/processed from data/raw, run every notebook, write reports/ (SAMPLE=0: real data only)
 	$(BIN)/python -m analysis build $(BUILD_FLAGS)
-	$(BIN)/python -m analysis run --jobs $(JOBS)
+	$(BIN)/python -m analysis run $(RUN_FLAGS)
 
 build: setup  ## only build data/processed from data/raw (SAMPLE=0: real data only)
 	$(BIN)/python -m analysis build $(BUILD_FLAGS)
 
 reports: setup  ## only run every notebook on the current data/processed → reports/ (no rebuild; unchanged runs are skipped)
-	$(BIN)/python -m analysis run --jobs $(JOBS)
+	$(BIN)/python -m analysis run $(RUN_FLAGS)
 
 # The browser test drives Debian's chromium; the pages' Chinese text needs a CJK font (Noto CJK) in the browser too.
 browser:  ## install Debian's chromium + Noto CJK fonts for the browser test (as root, when missing)

@@ -368,7 +368,7 @@ def _add_pipeline_commands(sub) -> None:
     b.set_defaults(func=cmd_build)
 
     r = sub.add_parser("run", help="用 papermill 运行每个笔记本 × 参数组合 → reports/")
-    r.add_argument("--jobs", type=_positive_int, default=None, help="并行运行数（默认：CPU 核数）")
+    r.add_argument("--jobs", type=_positive_int, default=None, help="并行运行数（默认：CPU 核数加 1）")
     r.add_argument("--force", action="store_true", help="即使依赖没有变化也重新运行")
     r.add_argument("--scheduler", metavar="ADDRESS", default=None, help="交给 Dask 集群运行（tcp://host:8786）")
     r.add_argument(

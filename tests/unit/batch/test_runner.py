@@ -310,3 +310,10 @@ def test_a_kernel_clients_sends_are_bounded_and_a_send_timeout_is_retried(tmp_pa
     finally:
         kc.stop_channels()
     assert is_retryable(zmq.Again())
+
+
+def test_default_jobs_is_one_more_than_the_cores(monkeypatch):
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert runner.default_jobs() == 3
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: set(), raising=False)
+    assert runner.default_jobs() == 2  # never 0 runs, even where the affinity reads empty
