@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_extract.py", "bench_scoring.py", "bench_batch.py"]
+BENCHES = ["bench_extract.py", "bench_scoring.py", "bench_charts.py", "bench_batch.py"]
 
 
 def main() -> int:
