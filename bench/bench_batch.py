@@ -230,7 +230,7 @@ def user_commands(naive_n: int, jobs: int | None) -> int:
         n = len(specs)
         jobs_arg = ["--jobs", str(jobs)] if jobs else []
         print(f"data: data/raw + one dataset file (解放区, 中站区 2023) + the fictional sample; {n} runs planned")
-        print(f"cores: {os.cpu_count()}; jobs: {jobs or 'default (cores)'}; build: {build_s:.1f} s")
+        print(f"cores: {os.cpu_count()}; jobs: {jobs or 'default (cores + 1)'}; build: {build_s:.1f} s")
         subset = _spread(list(specs), naive_n)
         a, a_fail = naive_loop(subset, processed, work / "naive")
         a_per = a / len(subset)
