@@ -1219,3 +1219,25 @@ def test_extract_report_dates_a_year_list_by_the_sidecars_year_however_written(t
     sidecar_path(report).write_text('district: 马村区\nyear_covered: "2026年"\nsha256: x\n', encoding="utf-8")
     f = extract_report(report).facts
     assert list(f.scope) == ["prior_year", "prior_year"]  # a 2026 report looking back
+
+
+def test_reconsideration_of_a_vertical_tax_bureau_is_not_the_governments() -> None:
+    # 税务 keeps its own 行政复议 (vertical system): the county government's 复议 figures do not count it
+    assert one("县税务局共受理税务行政复议申请3件。", "3件")["indicator_id"] == UNMAPPED
+    assert one("县税务局依法受理行政复议案件2件。", "2件")["indicator_id"] == UNMAPPED
+    assert one("县政府依法受理行政复议案件41件。", "41件")["indicator_id"] == "rec_accepted"
+    assert one("税务局共受理税务行政复议申请3件。", "3件")["subject"] == "税务局"
+
+
+def test_filing_review_by_the_peoples_congress_is_not_filings_the_government_received() -> None:
+    # the 人大常委会 reviews what the government filed: not 接受部门备案 (what the government receives)
+    assert one("区人大常委会对区政府报送的5件规范性文件进行备案审查。", "5件")["indicator_id"] == UNMAPPED
+    assert one("区司法局接受部门报送备案的规范性文件12件。", "12件")["indicator_id"] == "nd_received_filings"
+
+
+def test_unit_times_of_vehicles_and_areas_are_measure_words() -> None:
+    row = one("交通运输执法大队查处超限超载车辆420台次。", "420台次")
+    assert (row["measure"], row["value"]) == ("台次", 420)
+    row = one("拆除违法建设面积3.6万平方米。", "3.6万平方米")
+    assert (row["measure"], row["value"]) == ("平方米", 36000)
+    assert one("新增高标准农田1.2万亩。", "1.2万亩")["measure"] == "亩"
