@@ -1241,3 +1241,16 @@ def test_unit_times_of_vehicles_and_areas_are_measure_words() -> None:
     row = one("拆除违法建设面积3.6万平方米。", "3.6万平方米")
     assert (row["measure"], row["value"]) == ("平方米", 36000)
     assert one("新增高标准农田1.2万亩。", "1.2万亩")["measure"] == "亩"
+
+
+def test_opinions_on_contracts_are_no_review_opinions_on_normative_documents() -> None:
+    # 审查意见 counts the opinions of the documents' legality review: a sentence about contracts alone names none
+    assert one("审查区政府合同312份，提出修改意见460条。", "460条")["indicator_id"] == UNMAPPED
+    assert one("对68件规范性文件进行合法性审查，提出修改意见112条。", "112条")["indicator_id"] == "nd_review_opinions"
+    assert one("全年审查文件、合同及重大事项312件，提出意见497条。", "497条")["indicator_id"] == "nd_review_opinions"
+
+
+def test_a_bare_review_rate_after_major_decisions_is_the_decisions_review_rate() -> None:
+    text = "重大行政决策事项8项均经合法性审查，审查率100%。"
+    assert one(text, "100%")["indicator_id"] == "dec_major_decision_review_rate"
+    assert one("全年报备规范性文件12件，备案审查率100%。", "100%")["indicator_id"] == "nd_filing_review_rate"
