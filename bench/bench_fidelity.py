@@ -4,14 +4,25 @@ the rules were tuned on and the held-out part (see analysis.ingest.reports.fidel
 
     .venv/bin/python bench/bench_fidelity.py [--errors] [--unseen-errors] [--unseen2-errors] [--unseen3-errors]
         [--unseen4-errors] [--unseen4-a-errors] [--unseen5-errors] [--unseen5-a-errors]
-        [--unseen6-a-errors]   (unseen6 half B is the honest figure: no flag prints its errors)
+        [--unseen6-a-errors] [--unseen7-a-errors]   (the B halves of unseen6 and unseen7 are the honest figures: no
+        flag prints their errors)
 """
 
 from __future__ import annotations
 
 import sys
 
-from analysis.ingest.reports.fidelity import GOALS, PARTS, UNSEEN2, UNSEEN4, UNSEEN5, UNSEEN6, evaluate, meets_goals
+from analysis.ingest.reports.fidelity import (
+    GOALS,
+    PARTS,
+    UNSEEN2,
+    UNSEEN4,
+    UNSEEN5,
+    UNSEEN6,
+    UNSEEN7,
+    evaluate,
+    meets_goals,
+)
 
 COLS = ("n", "recall", "precision", "wrong_mapping", "trap_fp", "unmapped_with_fit")
 
@@ -27,6 +38,7 @@ def _halves(part: str, path) -> None:
         "unseen2": ("half A (patterns described)", "half B (never looked at)"),
         "unseen5": ("half A (errors read, round 6)", "half B (errors read, round 7)"),
         "unseen6": ("half A (errors read, round 7)", "half B (never looked at)"),
+        "unseen7": ("half A (errors read, round 8)", "half B (never looked at)"),
     }.get(part, ("half A (errors read)", "half B (never looked at)"))
     for name, rest in zip(names, (0, 1), strict=True):
         sub = [e for e in entries if zlib.crc32(e["s"].encode("utf-8")) % 2 == rest]
@@ -62,6 +74,8 @@ def main(argv: list[str]) -> int:
         " half A's errors were read to write round 6's rules, half B's in round 7: development material since)",
         "unseen6": "corpus tests/corpus/unseen6.yaml (written in round 7 by an independent writer without the extractor;"
         " half A's errors were read to write round 7's rules, half B never looked at: B is the honest figure)",
+        "unseen7": "corpus tests/corpus/unseen7.yaml (written in round 8 by an independent writer without the extractor;"
+        " half A's errors may be read to write rules, half B never looked at: B is the honest figure)",
     }
     for part in PARTS:
         print(f"\n== {part}: {titles[part]} ==")
@@ -80,6 +94,8 @@ def main(argv: list[str]) -> int:
             _halves(part, UNSEEN5)
         if part == "unseen6":
             _halves(part, UNSEEN6)
+        if part == "unseen7":
+            _halves(part, UNSEEN7)
     if "--errors" in argv:
         print("\n".join(["", "errors (development corpus):"] + res["all"]["all"].errors))
     if "--unseen-errors" in argv:
@@ -96,6 +112,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(["", "errors (unseen5 corpus, half A only):"] + half_a_errors(UNSEEN5, "unseen5")))
     if "--unseen6-a-errors" in argv:
         print("\n".join(["", "errors (unseen6 corpus, half A only):"] + half_a_errors(UNSEEN6, "unseen6")))
+    if "--unseen7-a-errors" in argv:
+        print("\n".join(["", "errors (unseen7 corpus, half A only):"] + half_a_errors(UNSEEN7, "unseen7")))
     if "--unseen4-a-errors" in argv:
         print("\n".join(["", "errors (unseen4 corpus, half A only):"] + half_a_errors(UNSEEN4, "unseen4")))
     return 0

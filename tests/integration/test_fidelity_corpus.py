@@ -14,6 +14,7 @@ from analysis.ingest.reports.fidelity import (
     UNSEEN4,
     UNSEEN5,
     UNSEEN6,
+    UNSEEN7,
     evaluate,
     load_corpus,
     meets_goals,
@@ -190,6 +191,23 @@ def test_unseen6_corpus_shape(corpus, unseen2, unseen3, unseen4, unseen5, unseen
 def test_unseen6_recall(unseen6) -> None:
     """Recall only on the sixth held-out corpus (its precision and mapping rates are benchmark figures)."""
     _check_recall(unseen6, "unseen6")
+
+
+@pytest.fixture(scope="module")
+def unseen7() -> list[dict]:
+    return load_corpus(UNSEEN7)
+
+
+def test_unseen7_corpus_shape(corpus, unseen2, unseen3, unseen4, unseen5, unseen6, unseen7) -> None:
+    """The seventh held-out corpus (written in round 8 by an independent writer without the extractor; printed by
+    bench_fidelity.py by half): at least 250 sentences and 500 rows, none of the other corpora."""
+    others = [corpus, load_corpus(UNSEEN), unseen2, unseen3, unseen4, unseen5, unseen6]
+    _check_held_out(unseen7, "unseen7", others, 250, 500)
+
+
+def test_unseen7_recall(unseen7) -> None:
+    """Recall only on the seventh held-out corpus (its precision and mapping rates are benchmark figures)."""
+    _check_recall(unseen7, "unseen7")
 
 
 @pytest.mark.parametrize("part", ["all", "tuned", "heldout"])

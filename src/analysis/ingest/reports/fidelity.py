@@ -46,6 +46,7 @@ UNSEEN3 = CORPUS.with_name("unseen3.yaml")
 UNSEEN4 = CORPUS.with_name("unseen4.yaml")
 UNSEEN5 = CORPUS.with_name("unseen5.yaml")
 UNSEEN6 = CORPUS.with_name("unseen6.yaml")
+UNSEEN7 = CORPUS.with_name("unseen7.yaml")
 HELD_OUT = {
     UNSEEN.name: "unseen",
     UNSEEN2.name: "unseen2",
@@ -53,15 +54,16 @@ HELD_OUT = {
     UNSEEN4.name: "unseen4",
     UNSEEN5.name: "unseen5",
     UNSEEN6.name: "unseen6",
+    UNSEEN7.name: "unseen7",
 }  # corpus file → its part (never tuned on, not in ``all``)
-HELD_CORPORA = (UNSEEN, UNSEEN2, UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6)
+HELD_CORPORA = (UNSEEN, UNSEEN2, UNSEEN3, UNSEEN4, UNSEEN5, UNSEEN6, UNSEEN7)
 PARTS = ("all", "tuned", "heldout", *HELD_OUT.values())
 GOALS = {"recall": 0.97, "wrong_mapping": 0.02, "trap_fp": 0.01, "unmapped_with_fit": 0.10}
 
 
 def load_corpus(path: Path = CORPUS) -> list[dict]:
     """The corpus entries: ``c`` class, ``s`` sentence, ``f`` labels, plus ``part`` (tuned | heldout; every entry of
-    an unseen corpus is ``unseen``, ``unseen2`` … ``unseen6``, see HELD_OUT)."""
+    an unseen corpus is ``unseen``, ``unseen2`` … ``unseen7``, see HELD_OUT)."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for e in doc["corpus"]:
@@ -184,7 +186,7 @@ def score_entry(e: dict, facts: pd.DataFrame) -> Tally:
 
 def evaluate(entries: list[dict] | None = None, indicators: pd.DataFrame | None = None) -> dict[str, dict[str, Tally]]:
     """{part: {class: Tally}} with parts ``all`` (the development corpus), ``tuned``, ``heldout``, ``unseen``,
-    ``unseen2`` … ``unseen6`` and class ``all``. Without ``entries``: the development corpus and the unseen corpora
+    ``unseen2`` … ``unseen7`` and class ``all``. Without ``entries``: the development corpus and the unseen corpora
     (which are not part of ``all``)."""
     from analysis.ingest.reports.facts import extract_facts
 
