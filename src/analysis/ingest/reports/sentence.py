@@ -21,8 +21,10 @@ from analysis.ingest.reports.markers import (
     EXPLICIT_TARGET_RE,
     FROM_RE,
     HONOUR_AFTER_RE,
+    NAMED_PLACE_RE,
     NEGATIVE_VERBS,
     NONE_BEFORE_RE,
+    OWN_CLAUSE_RE,
     PART_MARK_RE,
     PARTS_BEFORE_TOTAL_RE,
     PLAN_OPENING_RE,
@@ -43,6 +45,7 @@ from analysis.ingest.reports.matcher import Hit, Matcher, Words, by_end, maximal
 from analysis.ingest.reports.numbers import MONEY_MEASURES, Quantity
 from analysis.ingest.reports.respective import respective
 from analysis.ingest.reports.rows import Sink
+from analysis.registry.schema import UNMAPPED
 from analysis.registry.vocabulary import load_extraction
 
 _LIST_JOINERS = frozenset(RESPECTIVE_SPLIT)  # 3件和2件: a number right after one of these continues a list
@@ -182,6 +185,27 @@ class Sentence:
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
+        first = len(self.sink.rows)
+        self._read(quantities, zeros)
+        self._unmap_named_place(first)
+
+    def _unmap_named_place(self, first: int) -> None:
+        """The facts (rows from ``first`` on) that a named street or town acts in (NAMED_PLACE_RE) are that place's
+        share, not the unit's: unmapped, their indicator kept as candidate (rule ``named_place``). A later clause that
+        opens with the unit's own level word (全区, 我县 …) is the unit's again."""
+        rows = self.sink.rows
+        if first == len(rows):
+            return
+        place = NAMED_PLACE_RE.search(self.norm, self.s0, self.s1)
+        if place is None:
+            return
+        own = OWN_CLAUSE_RE.search(self.norm, place.end(), self.s1)
+        end = own.start() if own else self.s1
+        for r in rows[first:]:
+            if r[2] != UNMAPPED and place.end() <= r[11] < end:
+                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "named_place"
+
+    def _read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         if "分别" in self.norm[self.s0 : self.s1]:
             self.resp = respective(
                 self.m,

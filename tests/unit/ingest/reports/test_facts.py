@@ -1254,3 +1254,29 @@ def test_a_bare_review_rate_after_major_decisions_is_the_decisions_review_rate()
     text = "重大行政决策事项8项均经合法性审查，审查率100%。"
     assert one(text, "100%")["indicator_id"] == "dec_major_decision_review_rate"
     assert one("全年报备规范性文件12件，备案审查率100%。", "100%")["indicator_id"] == "nd_filing_review_rate"
+
+
+def test_a_named_street_or_town_acting_gives_its_share_not_the_units_figure() -> None:
+    text = "东关街道司法所全年调解矛盾纠纷318件，调解成功率100%，全区调解纠纷2860件。"
+    f = facts(text)
+    assert list(zip(f.number_text, f.indicator_id, f.rule, strict=True)) == [
+        ("318件", UNMAPPED, "named_place"),
+        ("100%", UNMAPPED, "named_place"),
+        ("2860件", "med_cases", "keyword"),
+    ]
+    assert list(f.candidates[:2]) == ["med_cases", "med_success_rate"]  # kept for review
+    after = one("全区共建成工作站12个，其中沙河街道工作站接待群众咨询2150人次。", "2150人次")
+    assert (after["indicator_id"], after["rule"]) == (UNMAPPED, "named_place")
+    # the unit's own, a venue, the kinds of place: no named place acts
+    assert one("全区12个镇街调解纠纷2860件。", "2860件")["indicator_id"] == "med_cases"
+    assert one("在东关街道召开现场会，全年调解纠纷2860件。", "2860件")["indicator_id"] == "med_cases"
+    assert one("指导各镇（街道）成立人民调解委员会19个。", "19个")["indicator_id"] == "med_organizations"
+
+
+def test_a_list_after_a_set_and_zhong_is_its_parts() -> None:
+    f = facts("全旗调解的2215件纠纷中，婚姻家庭纠纷684件、邻里纠纷513件。")
+    assert list(zip(f.number_text, f.indicator_id, strict=True)) == [
+        ("2215件", "med_cases"),
+        ("684件", UNMAPPED),
+        ("513件", UNMAPPED),
+    ]
