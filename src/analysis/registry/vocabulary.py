@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -204,6 +204,8 @@ class Extraction:
     place_nouns: tuple[str, ...] = ()  # clause.place_nouns: counted nouns that are places or bodies (乡镇, 部门)
     split_words: tuple[tuple[str, ...], ...] = ()  # clause.split_words: groups of words splitting one quantity
     modifier_heads: tuple[str, ...] = ()  # clause.modifier_heads: nouns after a keyword that make it a modifier
+    # clause.other_organs: organ → id prefixes that still take figures it acts in (every other indicator refuses it)
+    other_organs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _measures(path: Path, doc: dict) -> tuple[tuple[str, ...], dict, dict, dict]:
@@ -346,6 +348,13 @@ def _clause(path: Path, doc: dict) -> dict:
         if len(g) < 2:
             raise _fail(path, f"clause.split_words[{i}]", "一组至少要有两个词")
     heads = _texts(path, "clause.modifier_heads", sec["modifier_heads"]) if "modifier_heads" in sec else ()
+    organs = {
+        o: _texts(path, f"clause.other_organs.{o}", keep) if keep else ()
+        for o, keep in _mapping(path, "clause.other_organs", sec.get("other_organs", {})).items()
+    }
+    missing = [o for o in organs if o not in subjects]
+    if missing:
+        raise _fail(path, "clause.other_organs", f"不是 clause.subjects 中的词：{'、'.join(missing)}")
     qualifiers = _texts(path, "clause.qualifiers", sec.get("qualifiers"))
     in_clause = _texts(path, "clause.clause_qualifiers", sec.get("clause_qualifiers"))
     _require_subset(path, "clause.clause_qualifiers", in_clause, qualifiers, "clause.qualifiers")
@@ -367,6 +376,7 @@ def _clause(path: Path, doc: dict) -> dict:
         "place_nouns": tuple(places),
         "split_words": splits,
         "modifier_heads": tuple(sorted(heads, key=len, reverse=True)),
+        "other_organs": organs,
     }
 
 

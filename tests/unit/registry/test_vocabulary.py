@@ -106,6 +106,7 @@ def test_extraction_tables_compiled_from_the_data():
     # the clause structure: a place prefix kept before a subject, longer predicates first, guarded qualifiers
     assert x.subject_re.search("县法院审结").group() == "法院" and "县" in x.place_prefixes
     assert x.predicate_re.search("全年不予受理9件").group() == "不予受理"
+    assert x.other_organs["法院"] == ("lit_",) and x.other_organs["卫健委"] == ()
     assert [mm.group() for mm in x.qualifier_re.finditer("人均3件，办复率均为100%，其中列入计划2件")] == ["均", "其中"]
 
 
@@ -161,6 +162,7 @@ def test_vocabulary_errors_name_file_and_key(tmp_path, edit, key, fragment):
         (lambda d: d["clause"]["attributes"].insert(0, "拟[的"), "clause.attributes[0]", "正则"),
         (lambda d: d["clause"]["split_words"].append(["一审"]), "clause.split_words[1]", "至少要有两个词"),
         (lambda d: d["clause"]["split_words"].append(["一审", "一审"]), "clause.split_words[1]", "重复的条目"),
+        (lambda d: d["clause"]["other_organs"].update({"档案馆": []}), "clause.other_organs", "不是 clause.subjects"),
     ],
 )
 def test_extraction_errors_name_file_and_key(tmp_path, edit, key, fragment):

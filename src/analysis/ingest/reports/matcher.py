@@ -176,6 +176,9 @@ def _index(indicators: pd.DataFrame) -> dict[str, dict]:
     }
 
 
+# extraction.yaml clause.other_organs: an organ outside the unit's 法治 work → the id prefixes that still take its figures
+OTHER_ORGANS: dict[str, tuple[str, ...]] = load_extraction().other_organs
+
 # Matcher field → (registry rule section, its key): the words of the registry's accept/refuse rules, normalised
 _RULE_FIELDS = {
     "refuse_words": ("refuse", "words"),
@@ -202,6 +205,9 @@ def _rules(indicators: pd.DataFrame) -> tuple[dict[str, dict[str, tuple[str, ...
         for f, (section, key) in _RULE_FIELDS.items():
             if sections[section].get(key):
                 out[f][iid] = tuple(normalize(w) for w in sections[section][key])
+        organs = tuple(o for o, keep in OTHER_ORGANS.items() if not str(iid).startswith(keep))
+        if organs and iid not in out["accept_subjects"]:
+            out["refuse_subjects"][iid] = out["refuse_subjects"].get(iid, ()) + organs
     return out, words
 
 

@@ -1280,3 +1280,18 @@ def test_a_list_after_a_set_and_zhong_is_its_parts() -> None:
         ("684件", UNMAPPED),
         ("513件", UNMAPPED),
     ]
+
+
+def test_figures_other_organs_act_in_are_not_the_units() -> None:
+    text = "县教育局全年开展校园法治讲座214场，县卫健委开展宣讲36场，全县全年共开展普法宣传活动1286场次。"
+    f = facts(text)
+    assert list(zip(f.number_text, f.indicator_id, f.rule, strict=True)) == [
+        ("214场", UNMAPPED, "refused:subjects"),
+        ("36场", UNMAPPED, "refused:subjects"),
+        ("1286场次", "pub_publicity_events", "keyword"),
+    ]
+    assert one("县人民法院诉前调解成功率61.3%。", "61.3%")["indicator_id"] == UNMAPPED
+    # the ids that count such an organ's work keep its figures (clause.other_organs exceptions)
+    assert one("县人民法院向县政府发出司法建议3件。", "3件")["indicator_id"] == "lit_judicial_suggestions"
+    assert one("区应急管理局修订完善各类应急预案37件。", "37件")["indicator_id"] == "emg_plans"
+    assert one("区教育局聘请法治副校长48名。", "48名")["indicator_id"] == "pls_school_vice_principals"
