@@ -48,6 +48,7 @@ from analysis.ingest.reports.rows import Sink
 from analysis.registry.schema import UNMAPPED
 from analysis.registry.vocabulary import load_extraction
 
+SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|两项合计|累计共")
 _LIST_JOINERS = frozenset(RESPECTIVE_SPLIT)  # 3件和2件: a number right after one of these continues a list
 SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
@@ -188,6 +189,21 @@ class Sentence:
         first = len(self.sink.rows)
         self._read(quantities, zeros)
         self._unmap_named_place(first)
+        self._unmap_sum_of_earlier(first)
+
+    def _unmap_sum_of_earlier(self, first: int) -> None:
+        """A number after 合计/共计/总计 that borrowed its keyword from an earlier clause (rule earlier_clause) while
+        figures of two or more indicators stand before it in the sentence is their sum (上年结转6件，新收81件，合计需办理
+        87件): no figure of the one indicator it borrowed, so unmapped with that indicator as candidate (rule
+        ``sum_of_earlier``)."""
+        rows = self.sink.rows
+        for i in range(first, len(rows)):
+            r = rows[i]
+            if r[19] != "earlier_clause" or len({x[2] for x in rows[first:i] if x[2] != UNMAPPED}) < 2:
+                continue  # the parts of one indicator (一审审结33件，二审审结6件，共计39件) sum to it
+            clause = self.clauses[bisect.bisect_right(self.clause_starts, r[11]) - 1]
+            if SUM_WORD_RE.search(self.norm, clause[0], r[11]):
+                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "sum_of_earlier"
 
     def _unmap_named_place(self, first: int) -> None:
         """The facts (rows from ``first`` on) that a named street or town acts in (NAMED_PLACE_RE) are that place's

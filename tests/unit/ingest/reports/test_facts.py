@@ -1295,3 +1295,11 @@ def test_figures_other_organs_act_in_are_not_the_units() -> None:
     assert one("县人民法院向县政府发出司法建议3件。", "3件")["indicator_id"] == "lit_judicial_suggestions"
     assert one("区应急管理局修订完善各类应急预案37件。", "37件")["indicator_id"] == "emg_plans"
     assert one("区教育局聘请法治副校长48名。", "48名")["indicator_id"] == "pls_school_vice_principals"
+
+
+def test_a_sum_of_figures_of_several_indicators_is_none_of_them() -> None:
+    text = "上年结转行政复议案件6件，本年新收行政复议申请81件，合计需办理87件。"
+    row = one(text, "87件")
+    assert (row["indicator_id"], row["rule"], row["candidates"]) == (UNMAPPED, "sum_of_earlier", "rec_carried_over")
+    # the parts of one indicator sum to it
+    assert one("行政应诉案件中，一审审结33件，二审审结6件，共计39件。", "39件")["indicator_id"] == "lit_concluded"
