@@ -1303,3 +1303,9 @@ def test_a_sum_of_figures_of_several_indicators_is_none_of_them() -> None:
     assert (row["indicator_id"], row["rule"], row["candidates"]) == (UNMAPPED, "sum_of_earlier", "rec_carried_over")
     # the parts of one indicator sum to it
     assert one("行政应诉案件中，一审审结33件，二审审结6件，共计39件。", "39件")["indicator_id"] == "lit_concluded"
+
+
+def test_certificates_reviewed_counted_in_sheets() -> None:
+    # 执法证 are counted in 张 as well as in persons: the reviewed ones like the new and cancelled ones
+    f = facts("年内新申领行政执法证44张，注销行政执法证12张，年审行政执法证563张。")
+    assert list(f.indicator_id) == ["enf_certificates_new", "enf_certificates_cancelled", "enf_certificates_reviewed"]
