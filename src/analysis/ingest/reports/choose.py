@@ -368,7 +368,7 @@ def choose(
                     return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
     if not refusals and not hits_clause and leading is not None:
-        heading = _from_heading(m, leading(), candidates)
+        heading = _from_heading(m, leading(), candidates, text[clause[0] : q.start])
         if heading is not None:
             return heading
     return _unmapped(m, refusals)
@@ -382,7 +382,7 @@ def families_named(m: Matcher, text: str, s0: int, clause: tuple[int, int]) -> t
 
 
 def _from_heading(
-    m: Matcher, above: str, candidates: Candidates
+    m: Matcher, above: str, candidates: Candidates, own: str = ""
 ) -> tuple[list[tuple[str, str]], str, tuple[str, ...]] | None:
     """A number whose clause names nothing at all (（二）办理人大代表建议 / 今年共承办73件): the thing the heading or
     the paragraph's opening clause above it names, when it names one family and exactly one indicator named there
@@ -399,12 +399,37 @@ def _from_heading(
     for h in hits:
         for iid, _ in candidates(h[3], False):
             fit.setdefault(iid, h[2])
+    rule = "heading"
+    if not fit and len(fams) == 1 and own:
+        fit, rule = _partial_in_family(m, next(iter(fams)), candidates, own), "heading_partial"
     if not fit:
         return None
     if len(fit) > 1:
         return [], "ambiguous", tuple(sorted(fit, key=m.order.__getitem__))
     iid, kw = next(iter(fit.items()))
-    return [(iid, kw)], "heading", ()
+    return [(iid, kw)], rule, ()
+
+
+# two-character pieces of keywords too common to tell one indicator of a family from another
+_COMMON_PIECES = frozenset(
+    "开展 工作 全年 组织 办理 完成 进行 推进 加强 共计 累计 全区 全县 年度 本年 其中 实现 建立 设立 提供 参加 行政 法治 依法"
+    " 法律 案件 事项 人员 部门 单位 检查 审查 培训 考试 宣传 活动 服务 执法 监督 办件".split()
+)
+
+
+def _partial_in_family(m: Matcher, fam: str, candidates: Candidates, own: str) -> dict[str, str]:
+    """Below a heading that names one family (（六）发挥法律顾问作用 / …出具意见建议297条): the indicators of that
+    family that fit the number and share a two-character piece of a keyword with the number's own clause before it
+    (意见建议 of 法律意见建议), common pieces (_COMMON_PIECES) left out. Weaker than a keyword: rule
+    ``heading_partial``, whose confidence is below the review threshold, so the analyst confirms it."""
+    members = tuple(i for i, f in m.family.items() if f == fam)
+    out: dict[str, str] = {}
+    for iid, _ in candidates(members, False):
+        for kw in m.keywords_of.get(iid, ()):
+            if any(kw[j : j + 2] in own and kw[j : j + 2] not in _COMMON_PIECES for j in range(len(kw) - 1)):
+                out[iid] = kw
+                break
+    return out
 
 
 def _in_clause_of(text: str, h: Hit, word: str, clauses: list[tuple[int, int]]) -> bool:
@@ -712,6 +737,7 @@ RULE_CONFIDENCE = {
     "zero_words": 0.9,
     "parts": 0.75,
     "heading": 0.65,
+    "heading_partial": 0.55,  # below scoring.yaml's min_confidence (0.6): the analyst confirms it (review)
     "from_to": 0.8,
     "respective": 0.85,
     "split_keyword": 0.85,

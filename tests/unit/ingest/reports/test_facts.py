@@ -1309,3 +1309,15 @@ def test_certificates_reviewed_counted_in_sheets() -> None:
     # 执法证 are counted in 张 as well as in persons: the reviewed ones like the new and cancelled ones
     f = facts("年内新申领行政执法证44张，注销行政执法证12张，年审行政执法证563张。")
     assert list(f.indicator_id) == ["enf_certificates_new", "enf_certificates_cancelled", "enf_certificates_reviewed"]
+
+
+def test_a_piece_of_a_keyword_below_a_one_family_heading_goes_to_review() -> None:
+    text = "（四）普法宣传\n全年开展活动528场次，注册志愿者1870人，推送作品914条。"
+    f = facts(text).set_index("number_text")
+    assert (f.loc["1870人", "indicator_id"], f.loc["1870人", "rule"]) == ("pub_volunteers", "heading_partial")
+    assert f.loc["914条", "indicator_id"] == "pub_media_posts"
+    from analysis.metrics.config import load_config
+
+    assert f.loc["1870人", "confidence"] < load_config()["extraction"]["min_confidence"]  # the analyst confirms it
+    # a common piece (检查) tells no indicator of the family from another
+    assert one("（一）行政执法监督\n司法局开展检查4次。", "4次")["rule"] != "heading_partial"
