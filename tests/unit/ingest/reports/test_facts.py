@@ -1321,3 +1321,8 @@ def test_a_piece_of_a_keyword_below_a_one_family_heading_goes_to_review() -> Non
     assert f.loc["1870人", "confidence"] < load_config()["extraction"]["min_confidence"]  # the analyst confirms it
     # a common piece (检查) tells no indicator of the family from another
     assert one("（一）行政执法监督\n司法局开展检查4次。", "4次")["rule"] != "heading_partial"
+
+
+def test_community_legal_advisors_are_no_government_legal_advisors() -> None:
+    assert one("全区共有社区145个，配备社区法律顾问145名。", "145名")["indicator_id"] == UNMAPPED
+    assert one("区政府聘请法律顾问12名。", "12名")["indicator_id"] == "dec_legal_advisors"
