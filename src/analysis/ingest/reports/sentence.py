@@ -48,6 +48,10 @@ from analysis.ingest.reports.rows import Sink
 from analysis.registry.schema import UNMAPPED
 from analysis.registry.vocabulary import load_extraction
 
+# a noun (no verb of a move, no time word: 由上年的58件下降到今年的43件 is a move), 的, and a count
+MODIFIER_COUNT_RE = re.compile(
+    r"(?:(?![到至为年降升增减提比较同占])[\u4e00-\u9fff]){1,8}的(?:[0-9]|[一二两三四五六七八九十百千])"
+)
 SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|两项合计|累计共")
 _LIST_JOINERS = frozenset(RESPECTIVE_SPLIT)  # 3件和2件: a number right after one of these continues a list
 SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
@@ -190,6 +194,15 @@ class Sentence:
         self._read(quantities, zeros)
         self._unmap_named_place(first)
         self._unmap_sum_of_earlier(first)
+        self._unmap_modifier_counts(first)
+
+    def _unmap_modifier_counts(self, first: int) -> None:
+        """A count whose noun, then 的, then another count follow it (由9家律师事务所的43名律师担任…; 12个部门的320名执法
+        人员) describes the other count's things: no figure of its own. Unmapped, its indicator kept as candidate
+        (rule ``modifier_count``)."""
+        for r in self.sink.rows[first:]:
+            if r[2] != UNMAPPED and MODIFIER_COUNT_RE.match(self.norm, r[12], self.s1):
+                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "modifier_count"
 
     def _unmap_sum_of_earlier(self, first: int) -> None:
         """A number after 合计/共计/总计 that borrowed its keyword from an earlier clause (rule earlier_clause) while
@@ -412,6 +425,8 @@ class Sentence:
             return
         src, last = self._from, self.last_fact
         self._from = q.end if FROM_RE.search(self.norm, max(clause[0], q.start - 8), q.start) else None
+        if self._from is not None and not TO_RE.search(self.norm, q.end, min(self.s1, q.end + 16)):
+            self._from = None  # 由9家律师事务所的43名律师担任…: 由 is "by" here, no move from a level follows
         if self._from is not None and where[0] == "year":  # 由9.1%下降至4.3%: 9.1% is an earlier level
             where = ("prior_year", *where[1:])
         if (  # 由(上年的)X降至Y: Y is the new level of X's indicator

@@ -1326,3 +1326,16 @@ def test_a_piece_of_a_keyword_below_a_one_family_heading_goes_to_review() -> Non
 def test_community_legal_advisors_are_no_government_legal_advisors() -> None:
     assert one("全区共有社区145个，配备社区法律顾问145名。", "145名")["indicator_id"] == UNMAPPED
     assert one("区政府聘请法律顾问12名。", "12名")["indicator_id"] == "dec_legal_advisors"
+
+
+def test_by_is_no_move_and_a_count_before_de_describes_the_next() -> None:
+    f = facts("全县由9家律师事务所的43名律师担任村（社区）法律顾问。")
+    assert list(f.scope) == ["year", "year"]  # 由 is "by" here: no earlier level
+    assert (f.indicator_id.iloc[0], f.rule.iloc[0], f.candidates.iloc[0]) == (
+        UNMAPPED,
+        "modifier_count",
+        "pls_law_firms",
+    )
+    # a move 由X下降到Y keeps its earlier level, and is no modifier
+    f = facts("全区行政复议案件由上年的131件下降到今年的117件。")
+    assert list(zip(f.scope, f.indicator_id, strict=True)) == [("prior_year", "rec_accepted"), ("year", "rec_accepted")]
