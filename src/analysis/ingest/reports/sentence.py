@@ -190,49 +190,28 @@ class Sentence:
 
     def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         """Facts of the sentence's quantities and zero words, in text order."""
-        first = len(self.sink.rows)
+        self._first = len(self.sink.rows)  # this sentence's rows start here (sum_of_earlier looks back at them)
+        self._place: tuple[int, int] | None = None  # the span a named place acts in (NAMED_PLACE_RE), on first use
         self._read(quantities, zeros)
-        self._unmap_named_place(first)
-        self._unmap_sum_of_earlier(first)
-        self._unmap_modifier_counts(first)
 
-    def _unmap_modifier_counts(self, first: int) -> None:
-        """A count whose noun, then 的, then another count follow it (由9家律师事务所的43名律师担任…; 12个部门的320名执法
-        人员) describes the other count's things: no figure of its own. Unmapped, its indicator kept as candidate
-        (rule ``modifier_count``)."""
-        for r in self.sink.rows[first:]:
-            if r[2] != UNMAPPED and MODIFIER_COUNT_RE.match(self.norm, r[12], self.s1):
-                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "modifier_count"
+    def _named_place_acts(self, pos: int) -> bool:
+        """A named street or town (NAMED_PLACE_RE) acts at ``pos``: after it, before a later clause that opens with the
+        unit's own level word (全区, 我县 …)."""
+        if self._place is None:
+            place = NAMED_PLACE_RE.search(self.norm, self.s0, self.s1)
+            if place is None:
+                self._place = (self.s1, self.s1)
+            else:
+                own = OWN_CLAUSE_RE.search(self.norm, place.end(), self.s1)
+                self._place = (place.end(), own.start() if own else self.s1)
+        return self._place[0] <= pos < self._place[1]
 
-    def _unmap_sum_of_earlier(self, first: int) -> None:
-        """A number after 合计/共计/总计 that borrowed its keyword from an earlier clause (rule earlier_clause) while
-        figures of two or more indicators stand before it in the sentence is their sum (上年结转6件，新收81件，合计需办理
-        87件): no figure of the one indicator it borrowed, so unmapped with that indicator as candidate (rule
-        ``sum_of_earlier``)."""
-        rows = self.sink.rows
-        for i in range(first, len(rows)):
-            r = rows[i]
-            if r[19] != "earlier_clause" or len({x[2] for x in rows[first:i] if x[2] != UNMAPPED}) < 2:
-                continue  # the parts of one indicator (一审审结33件，二审审结6件，共计39件) sum to it
-            clause = self.clauses[bisect.bisect_right(self.clause_starts, r[11]) - 1]
-            if SUM_WORD_RE.search(self.norm, clause[0], r[11]):
-                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "sum_of_earlier"
-
-    def _unmap_named_place(self, first: int) -> None:
-        """The facts (rows from ``first`` on) that a named street or town acts in (NAMED_PLACE_RE) are that place's
-        share, not the unit's: unmapped, their indicator kept as candidate (rule ``named_place``). A later clause that
-        opens with the unit's own level word (全区, 我县 …) is the unit's again."""
-        rows = self.sink.rows
-        if first == len(rows):
-            return
-        place = NAMED_PLACE_RE.search(self.norm, self.s0, self.s1)
-        if place is None:
-            return
-        own = OWN_CLAUSE_RE.search(self.norm, place.end(), self.s1)
-        end = own.start() if own else self.s1
-        for r in rows[first:]:
-            if r[2] != UNMAPPED and place.end() <= r[11] < end:
-                r[20], r[2], r[18], r[19] = r[2], UNMAPPED, 0.0, "named_place"
+    def _sum_of_earlier(self, q: Quantity, clause: tuple[int, int]) -> bool:
+        """After 合计/共计/总计 in its clause, with figures of two or more indicators before it in the sentence (上年结转
+        6件，新收81件，合计需办理87件): the number is their sum. The parts of one indicator (一审审结33件，二审审结6件，
+        共计39件) sum to it."""
+        earlier = {r[2] for r in self.sink.rows[self._first :] if r[2] != UNMAPPED}
+        return len(earlier) >= 2 and SUM_WORD_RE.search(self.norm, clause[0], q.start) is not None
 
     def _read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
         if "分别" in self.norm[self.s0 : self.s1]:
@@ -483,6 +462,14 @@ class Sentence:
         elif chosen and rule == "keyword_after" and self._before_total(q, clause, seg_start):
             # 6个苏木镇和18家旗直部门共24个单位: the keyword after the total names it, not its parts
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_total"
+        elif chosen and self._named_place_acts(q.start):
+            # 东关街道司法所全年调解矛盾纠纷318件: that street's share, not the unit's
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "named_place"
+        elif chosen and rule == "earlier_clause" and self._sum_of_earlier(q, clause):
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "sum_of_earlier"
+        elif chosen and MODIFIER_COUNT_RE.match(self.norm, q.end, self.s1):
+            # 9家律师事务所的43名律师: the 9 describes the lawyers, no figure of its own
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "modifier_count"
         if self._is_target(q):
             named = tuple(iid for iid, _ in chosen) or cands
             self._unmapped(q, q.value, base_measure, state, ("target", *where[1:]), rule="target", cands=named)
