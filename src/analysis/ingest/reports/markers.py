@@ -99,14 +99,17 @@ TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 # A named street or town (or its 司法所, 工作站 …) that opens the sentence or follows 其中 acts in it: its figures are
 # that place's share, not the unit's (东关街道司法所全年调解矛盾纠纷318件…; 其中沙河街道工作站接待群众咨询2150人次).
 # The name is 2–4 characters with no numeral, no 全/各/每/本/我/该/辖区, no preposition before it (在东关街道召开:
-# a venue) and no other place word (各街道, 全区12个镇街, 苏木镇 as a kind of town are the unit's own). Towns' own
-# reports are not this tool's reports.
+# a venue) and no other place word (各街道, 全区12个镇街, 苏木镇 as a kind of town are the unit's own); its organ or a
+# time word follows it. Towns' own reports are not this tool's reports.
 NAMED_PLACE_RE = re.compile(
     r"(?:^|(?<=[\n,;])|(?<=其中))[ \t]*(?:[(][一二三四五六七八九十]+[)])?"
     r"(?![全各每本我该辖在对向到赴为与和经由据从按将])(?!苏木镇|其中|共|累计|合计|总计|先后|分别|均|已|现|新建|新设|建成|设立|成立|指导|组织|推动|开展|依托|围绕)"
     r"(?:(?![乡镇街区县市省村个家所各\d])[\u4e00-\u9fff]){2,4}"
     r"(?:街道|镇|苏木|嘎查)"
-    r"(?![街区级村])"
+    # the place acts: its organ or a time word follows (东关街道司法所…, 城关镇全年…), not an object (公布街道赋权
+    # 事项清单, 培训苏木镇执法人员: a verb before a kind of place is no name)
+    r"(?=司法所|工作站|工作室|办事处|便民服务中心|调委会|人民调解委员会|综合行政执法|综合执法|党工委|人民政府|政府"
+    r"|全年|年内|今年|本年|共|累计)"
 )
 # a clause that opens with the unit's own level word: the unit acts again after a named place
 OWN_CLAUSE_RE = re.compile(r"(?<=[,;])(?:全区|全县|全旗|我区|我县|我旗|本区|本县|全区各|全县各)")

@@ -1339,3 +1339,10 @@ def test_by_is_no_move_and_a_count_before_de_describes_the_next() -> None:
     # a move 由X下降到Y keeps its earlier level, and is no modifier
     f = facts("全区行政复议案件由上年的131件下降到今年的117件。")
     assert list(zip(f.scope, f.indicator_id, strict=True)) == [("prior_year", "rec_accepted"), ("year", "rec_accepted")]
+
+
+def test_a_kind_of_place_after_a_verb_is_no_named_place() -> None:
+    # 公布街道…, 培训苏木镇执法人员: a verb and a kind of place, no street acting (its organ or a time word must follow)
+    text = "公布街道赋权事项清单，向各街道下放行政执法事项136项。"
+    assert one(text, "136项")["indicator_id"] == "enf_powers_delegated_to_streets"
+    assert one("全县向苏木镇下放事项48个，培训苏木镇执法人员310人次。", "310人次")["rule"] != "named_place"
