@@ -96,6 +96,14 @@ TO_RE = re.compile(
 )
 SHARED_RE = re.compile(r"均(?:为|达到|达|是|保持)?$")
 TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
+# a sum in a number's clause (合计需办理87件): narrower than TOTAL_LIST_RE (no bare 共 or 累计, which also open a
+# single total: 共审结79件, 累计培训3200人次)
+SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|累计共")
+# after a count: its noun (no verb of a move, no time word: 由上年的58件下降到今年的43件 is a move), 的, and another
+# count (9家律师事务所的43名律师): the first count describes the second's things
+MODIFIER_COUNT_RE = re.compile(
+    r"(?:(?![到至为年降升增减提比较同占])[\u4e00-\u9fff]){1,8}的(?:[0-9]|[一二两三四五六七八九十百千])"
+)
 # A named street or town (or its 司法所, 工作站 …) that opens the sentence or follows 其中 acts in it: its figures are
 # that place's share, not the unit's (东关街道司法所全年调解矛盾纠纷318件…; 其中沙河街道工作站接待群众咨询2150人次).
 # The name is 2–4 characters with no numeral, no 全/各/每/本/我/该/辖区, no preposition before it (在东关街道召开:

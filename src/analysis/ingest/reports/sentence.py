@@ -21,6 +21,7 @@ from analysis.ingest.reports.markers import (
     EXPLICIT_TARGET_RE,
     FROM_RE,
     HONOUR_AFTER_RE,
+    MODIFIER_COUNT_RE,
     NAMED_PLACE_RE,
     NEGATIVE_VERBS,
     NONE_BEFORE_RE,
@@ -33,6 +34,7 @@ from analysis.ingest.reports.markers import (
     RISE_VERBS,
     RULE_RE,
     STRUCTURE_RE,
+    SUM_WORD_RE,
     TARGET_RE,
     TO_RE,
     VIEW_HONOUR_RE,
@@ -48,11 +50,6 @@ from analysis.ingest.reports.rows import Sink
 from analysis.registry.schema import UNMAPPED
 from analysis.registry.vocabulary import load_extraction
 
-# a noun (no verb of a move, no time word: 由上年的58件下降到今年的43件 is a move), 的, and a count
-MODIFIER_COUNT_RE = re.compile(
-    r"(?:(?![到至为年降升增减提比较同占])[\u4e00-\u9fff]){1,8}的(?:[0-9]|[一二两三四五六七八九十百千])"
-)
-SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|两项合计|累计共")
 _LIST_JOINERS = frozenset(RESPECTIVE_SPLIT)  # 3件和2件: a number right after one of these continues a list
 SPLIT_WORDS = load_extraction().split_words  # groups of words splitting one quantity (一审, 二审, 再审)
 # A pattern without lookarounds, anchors or word boundaries matches inside a part of a sentence only where it matches in
@@ -187,12 +184,8 @@ class Sentence:
         self._from: int | None = None  # end of a number right after 由 (由上年的X降至Y), for the next one
         self._moved = False  # a 由X…至Y was read in the sentence: it compares with an earlier level
         self._change: re.Match | None = None  # the change marker of the number before, for a list that shares it
-
-    def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
-        """Facts of the sentence's quantities and zero words, in text order."""
-        self._first = len(self.sink.rows)  # this sentence's rows start here (sum_of_earlier looks back at them)
+        self._first = len(sink.rows)  # this sentence's rows start here (sum_of_earlier looks back at them)
         self._place: tuple[int, int] | None = None  # the span a named place acts in (NAMED_PLACE_RE), on first use
-        self._read(quantities, zeros)
 
     def _named_place_acts(self, pos: int) -> bool:
         """A named street or town (NAMED_PLACE_RE) acts at ``pos``: after it, before a later clause that opens with the
@@ -213,7 +206,8 @@ class Sentence:
         earlier = {r[2] for r in self.sink.rows[self._first :] if r[2] != UNMAPPED}
         return len(earlier) >= 2 and SUM_WORD_RE.search(self.norm, clause[0], q.start) is not None
 
-    def _read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
+    def read(self, quantities: list[Quantity], zeros: list[re.Match]) -> None:
+        """Facts of the sentence's quantities and zero words, in text order."""
         if "分别" in self.norm[self.s0 : self.s1]:
             self.resp = respective(
                 self.m,
