@@ -739,6 +739,7 @@ RULE_CONFIDENCE = {
     "heading": 0.65,
     "heading_partial": 0.55,  # below scoring.yaml's min_confidence (0.6): the analyst confirms it (review)
     "from_to": 0.8,
+    "level_series": 0.75,  # …全市为9.6%，我县为7.4%: the quantity the series began with, not named again
     "respective": 0.85,
     "split_keyword": 0.85,
 }

@@ -99,6 +99,9 @@ TOTAL_LIST_RE = re.compile(r"(?:共计|合计|总计|共|累计)(?:达)?$")
 # a sum in a number's clause (合计需办理87件): narrower than TOTAL_LIST_RE (no bare 共 or 累计, which also open a
 # single total: 共审结79件, 累计培训3200人次)
 SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|累计共")
+# between two items of a list that name one indicator (宣传手册2000余册、宣传折页5000份): words that make the second
+# something other than another kind counted apart (a total, a part, a respective list, a change, a move)
+KINDS_LIST_BREAK_RE = re.compile(r"[0-9]|其中|共|合计|总计|累计|分别|较|同比|比|增|减|由|至|到|占")
 # after a count: its noun (no verb of a move, no time word: 由上年的58件下降到今年的43件 is a move), 的, and another
 # count (9家律师事务所的43名律师): the first count describes the second's things
 MODIFIER_COUNT_RE = re.compile(
@@ -119,6 +122,13 @@ NAMED_PLACE_RE = re.compile(
     r"(?=司法所|工作站|工作室|办事处|便民服务中心|调委会|人民调解委员会|综合行政执法|综合执法|党工委|人民政府|政府"
     r"|全年|年内|今年|本年|共|累计)"
 )
+# before a higher level's word (全省, 全市 …): it frames a comparison or a place (在全市率先…, 高于全省…), its figure
+# is not that level's
+LEVEL_FRAME_BEFORE = frozenset("在比于较居列")
+# after it: the level's average (高于全市平均合格率94.6%), whatever stands before
+LEVEL_AVERAGE_RE = re.compile(r"平均")
+# a clause that is a level word and its figure (…，全市为9.6%，我县为7.4%): a series of one quantity by level
+LEVEL_SERIES_RE = re.compile(r"(?:全省|全市|全国|全区|全县|全旗|我区|我县|我旗|我市|本区|本县|本市)(?:为|是|达到|达)?$")
 # a clause that opens with the unit's own level word: the unit acts again after a named place
 OWN_CLAUSE_RE = re.compile(r"(?<=[,;])(?:全区|全县|全旗|我区|我县|我旗|本区|本县|全区各|全县各)")
 PART_MARK_RE = re.compile(
@@ -233,6 +243,17 @@ class Marks:
         """The class of the last marker in [lo, pos), else ``default``."""
         i = bisect.bisect_left(self.pos, pos)
         return self.cls[i - 1] if i and self.pos[i - 1] >= lo else default
+
+    def last_at(self, lo: int, pos: int) -> int:
+        """The position of the last marker in [lo, pos), else -1."""
+        i = bisect.bisect_left(self.pos, pos)
+        return self.pos[i - 1] if i and self.pos[i - 1] >= lo else -1
+
+    def any_of(self, lo: int, hi: int, cls: str) -> bool:
+        """A marker of class ``cls`` in [lo, hi)."""
+        i = bisect.bisect_left(self.pos, lo)
+        j = bisect.bisect_left(self.pos, hi)
+        return cls in self.cls[i:j]
 
     def scope(self, lo: int, pos: int) -> str:
         """The scope of a number at ``pos`` in a sentence starting at ``lo``.

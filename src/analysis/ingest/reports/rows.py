@@ -89,6 +89,14 @@ class Sink:
         row[2], row[4], row[16] = iid, measure, kw
         row[18], row[19], row[20] = rule_confidence("parts"), "parts", ""
 
+    def unmap(self, fid: str, rule: str) -> None:
+        """Leave a mapped fact unmapped after all, its indicator kept as the candidate (a later number showed it is a
+        part: kinds_list_part)."""
+        row = self.by_fid[fid]
+        if row[2] != UNMAPPED:
+            row[20] = row[2]
+            row[2], row[16], row[18], row[19] = UNMAPPED, "", 0.0, rule
+
     def frame(self) -> pd.DataFrame:
         """The rows as one frame, built column by column with fixed dtypes (no per-row objects, no inference)."""
         self.rows.sort(key=lambda r: (r[11], r[-1]))

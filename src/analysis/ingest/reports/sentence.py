@@ -21,6 +21,11 @@ from analysis.ingest.reports.markers import (
     EXPLICIT_TARGET_RE,
     FROM_RE,
     HONOUR_AFTER_RE,
+    KINDS_LIST_BREAK_RE,
+    LEVEL_RE,
+    LEVEL_AVERAGE_RE,
+    LEVEL_FRAME_BEFORE,
+    LEVEL_SERIES_RE,
     MODIFIER_COUNT_RE,
     NAMED_PLACE_RE,
     NEGATIVE_VERBS,
@@ -186,6 +191,9 @@ class Sentence:
         self._change: re.Match | None = None  # the change marker of the number before, for a list that shares it
         self._first = len(sink.rows)  # this sentence's rows start here (sum_of_earlier looks back at them)
         self._place: tuple[int, int] | None = None  # the span a named place acts in (NAMED_PLACE_RE), on first use
+        self._other_level = False  # the number being read is a higher level's figure (_is_other_level)
+        self._series: tuple[str, str] | None = None  # (indicator, measure) of the last keyword figure (_level_series)
+        self._kinds_list_iid: tuple[str, int] | None = None  # (indicator, end) of the last kinds_list_part number
 
     def _named_place_acts(self, pos: int) -> bool:
         """A named street or town (NAMED_PLACE_RE) acts at ``pos``: after it, before a later clause that opens with the
@@ -198,6 +206,30 @@ class Sentence:
                 own = OWN_CLAUSE_RE.search(self.norm, place.end(), self.s1)
                 self._place = (place.end(), own.start() if own else self.s1)
         return self._place[0] <= pos < self._place[1]
+
+    def _level_of(self, clause: tuple[int, int], pos: int, level: str) -> tuple[str, bool]:
+        """(the level of a number whose clause names a higher level before it, whether that is a higher level's figure
+        quoted beside the unit's own). A level word that frames a comparison or a place (在全市率先…, 居全省…) is no
+        level of the figure: own. The figure is the higher level's when the level's average is meant (高于全市平均合格率
+        94.6%); a province's or the nation's always (全省行政复议案件纠错率为11.2%); a city's when the sentence also
+        names the unit's own level (全市…8.3%，我县…2.6%: a county's report; a city's own report says 全市 of itself)."""
+        at = self.levels.last_at(clause[0], pos)
+        if LEVEL_AVERAGE_RE.match(self.norm, LEVEL_RE.match(self.norm, at).end()):
+            return level, True
+        if at > 0 and self.norm[at - 1] in LEVEL_FRAME_BEFORE:
+            return "own", False
+        return level, level in ("province", "national") or (
+            level == "city" and self.levels.any_of(self.s0, self.s1, "own")
+        )
+
+    def _level_series(self, q: Quantity, clause: tuple[int, int], base_measure: str) -> tuple[str, str] | None:
+        """A clause that is only a level word and its figure (…纠错率为11.2%，全市为9.6%，我县为7.4%): the figure of the
+        quantity the series began with, in an earlier clause of the sentence with the same measure."""
+        if not LEVEL_SERIES_RE.search(self.norm, clause[0], q.start) or LEVEL_SERIES_RE.search(
+            self.norm, clause[0], q.start
+        ).start() != clause[0]:
+            return None
+        return self._series if self._series is not None and self._series[1] == base_measure else None
 
     def _sum_of_earlier(self, q: Quantity, clause: tuple[int, int]) -> bool:
         """After 合计/共计/总计 in its clause, with figures of two or more indicators before it in the sentence (上年结转
@@ -233,6 +265,9 @@ class Sentence:
                 self.total_predicate = self._last_predicate
             scope = self.scopes.scope(self.s0, pos)
             level = self.levels.last(clause[0], pos, "own")
+            self._other_level = False
+            if level != "own":
+                level, self._other_level = self._level_of(clause, pos, level)
             if isinstance(obj, Quantity):
                 self._quantity(obj, clause, (scope, level, obj.start, obj.end, self.ev))
             else:
@@ -440,6 +475,12 @@ class Sentence:
                 self._leading_text,
                 self.clauses,
             )
+        if not chosen and rule == "no_keyword":
+            series = self._level_series(q, clause, base_measure)
+            if series is not None:  # …纠错率为11.2%，全市为9.6%，我县为7.4%: 7.4% is the same quantity, the unit's
+                chosen, rule, cands = [(series[0], "")], "level_series", ()
+        elif len(chosen) == 1 and rule in ("keyword", "keyword_after", "keyword+context"):
+            self._series = (chosen[0][0], base_measure)
         if chosen and r_entry is None and self._split_part(q, clause):
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "split_part"
         elif chosen and rule == "earlier_clause" and PART_MARK_RE.search(self.norm, clause[0], q.start):
@@ -456,11 +497,18 @@ class Sentence:
         elif chosen and rule == "keyword_after" and self._before_total(q, clause, seg_start):
             # 6个苏木镇和18家旗直部门共24个单位: the keyword after the total names it, not its parts
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_total"
+        elif chosen and self._other_level:
+            # 全省行政复议案件纠错率为11.2%…我县为7.4%: the province's figure, quoted beside the unit's own
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "other_level"
         elif chosen and self._named_place_acts(q.start):
             # 东关街道司法所全年调解矛盾纠纷318件: that street's share, not the unit's
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "named_place"
         elif chosen and rule == "earlier_clause" and self._sum_of_earlier(q, clause):
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "sum_of_earlier"
+        elif chosen and r_entry is None and by_year is None and self._kinds_list_part(q, chosen, seg, seg_start, last):
+            # 发放宣传手册2000余册、宣传折页5000份 / 接待来访咨询3260人次、来电咨询1840人次: kinds of one indicator's
+            # things, counted apart; each is a part of a total the sentence does not give
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "kinds_list_part"
         elif chosen and MODIFIER_COUNT_RE.match(self.norm, q.end, self.s1):
             # 9家律师事务所的43名律师: the 9 describes the lawyers, no figure of its own
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "modifier_count"
@@ -471,6 +519,27 @@ class Sentence:
         if by_year is not None and by_year[1] == q.start:
             self._year_first[q.start] = (chosen, rule, cands)
         self._assign(q, chosen, rule, cands, r_entry is not None, (base_measure, state, where))
+
+    def _kinds_list_part(
+        self, q: Quantity, chosen: list[tuple[str, str]], seg: str, seg_start: int, last: tuple | None
+    ) -> bool:
+        """The number and the one before it in its clause are joined as items of a list (、和及与, no other number, no
+        total word between) and name the same single indicator: two kinds of its things counted apart. The one before
+        is left unmapped here too (and a third item after them, by the same test)."""
+        if len(chosen) != 1 or last is None or last[0] != seg_start:
+            return False
+        iid = chosen[0][0]
+        if last[2] is None:
+            if self._kinds_list_iid != (iid, seg_start):
+                return False
+        elif last[2] != iid:
+            return False
+        if not seg or not any(j in seg for j in RESPECTIVE_SPLIT) or KINDS_LIST_BREAK_RE.search(seg):
+            return False
+        if last[2] is not None:
+            self.sink.unmap(last[1], "kinds_list_part")
+        self._kinds_list_iid = (iid, q.end)
+        return True
 
     def _before_total(self, q: Quantity, clause: tuple[int, int], seg_start: int) -> bool:
         """The number is one of the parts listed before their total in its clause (6个苏木镇和18家旗直部门共24个单位):

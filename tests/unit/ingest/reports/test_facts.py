@@ -1346,3 +1346,30 @@ def test_a_kind_of_place_after_a_verb_is_no_named_place() -> None:
     text = "公布街道赋权事项清单，向各街道下放行政执法事项136项。"
     assert one(text, "136项")["indicator_id"] == "enf_powers_delegated_to_streets"
     assert one("全县向苏木镇下放事项48个，培训苏木镇执法人员310人次。", "310人次")["rule"] != "named_place"
+
+
+def test_kinds_of_one_indicator_counted_apart_are_parts() -> None:
+    # each item of the list counts one kind of the indicator's things: none is the total
+    f = facts("全年接待来访咨询3260人次、来电咨询1840人次、网络咨询920人次。")
+    assert list(f.indicator_id) == [UNMAPPED] * 3
+    assert set(f.rule) == {"kinds_list_part"}
+    assert set(f.candidates) == {"pls_legal_aid_consultations"}
+    assert list(facts("对8个乡镇和14个部门开展法治督察。").rule) == ["kinds_list_part"] * 2
+    # items naming different indicators, a total after the list, or a change stay as they were
+    assert pairs("受理行政复议案件86件、审结80件。") == [("86件", "rec_accepted"), ("80件", "rec_concluded")]
+    assert one("发放宣传手册2000余册，共发放宣传资料5000份。", "5000份")["indicator_id"] == "pub_publicity_materials"
+
+
+def test_a_higher_levels_figure_beside_the_units_own_is_not_the_units() -> None:
+    f = facts("全省行政复议案件纠错率为11.2%，全市为9.6%，我县为7.4%。")
+    assert list(zip(f.number_text, f.indicator_id, f.rule, strict=True))[:2] == [
+        ("11.2%", UNMAPPED, "other_level"),
+        ("9.6%", UNMAPPED, "other_level"),
+    ]
+    assert set(f.candidates.iloc[:2]) == {"rec_correction_rate"}
+    assert one("全省行政复议案件纠错率为11.2%，全市为9.6%，我县为7.4%。", "7.4%")["indicator_id"] == "rec_correction_rate"
+    assert one("抽查我区案卷48件，合格率100%，高于全市平均合格率94.6%。", "94.6%")["rule"] == "other_level"
+    # a city's own report says 全市 of itself; 在全市率先 frames a place, the figure is the unit's own
+    assert one("全市受理行政复议案件1020件。", "1020件")["indicator_id"] == "rec_accepted"
+    got = one("我县在全市率先实现村居法律顾问覆盖率100%。", "100%")
+    assert (got["indicator_id"], got["level"]) == ("pls_village_advisor_coverage", "own")
