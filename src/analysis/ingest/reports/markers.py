@@ -102,6 +102,9 @@ SUM_WORD_RE = re.compile(r"合计|共计|总计|总共|累计共")
 # between two items of a list that name one indicator (宣传手册2000余册、宣传折页5000份): words that make the second
 # something other than another kind counted apart (a total, a part, a respective list, a change, a move)
 KINDS_LIST_BREAK_RE = re.compile(r"[0-9]|其中|共|合计|总计|累计|分别|较|同比|比|增|减|由|至|到|占")
+# the others, the rest (全县其他行政执法部门…3117件; 其余3件依法延期答复; 审查其他涉法事项71件): the figure of what is left
+# after some are taken out, a part; not "A、B和其他C" (a list that ends with "and the others" names everything)
+OTHERS_RE = re.compile(r"(?<![和及与、])(?:其他|其它|其余)")
 # after a count: its noun (no verb of a move, no time word: 由上年的58件下降到今年的43件 is a move), 的, and another
 # count (9家律师事务所的43名律师): the first count describes the second's things
 MODIFIER_COUNT_RE = re.compile(

@@ -104,6 +104,7 @@ def build_matcher(indicators: pd.DataFrame) -> Matcher:
     family_of = {normalize(w): fam for fam, ws in families.items() for w in ws if fam in set(family.values())}
     rules, rule_words = _rules(indicators)
     user_words = set(kw_ids) | set(zero_ids) | {n for ns in nouns.values() for n in ns} | rule_words
+    user_words |= set(load_extraction().place_nouns)  # 县直部门 one word: the counted noun is the department
     return Matcher(
         idx["order"],
         idx["measure_of"],

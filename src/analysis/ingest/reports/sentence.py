@@ -30,6 +30,7 @@ from analysis.ingest.reports.markers import (
     NAMED_PLACE_RE,
     NEGATIVE_VERBS,
     NONE_BEFORE_RE,
+    OTHERS_RE,
     OWN_CLAUSE_RE,
     PART_MARK_RE,
     PARTS_BEFORE_TOTAL_RE,
@@ -497,6 +498,9 @@ class Sentence:
         elif chosen and rule == "keyword_after" and self._before_total(q, clause, seg_start):
             # 6个苏木镇和18家旗直部门共24个单位: the keyword after the total names it, not its parts
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "part_of_total"
+        elif chosen and OTHERS_RE.search(self.norm, clause[0], q.start):
+            # 全县其他行政执法部门全年办理行政处罚案件3117件: the others' share, not the whole
+            cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "others_part"
         elif chosen and self._other_level:
             # 全省行政复议案件纠错率为11.2%…我县为7.4%: the province's figure, quoted beside the unit's own
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "other_level"

@@ -1041,7 +1041,7 @@ def test_parts_listed_before_their_total_are_no_figure_of_the_total_s_keyword() 
     f = extract_facts("组织对9个乡镇和26个县直部门共35个单位开展法治政府建设实地督察。")
     assert list(zip(f.number_text, f.indicator_id, f.rule, strict=True)) == [
         ("9个", UNMAPPED, "part_of_total"),
-        ("26个", UNMAPPED, "no_keyword"),
+        ("26个", UNMAPPED, "part_of_total"),  # 县直部门 one word: the counted noun is a place
         ("35个", "gov_rol_inspected_units", "keyword_after"),
     ]
     assert (
@@ -1373,3 +1373,17 @@ def test_a_higher_levels_figure_beside_the_units_own_is_not_the_units() -> None:
     assert one("全市受理行政复议案件1020件。", "1020件")["indicator_id"] == "rec_accepted"
     got = one("我县在全市率先实现村居法律顾问覆盖率100%。", "100%")
     assert (got["indicator_id"], got["level"]) == ("pls_village_advisor_coverage", "own")
+
+
+def test_the_others_share_is_a_part() -> None:
+    got = one("县公安局办理治安案件2684件；全县其他行政执法部门全年办理行政处罚案件3117件。", "3117件")
+    assert (got["indicator_id"], got["rule"], got["candidates"]) == (UNMAPPED, "others_part", "enf_penalty_cases")
+    # "A、B和其他C" names everything
+    assert one("对规范性文件、重大决策和其他政府文件开展合法性审查216次。", "216次")["indicator_id"] == "nd_legality_reviews"
+
+
+def test_county_level_departments_are_departments() -> None:
+    # 县直部门 is one word: its count is of departments (not of 县), a kind beside the towns
+    f = facts("开展法治督察3次，对14个县直部门、8个乡镇进行实地督察。")
+    assert list(f.counted_noun.iloc[1:]) == ["县直部门", "乡镇"]
+    assert list(f.rule.iloc[1:]) == ["kinds_list_part"] * 2
