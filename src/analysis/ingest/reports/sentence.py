@@ -22,9 +22,9 @@ from analysis.ingest.reports.markers import (
     FROM_RE,
     HONOUR_AFTER_RE,
     KINDS_LIST_BREAK_RE,
-    LEVEL_RE,
     LEVEL_AVERAGE_RE,
     LEVEL_FRAME_BEFORE,
+    LEVEL_RE,
     LEVEL_SERIES_RE,
     MODIFIER_COUNT_RE,
     NAMED_PLACE_RE,
@@ -226,9 +226,10 @@ class Sentence:
     def _level_series(self, q: Quantity, clause: tuple[int, int], base_measure: str) -> tuple[str, str] | None:
         """A clause that is only a level word and its figure (…纠错率为11.2%，全市为9.6%，我县为7.4%): the figure of the
         quantity the series began with, in an earlier clause of the sentence with the same measure."""
-        if not LEVEL_SERIES_RE.search(self.norm, clause[0], q.start) or LEVEL_SERIES_RE.search(
-            self.norm, clause[0], q.start
-        ).start() != clause[0]:
+        if (
+            not LEVEL_SERIES_RE.search(self.norm, clause[0], q.start)
+            or LEVEL_SERIES_RE.search(self.norm, clause[0], q.start).start() != clause[0]
+        ):
             return None
         return self._series if self._series is not None and self._series[1] == base_measure else None
 

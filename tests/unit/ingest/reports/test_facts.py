@@ -1367,7 +1367,9 @@ def test_a_higher_levels_figure_beside_the_units_own_is_not_the_units() -> None:
         ("9.6%", UNMAPPED, "other_level"),
     ]
     assert set(f.candidates.iloc[:2]) == {"rec_correction_rate"}
-    assert one("全省行政复议案件纠错率为11.2%，全市为9.6%，我县为7.4%。", "7.4%")["indicator_id"] == "rec_correction_rate"
+    assert (
+        one("全省行政复议案件纠错率为11.2%，全市为9.6%，我县为7.4%。", "7.4%")["indicator_id"] == "rec_correction_rate"
+    )
     assert one("抽查我区案卷48件，合格率100%，高于全市平均合格率94.6%。", "94.6%")["rule"] == "other_level"
     # a city's own report says 全市 of itself; 在全市率先 frames a place, the figure is the unit's own
     assert one("全市受理行政复议案件1020件。", "1020件")["indicator_id"] == "rec_accepted"
@@ -1379,7 +1381,10 @@ def test_the_others_share_is_a_part() -> None:
     got = one("县公安局办理治安案件2684件；全县其他行政执法部门全年办理行政处罚案件3117件。", "3117件")
     assert (got["indicator_id"], got["rule"], got["candidates"]) == (UNMAPPED, "others_part", "enf_penalty_cases")
     # "A、B和其他C" names everything
-    assert one("对规范性文件、重大决策和其他政府文件开展合法性审查216次。", "216次")["indicator_id"] == "nd_legality_reviews"
+    assert (
+        one("对规范性文件、重大决策和其他政府文件开展合法性审查216次。", "216次")["indicator_id"]
+        == "nd_legality_reviews"
+    )
 
 
 def test_county_level_departments_are_departments() -> None:
