@@ -15,6 +15,7 @@ from analysis.ingest.reports.fidelity import (
     UNSEEN5,
     UNSEEN6,
     UNSEEN7,
+    UNSEEN8,
     evaluate,
     load_corpus,
     meets_goals,
@@ -208,6 +209,23 @@ def test_unseen7_corpus_shape(corpus, unseen2, unseen3, unseen4, unseen5, unseen
 def test_unseen7_recall(unseen7) -> None:
     """Recall only on the seventh held-out corpus (its precision and mapping rates are benchmark figures)."""
     _check_recall(unseen7, "unseen7")
+
+
+@pytest.fixture(scope="module")
+def unseen8() -> list[dict]:
+    return load_corpus(UNSEEN8)
+
+
+def test_unseen8_corpus_shape(corpus, unseen2, unseen3, unseen4, unseen5, unseen6, unseen7, unseen8) -> None:
+    """The eighth held-out corpus (written in round 9 by an independent writer without the extractor; none of its
+    errors looked at): at least 250 sentences and 500 rows, none of the other corpora."""
+    others = [corpus, load_corpus(UNSEEN), unseen2, unseen3, unseen4, unseen5, unseen6, unseen7]
+    _check_held_out(unseen8, "unseen8", others, 250, 500)
+
+
+def test_unseen8_recall(unseen8) -> None:
+    """Recall only on the eighth held-out corpus (its precision and mapping rates are benchmark figures)."""
+    _check_recall(unseen8, "unseen8")
 
 
 @pytest.mark.parametrize("part", ["all", "tuned", "heldout"])
