@@ -367,8 +367,21 @@ def choose(
                 if mixed:  # 审查重大行政决策、合同协议等涉法事项286件: a total of several kinds, no one's figure
                     return [], "ambiguous", tuple(sorted(mixed, key=m.order.__getitem__))
             return _decide(m, cands, ctx_fn, h[2], rule)
-    if not refusals and not hits_clause and leading is not None:
-        heading = _from_heading(m, leading(), candidates, text[clause[0] : q.start])
+    # the heading or opening clause names the thing when the clause named nothing that fits, or only indicators refused
+    # for want of their family's context (（六）发挥法律顾问作用 / 出具意见建议297条: 建议 names no 条; （四）人民调解 /
+    # 全年受理2746件: 受理 alone is no 复议's without 复议 around it)
+    if leading is not None and all(why == NO_CONTEXT for why in refusals.values()):
+        above = leading()
+        if refusals:  # the clause named its thing: the heading may only give it the family context it lacked
+            heading = _heading_context(m, above, tuple(refusals))
+        elif (not hits_clause or NUMBERED_HEADING_RE.match(above)) and not (
+            measure == "%" and "占" in text[clause[0] : q.start]
+        ):  # 占审结总数的28.5%: a share of the count before it, no rate the heading names
+            # a keyword of the clause that fits no indicator (建议 counts 件, not 条) leaves the naming to a numbered
+            # heading only, not to an opening clause (开展普法宣传活动45场。组织执法人员业务考试2场次: 考试 is no 普法)
+            heading = _from_heading(m, above, candidates, text[clause[0] : q.start])
+        else:
+            heading = None
         if heading is not None:
             return heading
     return _unmapped(m, refusals)
@@ -390,9 +403,7 @@ def _from_heading(
     if not above:
         return None
     hits = maximal(scan_keywords(above, 0, len(above), m))
-    fams = {m.family[iid] for h in hits for iid in h[3] if len({m.family[i] for i in h[3]}) == 1}
-    if m.family_re is not None:
-        fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(above)}
+    fams = _heading_families(m, above)
     if len(fams) > 1:  # （二）人民调解和法律援助: the heading names two things, the number may be either's
         return None
     fit: dict[str, str] = {}
@@ -415,6 +426,37 @@ _COMMON_PIECES = frozenset(
     "开展 工作 全年 组织 办理 完成 进行 推进 加强 共计 累计 全区 全县 年度 本年 其中 实现 建立 设立 提供 参加 行政 法治 依法"
     " 法律 案件 事项 人员 部门 单位 检查 审查 培训 考试 宣传 活动 服务 执法 监督 办件".split()
 )
+
+
+# a numbered heading line: 一、 （六） 2. 第一部分
+NUMBERED_HEADING_RE = re.compile(
+    r"(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
+)
+
+
+def _heading_context(
+    m: Matcher, above: str, refused: tuple[str, ...]
+) -> tuple[list[tuple[str, str]], str, tuple] | None:
+    """The number's clause named indicators that were refused only for want of their family's context (（四）法律援助 /
+    全年受理1184件: 受理 alone may be 复议's, 援助's …): the heading or opening clause above names one family, and
+    exactly one of them belongs to it (rule ``heading_context``); else None."""
+    fams = _heading_families(m, above)
+    if len(fams) != 1:
+        return None
+    fam = next(iter(fams))
+    inside = [iid for iid in refused if m.family[iid] == fam]
+    if len(inside) != 1:
+        return None
+    return [(inside[0], "")], "heading_context", ()
+
+
+def _heading_families(m: Matcher, above: str) -> set[str]:
+    """The families a heading or opening clause names: by family words, and by keywords of one family's indicators."""
+    hits = maximal(scan_keywords(above, 0, len(above), m))
+    fams = {m.family[iid] for h in hits for iid in h[3] if len({m.family[i] for i in h[3]}) == 1}
+    if m.family_re is not None:
+        fams |= {m.family_of[mm.group()] for mm in m.family_re.finditer(above)}
+    return fams
 
 
 def _partial_in_family(m: Matcher, fam: str, candidates: Candidates, own: str) -> dict[str, str]:
@@ -737,6 +779,7 @@ RULE_CONFIDENCE = {
     "zero_words": 0.9,
     "parts": 0.75,
     "heading": 0.65,
+    "heading_context": 0.7,  # a keyword of the clause, its family named by the heading above
     "heading_partial": 0.55,  # below scoring.yaml's min_confidence (0.6): the analyst confirms it (review)
     "from_to": 0.8,
     "level_series": 0.75,  # …全市为9.6%，我县为7.4%: the quantity the series began with, not named again

@@ -1392,3 +1392,16 @@ def test_county_level_departments_are_departments() -> None:
     f = facts("开展法治督察3次，对14个县直部门、8个乡镇进行实地督察。")
     assert list(f.counted_noun.iloc[1:]) == ["县直部门", "乡镇"]
     assert list(f.rule.iloc[1:]) == ["kinds_list_part"] * 2
+
+
+def test_a_heading_names_what_an_unfit_keyword_leaves_open_and_gives_a_refused_keyword_its_family() -> None:
+    # 建议 names 件, not 条: below a numbered heading, the heading's family names the 297条
+    got = one("（六）发挥法律顾问作用\n全年参与涉法事务412次，出具意见建议297条。", "297条")
+    assert (got["indicator_id"], got["rule"]) == ("dec_legal_opinions", "heading_partial")
+    # 报送备案 alone lacks the 规范性文件 context; the heading names the family
+    got = one("五、备案审查\n全年报送备案12件，接受备案31件。", "12件")
+    assert (got["indicator_id"], got["rule"]) == ("nd_filed", "heading_context")
+    # an opening clause (no numbered heading) names no number whose own clause names another thing
+    assert one("开展普法宣传活动45场。组织执法人员业务考试2场次。", "2场次")["indicator_id"] == UNMAPPED
+    # a share after 占 is no rate of the heading's
+    assert one("（二）行政复议\n受理案件中经调解和解结案41件，占审结总数的28.5%。", "28.5%")["indicator_id"] == UNMAPPED
