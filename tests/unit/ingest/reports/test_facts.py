@@ -1405,3 +1405,10 @@ def test_a_heading_names_what_an_unfit_keyword_leaves_open_and_gives_a_refused_k
     assert one("开展普法宣传活动45场。组织执法人员业务考试2场次。", "2场次")["indicator_id"] == UNMAPPED
     # a share after 占 is no rate of the heading's
     assert one("（二）行政复议\n受理案件中经调解和解结案41件，占审结总数的28.5%。", "28.5%")["indicator_id"] == UNMAPPED
+
+
+def test_lectures_for_the_public_are_no_cadre_lectures_nor_advisers_affairs() -> None:
+    assert one("组织普法讲师团成员43人，深入机关、学校开展法治讲座186场。", "186场")["indicator_id"] == UNMAPPED
+    text = "全县由9家律师事务所的43名律师担任村（社区）法律顾问，覆盖217个村（社区），全年开展法治讲座430场。"
+    assert one(text, "430场")["indicator_id"] == UNMAPPED
+    assert one("举办全县领导干部法治讲座12期。", "12期")["indicator_id"] == "gov_law_lectures"
