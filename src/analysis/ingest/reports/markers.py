@@ -34,7 +34,9 @@ TRAP_TRIGGERS = _EXTRACTION.trap_triggers
 RULE_RE = re.compile(r"每(?<!平均每)(?:年|季度|半年|两年|月|周|天|日)|偶数年|奇数年|每隔")  # rules: dropped (no fact)
 # Explicit targets, looked for in the sentence before the number (工作目标：…, 力争…, 到2025年…需达到…): scope target,
 # unmapped, the fitting ids as candidates — never a yearly figure. 目标考核/目标责任 (an appraisal) is no target.
-EXPLICIT_TARGET_RE = re.compile(r"力争|目标(?!考核|责任|管理)|需达到|应达到|要求达到|到20\d\d年")
+EXPLICIT_TARGET_RE = re.compile(
+    r"力争|力求|目标(?!考核|责任|管理)|需达到|应达到|要求达到|要(?:保持|达到|实现)|努力(?:使|实现|达到)|到20\d\d年"
+)
 # A plan: the number is what the unit means to do, never this year's figure (scope ``target``, unmapped, the
 # indicators that would fit listed as candidates; rules, RULE_RE, give no fact at all). Looked for in the sentence
 # before the number; a section headed

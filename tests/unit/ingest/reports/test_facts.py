@@ -1412,3 +1412,9 @@ def test_lectures_for_the_public_are_no_cadre_lectures_nor_advisers_affairs() ->
     text = "全县由9家律师事务所的43名律师担任村（社区）法律顾问，覆盖217个村（社区），全年开展法治讲座430场。"
     assert one(text, "430场")["indicator_id"] == UNMAPPED
     assert one("举办全县领导干部法治讲座12期。", "12期")["indicator_id"] == "gov_law_lectures"
+
+
+def test_a_requirement_or_an_effort_is_a_target() -> None:
+    assert one("2025年重大行政决策合法性审查率要保持100%。", "100%")["scope"] == "target"
+    assert one("努力使法律援助案件办理量达到1000件。", "1000件")["scope"] == "target"
+    assert one("重大行政决策合法性审查率持续保持100%。", "100%")["scope"] == "year"
