@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from analysis.ingest.reports.markers import (
     LIST_END_RE,
+    NUMBERED_HEADING_RE,
     QUOTE_CHARS,
     RESPECTIVE_SPLIT,
     SHARED_RE,
@@ -428,12 +429,6 @@ _COMMON_PIECES = frozenset(
 )
 
 
-# a numbered heading line: 一、 （六） 2. 第一部分
-NUMBERED_HEADING_RE = re.compile(
-    r"(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
-)
-
-
 def _heading_context(
     m: Matcher, above: str, refused: tuple[str, ...]
 ) -> tuple[list[tuple[str, str]], str, tuple] | None:
@@ -782,7 +777,6 @@ RULE_CONFIDENCE = {
     "heading_context": 0.7,  # a keyword of the clause, its family named by the heading above
     "heading_partial": 0.55,  # below scoring.yaml's min_confidence (0.6): the analyst confirms it (review)
     "from_to": 0.8,
-    "level_series": 0.75,  # …全市为9.6%，我县为7.4%: the quantity the series began with, not named again
     "respective": 0.85,
     "split_keyword": 0.85,
 }

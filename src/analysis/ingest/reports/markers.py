@@ -130,10 +130,6 @@ NAMED_PLACE_RE = re.compile(
 # before a higher level's word (全省, 全市 …): it frames a comparison or a place (在全市率先…, 高于全省…), its figure
 # is not that level's
 LEVEL_FRAME_BEFORE = frozenset("在比于较居列")
-# after it: the level's average (高于全市平均合格率94.6%), whatever stands before
-LEVEL_AVERAGE_RE = re.compile(r"平均")
-# a clause that is a level word and its figure (…，全市为9.6%，我县为7.4%): a series of one quantity by level
-LEVEL_SERIES_RE = re.compile(r"(?:全省|全市|全国|全区|全县|全旗|我区|我县|我旗|我市|本区|本县|本市)(?:为|是|达到|达)?$")
 # a clause that opens with the unit's own level word: the unit acts again after a named place
 OWN_CLAUSE_RE = re.compile(r"(?<=[,;])(?:全区|全县|全旗|我区|我县|我旗|本区|本县|全区各|全县各)")
 PART_MARK_RE = re.compile(
@@ -278,11 +274,13 @@ class Marks:
 
 
 COORDINATORS = frozenset(("和", "及", "与", "以及", "、", "或"))
-# a heading line: numbered (一、 （一） 1. 第一部分) or short without a sentence end
-_HEADING_LINE_RE = re.compile(
-    r"(?m)^[ \t]*(?:(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
-    r"[^\n]{0,40}|[^\n。;!?]{2,25})$"
+# the number of a numbered heading: 一、 （一） 1. 第一部分
+_HEADING_NUMBER = (
+    r"(?:[一二三四五六七八九十]+、|[(][一二三四五六七八九十]+[)]|[0-9]+[.、]|第[一二三四五六七八九十]+部分)"
 )
+NUMBERED_HEADING_RE = re.compile(_HEADING_NUMBER)
+# a heading line: numbered or short without a sentence end
+_HEADING_LINE_RE = re.compile(rf"(?m)^[ \t]*(?:{_HEADING_NUMBER}[^\n]{{0,40}}|[^\n。;!?]{{2,25}})$")
 _HEADING_NUMBER_START = frozenset("一二三四五六七八九十(0123456789第")  # the first character of a numbered heading
 _OPENING_END_RE = re.compile(r"[,:。;!?\n]")
 

@@ -22,10 +22,8 @@ from analysis.ingest.reports.markers import (
     FROM_RE,
     HONOUR_AFTER_RE,
     KINDS_LIST_BREAK_RE,
-    LEVEL_AVERAGE_RE,
     LEVEL_FRAME_BEFORE,
     LEVEL_RE,
-    LEVEL_SERIES_RE,
     MODIFIER_COUNT_RE,
     NAMED_PLACE_RE,
     NEGATIVE_VERBS,
@@ -193,7 +191,6 @@ class Sentence:
         self._first = len(sink.rows)  # this sentence's rows start here (sum_of_earlier looks back at them)
         self._place: tuple[int, int] | None = None  # the span a named place acts in (NAMED_PLACE_RE), on first use
         self._other_level = False  # the number being read is a higher level's figure (_is_other_level)
-        self._series: tuple[str, str] | None = None  # (indicator, measure) of the last keyword figure (_level_series)
         self._kinds_list_iid: tuple[str, int] | None = None  # (indicator, end) of the last kinds_list_part number
 
     def _named_place_acts(self, pos: int) -> bool:
@@ -215,23 +212,13 @@ class Sentence:
         94.6%); a province's or the nation's always (全省行政复议案件纠错率为11.2%); a city's when the sentence also
         names the unit's own level (全市…8.3%，我县…2.6%: a county's report; a city's own report says 全市 of itself)."""
         at = self.levels.last_at(clause[0], pos)
-        if LEVEL_AVERAGE_RE.match(self.norm, LEVEL_RE.match(self.norm, at).end()):
+        if self.norm.startswith("平均", LEVEL_RE.match(self.norm, at).end()):
             return level, True
         if at > 0 and self.norm[at - 1] in LEVEL_FRAME_BEFORE:
             return "own", False
         return level, level in ("province", "national") or (
             level == "city" and self.levels.any_of(self.s0, self.s1, "own")
         )
-
-    def _level_series(self, q: Quantity, clause: tuple[int, int], base_measure: str) -> tuple[str, str] | None:
-        """A clause that is only a level word and its figure (…纠错率为11.2%，全市为9.6%，我县为7.4%): the figure of the
-        quantity the series began with, in an earlier clause of the sentence with the same measure."""
-        if (
-            not LEVEL_SERIES_RE.search(self.norm, clause[0], q.start)
-            or LEVEL_SERIES_RE.search(self.norm, clause[0], q.start).start() != clause[0]
-        ):
-            return None
-        return self._series if self._series is not None and self._series[1] == base_measure else None
 
     def _sum_of_earlier(self, q: Quantity, clause: tuple[int, int]) -> bool:
         """After 合计/共计/总计 in its clause, with figures of two or more indicators before it in the sentence (上年结转
@@ -477,12 +464,6 @@ class Sentence:
                 self._leading_text,
                 self.clauses,
             )
-        if not chosen and rule == "no_keyword":
-            series = self._level_series(q, clause, base_measure)
-            if series is not None:  # …纠错率为11.2%，全市为9.6%，我县为7.4%: 7.4% is the same quantity, the unit's
-                chosen, rule, cands = [(series[0], "")], "level_series", ()
-        elif len(chosen) == 1 and rule in ("keyword", "keyword_after", "keyword+context"):
-            self._series = (chosen[0][0], base_measure)
         if chosen and r_entry is None and self._split_part(q, clause):
             cands, chosen, rule = tuple(iid for iid, _ in chosen), [], "split_part"
         elif chosen and rule == "earlier_clause" and PART_MARK_RE.search(self.norm, clause[0], q.start):
