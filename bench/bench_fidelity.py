@@ -26,6 +26,30 @@ from analysis.ingest.reports.fidelity import (
 )
 
 COLS = ("n", "recall", "precision", "wrong_mapping", "trap_fp", "unmapped_with_fit")
+# the held-out corpora printed by half (A: crc32 of the sentence even, B: odd)
+HALVED = {
+    "unseen2": UNSEEN2,
+    "unseen4": UNSEEN4,
+    "unseen5": UNSEEN5,
+    "unseen6": UNSEEN6,
+    "unseen7": UNSEEN7,
+    "unseen8": UNSEEN8,
+}
+# flags that print a part's errors: the whole part, or half A only (never a half nobody may look at)
+WHOLE_ERRORS = (
+    ("--errors", "all"),
+    ("--unseen-errors", "unseen"),
+    ("--unseen2-errors", "unseen2"),
+    ("--unseen3-errors", "unseen3"),
+    ("--unseen4-errors", "unseen4"),
+    ("--unseen5-errors", "unseen5"),
+)
+HALF_A_ERRORS = (
+    ("--unseen5-a-errors", "unseen5"),
+    ("--unseen6-a-errors", "unseen6"),
+    ("--unseen7-a-errors", "unseen7"),
+    ("--unseen4-a-errors", "unseen4"),
+)
 
 
 def _halves(part: str, path) -> None:
@@ -90,38 +114,15 @@ def main(argv: list[str]) -> int:
             print(f"{c:<14}" + "".join(f"{r[k]:>19d}" if k == "n" else f"{r[k]:>19.3f}" for k in COLS))
         miss = meets_goals(res[part]["all"].rates())
         print("goals met" if not miss else "goals missed: " + "; ".join(miss))
-        if part == "unseen2":
-            _halves(part, UNSEEN2)
-        if part == "unseen4":
-            _halves(part, UNSEEN4)
-        if part == "unseen5":
-            _halves(part, UNSEEN5)
-        if part == "unseen6":
-            _halves(part, UNSEEN6)
-        if part == "unseen7":
-            _halves(part, UNSEEN7)
-        if part == "unseen8":
-            _halves(part, UNSEEN8)
-    if "--errors" in argv:
-        print("\n".join(["", "errors (development corpus):"] + res["all"]["all"].errors))
-    if "--unseen-errors" in argv:
-        print("\n".join(["", "errors (unseen corpus):"] + res["unseen"]["all"].errors))
-    if "--unseen2-errors" in argv:
-        print("\n".join(["", "errors (unseen2 corpus):"] + res["unseen2"]["all"].errors))
-    if "--unseen3-errors" in argv:
-        print("\n".join(["", "errors (unseen3 corpus):"] + res["unseen3"]["all"].errors))
-    if "--unseen4-errors" in argv:
-        print("\n".join(["", "errors (unseen4 corpus):"] + res["unseen4"]["all"].errors))
-    if "--unseen5-errors" in argv:
-        print("\n".join(["", "errors (unseen5 corpus):"] + res["unseen5"]["all"].errors))
-    if "--unseen5-a-errors" in argv:
-        print("\n".join(["", "errors (unseen5 corpus, half A only):"] + half_a_errors(UNSEEN5, "unseen5")))
-    if "--unseen6-a-errors" in argv:
-        print("\n".join(["", "errors (unseen6 corpus, half A only):"] + half_a_errors(UNSEEN6, "unseen6")))
-    if "--unseen7-a-errors" in argv:
-        print("\n".join(["", "errors (unseen7 corpus, half A only):"] + half_a_errors(UNSEEN7, "unseen7")))
-    if "--unseen4-a-errors" in argv:
-        print("\n".join(["", "errors (unseen4 corpus, half A only):"] + half_a_errors(UNSEEN4, "unseen4")))
+        if part in HALVED:
+            _halves(part, HALVED[part])
+    for flag, part in WHOLE_ERRORS:
+        if flag in argv:
+            name = "development corpus" if part == "all" else f"{part} corpus"
+            print("\n".join(["", f"errors ({name}):"] + res[part]["all"].errors))
+    for flag, part in HALF_A_ERRORS:
+        if flag in argv:
+            print("\n".join(["", f"errors ({part} corpus, half A only):"] + half_a_errors(HALVED[part], part)))
     return 0
 
 
